@@ -1,0 +1,33 @@
+// Entry point of the `oversight` CLI. Each command lives in cli/commands/<name>.ts and registers itself.
+import { Command, CommanderError } from 'commander';
+import { ConfigError } from '../config/env.ts';
+import { ChdbLockedError } from '../clickhouse/client.ts';
+import { MigrationError } from '../clickhouse/migrate.ts';
+import { UsageError } from './usage-error.ts';
+import { registerMigrate } from './commands/migrate.ts';
+import { registerSchemas } from './commands/schemas.ts';
+
+export function buildProgram(): Command {
+  const program = new Command('oversight')
+    .description('Observability and safety evaluation for the government generative-AI platform')
+    .showHelpAfterError()
+    .exitOverride();
+  registerMigrate(program);
+  registerSchemas(program);
+  return program;
+}
+
+/** Errors a user can act on are printed as one clear line; anything else keeps its stack. */
+export async function main(argv: string[]): Promise<void> {
+  try {
+    await buildProgram().parseAsync(argv);
+  } catch (err) {
+    if (err instanceof CommanderError) process.exit(err.exitCode);
+    if (err instanceof ConfigError || err instanceof ChdbLockedError || err instanceof MigrationError || err instanceof UsageError) {
+      console.error(`oversight: ${(err as Error).message}`);
+      process.exit(2);
+    }
+    console.error(err);
+    process.exit(1);
+  }
+}

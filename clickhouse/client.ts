@@ -1,0 +1,103 @@
+// One ClickHouse client factory for every part of Oversight.
+// Embedded (default): chDB in this process behind @clickhouse/client, so queries, inserts and DDL take
+// exactly the code path they take against a server. Production: CLICKHOUSE_URL points at a server or a
+// cluster's load balancer. chDB locks its data directory, so one process must share one client: the
+// client is kept on globalThis, which also makes the SvelteKit bundle and the CLI share it when
+// `oversight serve` hosts both in one process.
+import { createClient, type ClickHouseClient } from '@clickhouse/client';
+import { mkdirSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { loadEnv, type Env } from '../config/env.ts';
+
+export type { ClickHouseClient };
+
+export interface ClickHouseTarget {
+  kind: 'embedded' | 'server';
+  /** Data directory (embedded) or URL (server), for messages. */
+  where: string;
+  database: string;
+  cluster?: string;
+}
+
+interface Shared {
+  client: ClickHouseClient;
+  target: ClickHouseTarget;
+  key: string;
+}
+const SLOT = Symbol.for('genai-oversight.clickhouse');
+type Holder = { [SLOT]?: Shared };
+
+export function targetFromEnv(env: Env = loadEnv()): ClickHouseTarget {
+  return env.CLICKHOUSE_URL
+    ? { kind: 'server', where: env.CLICKHOUSE_URL, database: env.CLICKHOUSE_DATABASE, cluster: env.CLICKHOUSE_CLUSTER }
+    : { kind: 'embedded', where: resolve(env.OVERSIGHT_DATA_DIR), database: 'default' };
+}
+
+export class ChdbLockedError extends Error {}
+
+/** Returns the process-wide client, creating it on first use. */
+export async function getClickHouse(env: Env = loadEnv()): Promise<ClickHouseClient> {
+  const target = targetFromEnv(env);
+  const key = `${target.kind}:${target.where}:${target.database}`;
+  const holder = globalThis as Holder;
+  const shared = holder[SLOT];
+  if (shared) {
+    if (shared.key !== key) throw new Error(`a ClickHouse client for ${shared.key} is already open in this process; cannot also open ${key}`);
+    return shared.client;
+  }
+  const client = target.kind === 'server' ? serverClient(env) : await embeddedClient(target.where);
+  holder[SLOT] = { client, target, key };
+  return client;
+}
+
+export function currentTarget(): ClickHouseTarget | undefined {
+  return (globalThis as Holder)[SLOT]?.target;
+}
+
+export async function closeClickHouse(): Promise<void> {
+  const holder = globalThis as Holder;
+  const shared = holder[SLOT];
+  holder[SLOT] = undefined;
+  await shared?.client.close();
+}
+
+function serverClient(env: Env): ClickHouseClient {
+  return createClient({
+    url: env.CLICKHOUSE_URL,
+    username: env.CLICKHOUSE_USER,
+    password: env.CLICKHOUSE_PASSWORD,
+    database: env.CLICKHOUSE_DATABASE,
+    compression: { request: true, response: true },
+    clickhouse_settings: { date_time_input_format: 'best_effort', output_format_json_quote_64bit_integers: 0 },
+  });
+}
+
+async function embeddedClient(path: string): Promise<ClickHouseClient> {
+  mkdirSync(path, { recursive: true });
+  const { createChdbConnection } = await import('chdb/connection');
+  let client: ClickHouseClient;
+  try {
+    // The connection option is chDB's documented plug-in point; the client's public types predate it.
+    client = createClient({
+      connection: createChdbConnection({ path }),
+      clickhouse_settings: { date_time_input_format: 'best_effort', output_format_json_quote_64bit_integers: 0 },
+    } as Parameters<typeof createClient>[0]);
+    await client.query({ query: 'SELECT 1', format: 'JSONEachRow' }).then((r) => r.json());
+  } catch (err) {
+    const msg = String((err as Error)?.message ?? err);
+    if (/already running|lock/i.test(msg)) {
+      throw new ChdbLockedError(
+        `the embedded database at ${path} is in use by another process (usually a running \`oversight serve\`). ` +
+          'Stop it, use its admin API, or set OVERSIGHT_DATA_DIR to another directory.',
+      );
+    }
+    throw err;
+  }
+  return client;
+}
+
+/** Runs a query and returns its rows as objects. */
+export async function queryRows<T>(client: ClickHouseClient, query: string, params: Record<string, unknown> = {}): Promise<T[]> {
+  const rs = await client.query({ query, query_params: params, format: 'JSONEachRow' });
+  return rs.json<T>();
+}

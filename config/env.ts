@@ -1,0 +1,56 @@
+// Runtime configuration from environment variables, validated once with clear messages.
+// Every variable is documented in README.md ("Configuration"); defaults suit the embedded demo.
+import { z } from 'zod';
+
+const intFrom = (dflt: number) => z.coerce.number().int().positive().default(dflt);
+const list = z
+  .string()
+  .optional()
+  .transform((s) => (s ? s.split(',').map((x) => x.trim()).filter(Boolean) : []));
+
+const EnvSchema = z.object({
+  OVERSIGHT_DATA_DIR: z.string().default('./data/oversight'),
+  CLICKHOUSE_URL: z.url({ error: 'CLICKHOUSE_URL must be a URL such as http://clickhouse:8123' }).optional(),
+  CLICKHOUSE_USER: z.string().default('default'),
+  CLICKHOUSE_PASSWORD: z.string().default(''),
+  CLICKHOUSE_DATABASE: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'CLICKHOUSE_DATABASE must be an identifier').default('default'),
+  CLICKHOUSE_CLUSTER: z.string().regex(/^[A-Za-z_][A-Za-z0-9_-]*$/, 'CLICKHOUSE_CLUSTER must be a cluster name').optional(),
+  RAW_TEXT_TTL_DAYS: intFrom(400),
+  KAFKA_BROKERS: list,
+  KAFKA_CLIENT_ID: z.string().default('oversight'),
+  KAFKA_GROUP_PREFIX: z.string().default('oversight'),
+  INGEST_BATCH_SIZE: intFrom(5000),
+  INGEST_BATCH_MS: intFrom(1000),
+  INGEST_MAX_MESSAGE_BYTES: intFrom(1_048_576),
+  EVAL_INTERVAL_SECONDS: intFrom(60),
+  PORT: intFrom(3000),
+  HOST: z.string().default('0.0.0.0'),
+  ORIGIN: z.string().optional(),
+  PUBLIC_BASE_URL: z.string().default('http://localhost:3000'),
+  OVERSIGHT_PLANNED_USERS: z
+    .string()
+    .optional()
+    .transform((s, ctx) => {
+      if (!s) return undefined;
+      try {
+        return z.record(z.string(), z.number().int().nonnegative()).parse(JSON.parse(s));
+      } catch {
+        ctx.addIssue({ code: 'custom', message: 'OVERSIGHT_PLANNED_USERS must be JSON like {"mof": 32000}' });
+        return z.NEVER;
+      }
+    }),
+});
+export type Env = z.infer<typeof EnvSchema>;
+
+export class ConfigError extends Error {}
+
+export function loadEnv(source: Record<string, string | undefined> = process.env): Env {
+  // Empty strings count as unset, so `FOO= cmd` falls back to the default.
+  const cleaned = Object.fromEntries(Object.entries(source).filter(([, v]) => v !== undefined && v !== ''));
+  const parsed = EnvSchema.safeParse(cleaned);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`);
+    throw new ConfigError(`invalid configuration:\n${lines.join('\n')}`);
+  }
+  return parsed.data;
+}

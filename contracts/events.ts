@@ -1,0 +1,101 @@
+// The event contracts of the platform's Kafka topics. This module is the single source of truth:
+// pipelines validate with it, evaluators and the dashboard import its types, and
+// `oversight schemas` exports it as JSON Schema for the platform team.
+import { z } from 'zod';
+import { MINISTRY_CODES } from './ministries.ts';
+
+export const TOPICS = {
+  usage: 'genai.usage.v1',
+  outputs: 'genai.outputs.v1',
+  feedback: 'genai.feedback.v1',
+  dlq: 'oversight.dlq.v1',
+} as const;
+export type EventKind = 'usage' | 'outputs' | 'feedback';
+export const EVENT_KINDS: readonly EventKind[] = ['usage', 'outputs', 'feedback'];
+
+/** Apps known today; other lower-case app names are accepted so a new app is not sent to the DLQ. */
+export const KNOWN_APPS = ['chat', 'drafting', 'translation', 'proofreading', 'diet_response_search', 'legal_research'] as const;
+export const USAGE_STATUSES = ['ok', 'error', 'refused', 'blocked'] as const;
+
+const id = z.string().min(1).max(200);
+const timestamp = z.iso.datetime({ offset: true }); // RFC 3339, Z or an offset
+const ministry = z.enum(MINISTRY_CODES, { error: (i) => `unknown ministry code ${JSON.stringify(i.input)}` });
+const app = z.string().regex(/^[a-z][a-z0-9_]{0,39}$/, 'app must be a lower-case identifier');
+const model = z.string().min(1).max(100);
+const count = z.number().int().nonnegative();
+
+export const UsageEvent = z.looseObject({
+  event_id: id,
+  occurred_at: timestamp,
+  ministry,
+  user_id: id,
+  session_id: id,
+  request_id: id,
+  app,
+  model,
+  input_tokens: count,
+  output_tokens: count,
+  latency_ms: count,
+  status: z.enum(USAGE_STATUSES),
+});
+export type UsageEvent = z.infer<typeof UsageEvent>;
+
+export const Source = z.looseObject({
+  id: z.string().max(200),
+  title: z.string().max(2000),
+  url: z.string().max(4000).optional(),
+  excerpt: z.string().default(''),
+});
+export type Source = z.infer<typeof Source>;
+
+export const OutputEvent = z.looseObject({
+  output_id: id,
+  request_id: id,
+  occurred_at: timestamp,
+  ministry,
+  app,
+  model,
+  user_id: id,
+  language: z.string().min(2).max(35),
+  confidentiality_level: z.number().int().min(0).max(4),
+  prompt: z.string(),
+  response: z.string(),
+  sources: z.array(Source).default([]),
+});
+export type OutputEvent = z.infer<typeof OutputEvent>;
+/** What evaluators read: an output event as received (extra fields ignored). */
+export type OutputInput = z.input<typeof OutputEvent>;
+
+export const FeedbackEvent = z.looseObject({
+  output_id: id,
+  occurred_at: timestamp,
+  rating: z.enum(['up', 'down']),
+  reason: z.string().max(200).optional(),
+  comment: z.string().max(10000).optional(),
+});
+export type FeedbackEvent = z.infer<typeof FeedbackEvent>;
+
+export const DlqMessage = z.object({
+  topic: z.string(),
+  partition: z.number().int(),
+  offset: z.string(),
+  error: z.string(),
+  original_base64: z.string(),
+  failed_at: timestamp,
+});
+export type DlqMessage = z.infer<typeof DlqMessage>;
+
+export const EVENT_SCHEMAS = { usage: UsageEvent, outputs: OutputEvent, feedback: FeedbackEvent } as const;
+export const KIND_BY_TOPIC: Record<string, EventKind> = {
+  [TOPICS.usage]: 'usage',
+  [TOPICS.outputs]: 'outputs',
+  [TOPICS.feedback]: 'feedback',
+};
+
+/** Splits a validated event into its known fields and the unknown ones (kept in the raw column). */
+export function splitUnknown<T extends z.ZodObject>(schema: T, event: Record<string, unknown>) {
+  const known: Record<string, unknown> = {};
+  const unknown: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(event)) (k in schema.shape ? known : unknown)[k] = v;
+  return { known, unknown };
+}

@@ -1,0 +1,3 @@
+export * from './events.ts';
+export * from './flags.ts';
+export * from './ministries.ts';
