@@ -1,0 +1,30 @@
+// A fresh embedded ClickHouse (chDB) with the real migrations applied, for tests.
+// chDB allows one data directory per process; vitest runs each test file in its own fork, so each file
+// gets one database and shares it between its tests.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { closeClickHouse, getClickHouse, type ClickHouseClient } from '../../clickhouse/client.ts';
+import { migrate } from '../../clickhouse/migrate.ts';
+import { loadEnv } from '../../config/env.ts';
+
+export interface TestDb {
+  client: ClickHouseClient;
+  dir: string;
+  close(): Promise<void>;
+}
+
+export async function freshDb(prefix = 'oversight-test-'): Promise<TestDb> {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  const env = loadEnv({ OVERSIGHT_DATA_DIR: dir });
+  const client = await getClickHouse(env);
+  await migrate(client, { rawTextTtlDays: 400 });
+  return {
+    client,
+    dir,
+    async close() {
+      await closeClickHouse();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}

@@ -1,0 +1,32 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadEnv } from '../../../config/env.ts';
+
+describe('configuration', () => {
+  it('has demo-friendly defaults', () => {
+    const env = loadEnv({});
+    expect(env.OVERSIGHT_DATA_DIR).toBe('./data/oversight');
+    expect(env.CLICKHOUSE_URL).toBeUndefined();
+    expect(env.KAFKA_BROKERS).toEqual([]);
+    expect(env.RAW_TEXT_TTL_DAYS).toBe(400);
+  });
+
+  it('parses lists and numbers, treating empty strings as unset', () => {
+    const env = loadEnv({ KAFKA_BROKERS: 'a:9092, b:9092', INGEST_BATCH_SIZE: '200', PORT: '' });
+    expect(env.KAFKA_BROKERS).toEqual(['a:9092', 'b:9092']);
+    expect(env.INGEST_BATCH_SIZE).toBe(200);
+    expect(env.PORT).toBe(3000);
+  });
+
+  it('names every invalid variable in one error', () => {
+    try {
+      loadEnv({ CLICKHOUSE_URL: 'not a url', INGEST_BATCH_SIZE: '-3', OVERSIGHT_PLANNED_USERS: '{bad' });
+      expect.unreachable();
+    } catch (err) {
+      expect(err).toBeInstanceOf(ConfigError);
+      const msg = (err as Error).message;
+      expect(msg).toContain('CLICKHOUSE_URL');
+      expect(msg).toContain('INGEST_BATCH_SIZE');
+      expect(msg).toContain('OVERSIGHT_PLANNED_USERS');
+    }
+  });
+});

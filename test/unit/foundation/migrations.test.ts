@@ -1,0 +1,82 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { mkdtempSync, writeFileSync, readFileSync, readdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { freshDb, type TestDb } from '../../helpers/chdb.ts';
+import { loadMigrations, migrate, MigrationError, MIGRATIONS_DIR, renderAll } from '../../../clickhouse/migrate.ts';
+import { queryRows } from '../../../clickhouse/client.ts';
+import { renderMigration } from '../../../clickhouse/render.ts';
+
+let db: TestDb;
+beforeAll(async () => {
+  db = await freshDb();
+});
+afterAll(async () => db?.close());
+
+describe('migrations on chDB', () => {
+  it('creates every table the design names and records each migration', async () => {
+    const tables = (await queryRows<{ name: string }>(db.client, 'SELECT name FROM system.tables WHERE database = currentDatabase()')).map((r) => r.name);
+    for (const t of ['usage_events', 'outputs', 'feedback', 'flags', 'eval_watermarks', 'incidents', 'incident_events', 'audit_log', 'ingest_errors', 'usage_daily', 'outputs_daily', 'feedback_daily', 'users', 'sessions', 'schema_migrations']) {
+      expect(tables).toContain(t);
+    }
+    const applied = await queryRows<{ version: number }>(db.client, 'SELECT version FROM schema_migrations FINAL ORDER BY version');
+    expect(applied.map((r) => r.version)).toEqual(loadMigrations().map((m) => m.version));
+  });
+
+  it('is a no-op the second time', async () => {
+    const res = await migrate(db.client, { rawTextTtlDays: 400 });
+    expect(res.applied).toEqual([]);
+    expect(res.alreadyApplied.length).toBe(loadMigrations().length);
+  });
+
+  it('refuses to run when an applied migration file was changed', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'migs-'));
+    for (const f of readdirSync(MIGRATIONS_DIR)) writeFileSync(join(dir, f), readFileSync(join(MIGRATIONS_DIR, f)));
+    const first = readdirSync(dir).sort()[0];
+    writeFileSync(join(dir, first), readFileSync(join(dir, first), 'utf8') + '\n-- edited\n');
+    await expect(migrate(db.client, { rawTextTtlDays: 400 }, () => {}, loadMigrations(dir))).rejects.toThrow(MigrationError);
+    await expect(migrate(db.client, { rawTextTtlDays: 400 }, () => {}, loadMigrations(dir))).rejects.toThrow(/was changed after it was applied/);
+  });
+
+  it('replays of the same event id collapse in the base table', async () => {
+    const row = {
+      event_id: 'dup-1', occurred_at: '2026-10-01T00:00:00.000Z', ministry: 'mof', user_id: 'u', session_id: 's', request_id: 'r',
+      app: 'chat', model: 'm', input_tokens: 1, output_tokens: 2, latency_ms: 3, status: 'ok', raw: '{}', src_topic: 't', src_partition: 0, src_offset: 1,
+    };
+    await db.client.insert({ table: 'usage_events', values: [row, row], format: 'JSONEachRow' });
+    const [r] = await queryRows<{ n: number }>(db.client, "SELECT count() AS n FROM usage_events FINAL WHERE event_id = 'dup-1'");
+    expect(r.n).toBe(1);
+  });
+});
+
+describe('cluster DDL', () => {
+  const ddl = renderAll({ cluster: 'oversight', rawTextTtlDays: 30 });
+
+  it('creates shard-local replicated tables and Distributed tables over them', () => {
+    expect(ddl).toContain('CREATE TABLE IF NOT EXISTS outputs_local ON CLUSTER oversight');
+    expect(ddl).toMatch(/ENGINE = ReplicatedReplacingMergeTree\('\/clickhouse\/tables\/\{shard\}\/\{database\}\/outputs_local', '\{replica\}', ingested_at\)/);
+    expect(ddl).toContain('ENGINE = Distributed(oversight, currentDatabase(), outputs_local, cityHash64(output_id))');
+    expect(ddl).toMatch(/ReplicatedAggregatingMergeTree\('\/clickhouse\/tables\/\{shard\}\/\{database\}\/usage_daily_local', '\{replica\}'\)/);
+    expect(ddl).toContain('TTL toDateTime(occurred_at) + INTERVAL 30 DAY');
+  });
+
+  it('feeds rollups from the local tables on each shard', () => {
+    expect(ddl).toContain('CREATE MATERIALIZED VIEW IF NOT EXISTS usage_daily_mv_local ON CLUSTER oversight TO usage_daily_local');
+    expect(ddl).toMatch(/FROM usage_events_local\s/);
+  });
+
+  it('every data table gets a Distributed table of the same name', () => {
+    const locals = [...ddl.matchAll(/CREATE TABLE IF NOT EXISTS (\w+)_local ON CLUSTER/g)].map((m) => m[1]);
+    for (const t of locals) expect(ddl).toContain(`CREATE TABLE IF NOT EXISTS ${t} ON CLUSTER oversight AS ${t}_local`);
+    expect(locals.length).toBeGreaterThan(10);
+  });
+
+  it('renders single-node DDL without cluster clauses, one statement at a time', () => {
+    for (const m of loadMigrations()) {
+      for (const stmt of renderMigration(m.sql, { rawTextTtlDays: 400 })) {
+        expect(stmt).not.toMatch(/ON CLUSTER|Replicated|Distributed|\{\{/);
+        expect(stmt.trim().endsWith(';')).toBe(false);
+      }
+    }
+  });
+});
