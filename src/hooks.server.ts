@@ -1,0 +1,45 @@
+// Every request passes here first: the session cookie becomes event.locals.user, the route policy
+// keeps each role out of route trees it may not open, state-changing requests must carry the
+// session's CSRF token, and responses get headers that keep raw text out of caches and frames.
+// Loads and actions check again with src/lib/server/auth/guard.ts.
+import { error, redirect, type Handle } from '@sveltejs/kit';
+import { getClickHouse } from '../clickhouse/client.ts';
+import { lookupSession, SESSION_COOKIE } from './lib/server/auth/sessions.ts';
+import { routeDecision } from './lib/server/auth/route-policy.ts';
+import { failsCsrf } from './lib/server/auth/csrf.ts';
+
+export const handle: Handle = async ({ event, resolve }) => {
+  event.locals.user = null;
+  event.locals.session = null;
+
+  const token = event.cookies.get(SESSION_COOKIE);
+  if (token) {
+    const active = await lookupSession(await getClickHouse(), token);
+    if (active) {
+      event.locals.user = active.user;
+      event.locals.session = active.session;
+    } else {
+      event.cookies.delete(SESSION_COOKIE, { path: '/' });
+    }
+  }
+
+  const decision = routeDecision(event.url.pathname, event.locals.user);
+  if (decision === 'signin') {
+    const wantsPage = event.request.method === 'GET' && (event.request.headers.get('accept') ?? '').includes('text/html');
+    if (!wantsPage) error(401, 'Sign in to continue');
+    const next = event.url.pathname + event.url.search;
+    redirect(303, `/login?next=${encodeURIComponent(next)}`);
+  }
+  if (decision === 'forbidden') error(403, 'Your role may not open this page');
+
+  if (event.locals.session && (await failsCsrf(event.request, event.locals.session.csrfToken))) {
+    error(403, 'The form was stale or did not come from this site (CSRF token missing or wrong). Reload the page and try again.');
+  }
+
+  const response = await resolve(event);
+  response.headers.set('x-frame-options', 'DENY');
+  response.headers.set('x-content-type-options', 'nosniff');
+  response.headers.set('referrer-policy', 'same-origin');
+  if (event.locals.user && !response.headers.has('cache-control')) response.headers.set('cache-control', 'private, no-store');
+  return response;
+};
