@@ -1,0 +1,24 @@
+// Shared plumbing for the dashboard's query modules: one way to run a query, and the reviewer verdicts
+// that count as "confirmed" (the incident workflow writes them; see src/lib/server/incidents).
+import { queryRows, type ClickHouseClient } from '../../../../clickhouse/client.ts';
+
+export type { ClickHouseClient };
+
+export async function rows<T>(client: ClickHouseClient, sql: string, params: Record<string, unknown> = {}): Promise<T[]> {
+  return queryRows<T>(client, sql, params);
+}
+
+/** A reviewer's verdict that the flagged finding is real. Any other non-empty verdict is a rejection. */
+export const CONFIRMED_VERDICT = 'confirmed';
+
+/** Findings only: `info` means "could not verify" (EVALUATION.md), so it never counts as risk. */
+export const FINDING = "severity != 'info'";
+
+/** Flags as the evaluators currently stand: the latest version of each, superseded ones dropped. */
+export const LIVE_FLAGS = 'flags FINAL';
+export const LIVE_FLAGS_WHERE = 'is_deleted = 0';
+
+/** Rate helper: null (shown as "—") when there is nothing to divide by, never NaN or Infinity. */
+export function ratio(num: number, den: number, scale = 1): number | null {
+  return den > 0 ? (num / den) * scale : null;
+}

@@ -1,0 +1,90 @@
+// Evaluator quality: what each evaluator and rule flags, what reviewers decided about those flags,
+// and the precision that follows (confirmed / reviewed). A reviewer's verdict is given per incident;
+// it counts for every rule the incident lists, because the reviewer judged the output they flagged.
+import { CONFIRMED_VERDICT, FINDING, LIVE_FLAGS, LIVE_FLAGS_WHERE, ratio, rows, type ClickHouseClient } from './db.ts';
+import { whereParams, whereSql, type Filters } from './filters.ts';
+
+export interface RuleQuality {
+  evaluator: string;
+  rule_id: string;
+  category: string;
+  flags: number;
+  findings: number;
+  outputs: number;
+  incidents: number;
+  reviewed: number;
+  confirmed: number;
+  rejected: number;
+  precision: number | null;
+}
+
+/** The flag rows of the filters, one per (output, evaluator, rule), for joining to incidents. */
+function flaggedRules(f: Filters): string {
+  return `SELECT DISTINCT output_id, evaluator, rule_id, toDate(output_at) AS day FROM ${LIVE_FLAGS}
+           WHERE ${LIVE_FLAGS_WHERE} AND ${whereSql(f, { day: 'toDate(output_at)' })}`;
+}
+
+const INCIDENT_RULES = `SELECT incident_id, output_id, rule_id, verdict FROM incidents FINAL ARRAY JOIN rule_ids AS rule_id`;
+
+export async function ruleQuality(client: ClickHouseClient, f: Filters): Promise<RuleQuality[]> {
+  const p = { ...whereParams(f), confirmed: CONFIRMED_VERDICT };
+  const [flagRows, verdictRows] = await Promise.all([
+    rows<{ evaluator: string; rule_id: string; category: string; flags: number; findings: number; outputs: number }>(
+      client,
+      `SELECT evaluator, rule_id, any(category) AS category, count() AS flags, countIf(${FINDING}) AS findings,
+              uniqExact(output_id) AS outputs
+         FROM ${LIVE_FLAGS} WHERE ${LIVE_FLAGS_WHERE} AND ${whereSql(f, { day: 'toDate(output_at)' })}
+        GROUP BY evaluator, rule_id`,
+      p,
+    ),
+    rows<{ evaluator: string; rule_id: string; incidents: number; reviewed: number; confirmed: number }>(
+      client,
+      `SELECT fl.evaluator AS evaluator, fl.rule_id AS rule_id, uniqExact(i.incident_id) AS incidents,
+              uniqExactIf(i.incident_id, i.verdict != '') AS reviewed,
+              uniqExactIf(i.incident_id, i.verdict = {confirmed:String}) AS confirmed
+         FROM (${flaggedRules(f)}) AS fl INNER JOIN (${INCIDENT_RULES}) AS i
+           ON fl.output_id = i.output_id AND fl.rule_id = i.rule_id
+        GROUP BY evaluator, rule_id`,
+      p,
+    ),
+  ]);
+  const v = new Map(verdictRows.map((r) => [`${r.evaluator}|${r.rule_id}`, r]));
+  return flagRows
+    .map((r) => {
+      const x = v.get(`${r.evaluator}|${r.rule_id}`);
+      const reviewed = x?.reviewed ?? 0;
+      const confirmed = x?.confirmed ?? 0;
+      return {
+        ...r,
+        incidents: x?.incidents ?? 0,
+        reviewed,
+        confirmed,
+        rejected: reviewed - confirmed,
+        precision: ratio(confirmed, reviewed),
+      };
+    })
+    .sort((a, b) => a.evaluator.localeCompare(b.evaluator) || b.flags - a.flags || a.rule_id.localeCompare(b.rule_id));
+}
+
+export interface PrecisionWeek {
+  week: string;
+  evaluator: string;
+  reviewed: number;
+  confirmed: number;
+  precision: number | null;
+}
+
+/** Precision per evaluator per week of the flagged outputs' dates. */
+export async function precisionByWeek(client: ClickHouseClient, f: Filters): Promise<PrecisionWeek[]> {
+  const got = await rows<{ week: string; evaluator: string; reviewed: number; confirmed: number }>(
+    client,
+    `SELECT toString(toMonday(fl.day)) AS week, fl.evaluator AS evaluator,
+            uniqExactIf(i.incident_id, i.verdict != '') AS reviewed,
+            uniqExactIf(i.incident_id, i.verdict = {confirmed:String}) AS confirmed
+       FROM (${flaggedRules(f)}) AS fl INNER JOIN (${INCIDENT_RULES}) AS i
+         ON fl.output_id = i.output_id AND fl.rule_id = i.rule_id
+      GROUP BY week, evaluator ORDER BY week, evaluator`,
+    { ...whereParams(f), confirmed: CONFIRMED_VERDICT },
+  );
+  return got.map((r) => ({ ...r, precision: ratio(r.confirmed, r.reviewed) }));
+}

@@ -1,0 +1,87 @@
+// Ministry × week heatmaps: adoption (weekly active users as % of planned users) and risk (findings
+// per 1,000 outputs). Weeks start on Monday (ISO weeks, UTC); the range is widened to whole weeks so
+// the first and last columns are not half-empty weeks that would read as a drop in adoption.
+import { MINISTRIES } from '../../../../contracts/ministries.ts';
+import { FINDING, LIVE_FLAGS, LIVE_FLAGS_WHERE, ratio, rows, type ClickHouseClient } from './db.ts';
+import { addDays, whereParams, whereSql, type Filters } from './filters.ts';
+
+export function mondayOf(day: string): string {
+  const dow = new Date(`${day}T00:00:00Z`).getUTCDay(); // 0 = Sunday
+  return addDays(day, -((dow + 6) % 7));
+}
+
+export interface HeatCell {
+  ministry: string;
+  week: string;
+  active_users: number;
+  planned_users: number;
+  adoption_pct: number | null;
+  outputs: number;
+  flags: number;
+  flags_per_1000: number | null;
+}
+
+export interface Heatmap {
+  weeks: string[];
+  ministries: string[];
+  cells: HeatCell[];
+  /** The whole-week range actually covered. */
+  from: string;
+  to: string;
+}
+
+export async function ministryWeekHeatmap(client: ClickHouseClient, f: Filters, planned: Map<string, number>): Promise<Heatmap> {
+  const from = mondayOf(f.from);
+  const to = addDays(mondayOf(f.to), 6);
+  const wf: Filters = { ...f, from, to };
+  const p = whereParams(wf);
+  const [users, outputs, flags] = await Promise.all([
+    rows<{ ministry: string; week: string; n: number }>(
+      client,
+      `SELECT ministry, toString(toMonday(day)) AS week, uniqExactMerge(users) AS n FROM usage_daily
+        WHERE ${whereSql(wf, { day: 'day' })} GROUP BY ministry, week`,
+      p,
+    ),
+    rows<{ ministry: string; week: string; n: number }>(
+      client,
+      `SELECT ministry, toString(toMonday(day)) AS week, sum(outputs) AS n FROM outputs_daily
+        WHERE ${whereSql(wf, { day: 'day' })} GROUP BY ministry, week`,
+      p,
+    ),
+    rows<{ ministry: string; week: string; n: number }>(
+      client,
+      `SELECT ministry, toString(toMonday(toDate(output_at))) AS week, count() AS n FROM ${LIVE_FLAGS}
+        WHERE ${LIVE_FLAGS_WHERE} AND ${FINDING} AND ${whereSql(wf, { day: 'toDate(output_at)' })}
+        GROUP BY ministry, week`,
+      p,
+    ),
+  ]);
+  const key = (m: string, w: string) => `${m}|${w}`;
+  const u = new Map(users.map((r) => [key(r.ministry, r.week), r.n]));
+  const o = new Map(outputs.map((r) => [key(r.ministry, r.week), r.n]));
+  const fl = new Map(flags.map((r) => [key(r.ministry, r.week), r.n]));
+  const weeks: string[] = [];
+  for (let w = from; w <= to; w = addDays(w, 7)) weeks.push(w);
+  const ministries = f.ministry ? [f.ministry] : MINISTRIES.map((m) => m.code);
+  const cells: HeatCell[] = [];
+  for (const m of ministries) {
+    const plannedUsers = planned.get(m) ?? 0;
+    for (const w of weeks) {
+      const k = key(m, w);
+      const active = u.get(k) ?? 0;
+      const outs = o.get(k) ?? 0;
+      const nflags = fl.get(k) ?? 0;
+      cells.push({
+        ministry: m,
+        week: w,
+        active_users: active,
+        planned_users: plannedUsers,
+        adoption_pct: ratio(active, plannedUsers, 100),
+        outputs: outs,
+        flags: nflags,
+        flags_per_1000: ratio(nflags, outs, 1000),
+      });
+    }
+  }
+  return { weeks, ministries, cells, from, to };
+}

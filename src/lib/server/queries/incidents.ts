@@ -1,0 +1,47 @@
+// Incident summaries for the analytics pages (the triage queue itself lives in src/routes/incidents).
+// Only metadata: category, severity, rule, state. No prompt or response text is read here.
+import { rows, type ClickHouseClient } from './db.ts';
+import { whereParams, whereSql, type Filters } from './filters.ts';
+
+export interface IncidentSummary {
+  incident_id: string;
+  ministry: string;
+  app: string;
+  model: string;
+  category: string;
+  severity: string;
+  rule_ids: string[];
+  status: string;
+  verdict: string;
+  opened_at: string;
+}
+
+const SEVERITY_ORDER = "multiIf(severity = 'critical', 4, severity = 'high', 3, severity = 'medium', 2, severity = 'low', 1, 0)";
+
+/** The most severe, then most recent, incidents on outputs in the range. */
+export async function topIncidents(client: ClickHouseClient, f: Filters, limit = 10): Promise<IncidentSummary[]> {
+  return rows<IncidentSummary>(
+    client,
+    `SELECT incident_id, ministry, app, model, category, severity, rule_ids, status, verdict,
+            formatDateTime(opened_at, '%Y-%m-%d %H:%i', 'UTC') AS opened_at
+       FROM incidents FINAL WHERE ${whereSql(f, { day: 'toDate(output_at)' })}
+      ORDER BY ${SEVERITY_ORDER} DESC, opened_at DESC, incident_id LIMIT {limit:UInt32}`,
+    { ...whereParams(f), limit },
+  );
+}
+
+export interface IncidentCounts {
+  total: number;
+  open: number;
+  reviewed: number;
+}
+
+export async function incidentCounts(client: ClickHouseClient, f: Filters): Promise<IncidentCounts> {
+  const [r] = await rows<IncidentCounts>(
+    client,
+    `SELECT count() AS total, countIf(verdict = '') AS open, countIf(verdict != '') AS reviewed
+       FROM incidents FINAL WHERE ${whereSql(f, { day: 'toDate(output_at)' })}`,
+    whereParams(f),
+  );
+  return r ?? { total: 0, open: 0, reviewed: 0 };
+}

@@ -1,0 +1,221 @@
+// Overview page: active users, adoption, requests by app and model, accuracy and risk trends.
+// Reads the daily rollups (usage_daily, outputs_daily, feedback_daily); flags and incidents are read
+// with FINAL because they are ReplacingMergeTree tables whose latest version is the truth.
+import { FINDING, LIVE_FLAGS, LIVE_FLAGS_WHERE, CONFIRMED_VERDICT, ratio, rows, type ClickHouseClient } from './db.ts';
+import { addDays, dayRange, whereParams, whereSql, type Filters } from './filters.ts';
+
+/** The latest day any usage was recorded (up to `today`), or null on an empty database. */
+export async function latestDataDay(client: ClickHouseClient, today: string): Promise<string | null> {
+  const [r] = await rows<{ day: string | null; n: number }>(
+    client,
+    'SELECT toString(max(usage_daily.day)) AS day, count() AS n FROM usage_daily WHERE usage_daily.day <= {today:Date}',
+    { today },
+  );
+  return r && r.n > 0 ? r.day : null;
+}
+
+export interface ActiveUsers {
+  /** Distinct users on `to`, in the 7 days ending on `to`, and in the 30 days ending on `to`. */
+  dau: number;
+  wau: number;
+  mau: number;
+}
+
+/** DAU/WAU/MAU as of the filter's last day (the windows end on `to`, regardless of `from`). */
+export async function activeUsers(client: ClickHouseClient, f: Filters): Promise<ActiveUsers> {
+  const [r] = await rows<ActiveUsers>(
+    client,
+    `SELECT uniqExactMergeIf(users, day = {to:Date}) AS dau,
+            uniqExactMergeIf(users, day > {to:Date} - 7) AS wau,
+            uniqExactMerge(users) AS mau
+       FROM usage_daily
+      WHERE day > {to:Date} - 30 AND day <= {to:Date} AND ${whereSql(f, { day: 'day', noDates: true })}`,
+    whereParams(f),
+  );
+  return { dau: r?.dau ?? 0, wau: r?.wau ?? 0, mau: r?.mau ?? 0 };
+}
+
+/** Adoption: monthly active users as a percentage of the planned users of the ministries in view. */
+export function adoptionPct(mau: number, planned: Map<string, number>, ministry: string | null): number | null {
+  const plannedUsers = ministry ? (planned.get(ministry) ?? 0) : [...planned.values()].reduce((a, b) => a + b, 0);
+  return ratio(mau, plannedUsers, 100);
+}
+
+export interface DailyActive {
+  day: string;
+  dau: number;
+}
+
+export async function dailyActiveUsers(client: ClickHouseClient, f: Filters): Promise<DailyActive[]> {
+  const got = await rows<DailyActive>(
+    client,
+    `SELECT toString(day) AS day, uniqExactMerge(users) AS dau FROM usage_daily
+      WHERE ${whereSql(f, { day: 'usage_daily.day' })} GROUP BY day ORDER BY day`,
+    whereParams(f),
+  );
+  const byDay = new Map(got.map((r) => [r.day, r.dau]));
+  return dayRange(f.from, f.to).map((day) => ({ day, dau: byDay.get(day) ?? 0 }));
+}
+
+export interface RequestsRow {
+  key: string;
+  requests: number;
+  errors: number;
+  users: number;
+}
+
+/** Requests (and errors, distinct users) over the range, grouped by app or by model, largest first. */
+export async function requestsBy(client: ClickHouseClient, f: Filters, by: 'app' | 'model'): Promise<RequestsRow[]> {
+  return rows<RequestsRow>(
+    client,
+    `SELECT ${by} AS key, sum(requests) AS requests, sum(errors) AS errors, uniqExactMerge(users) AS users
+       FROM usage_daily WHERE ${whereSql(f, { day: 'day' })}
+      GROUP BY key ORDER BY requests DESC, key`,
+    whereParams(f),
+  );
+}
+
+export interface DailyByKey {
+  day: string;
+  key: string;
+  value: number;
+}
+
+export async function requestsDailyBy(client: ClickHouseClient, f: Filters, by: 'app' | 'model'): Promise<DailyByKey[]> {
+  return rows<DailyByKey>(
+    client,
+    `SELECT toString(day) AS day, ${by} AS key, sum(requests) AS value
+       FROM usage_daily WHERE ${whereSql(f, { day: 'usage_daily.day' })}
+      GROUP BY day, key ORDER BY day, key`,
+    whereParams(f),
+  );
+}
+
+export interface AccuracyDay {
+  day: string;
+  outputs: number;
+  /** Outputs with at least one hallucinated_citation finding. */
+  citation_error_outputs: number;
+  up: number;
+  down: number;
+  /** Incidents (by the day of their output) with any verdict, and those confirmed. */
+  reviewed: number;
+  confirmed: number;
+}
+
+export interface AccuracyRates {
+  citation_error_rate: number | null;
+  thumbs_down_rate: number | null;
+  confirmed_rate: number | null;
+}
+
+export function accuracyRates(d: Omit<AccuracyDay, 'day'>): AccuracyRates {
+  return {
+    citation_error_rate: ratio(d.citation_error_outputs, d.outputs),
+    thumbs_down_rate: ratio(d.down, d.up + d.down),
+    confirmed_rate: ratio(d.confirmed, d.reviewed),
+  };
+}
+
+export async function accuracyDaily(client: ClickHouseClient, f: Filters): Promise<AccuracyDay[]> {
+  const p = whereParams(f);
+  const [outputs, citations, feedback, verdicts] = await Promise.all([
+    rows<{ day: string; n: number }>(
+      client,
+      `SELECT toString(day) AS day, sum(outputs) AS n FROM outputs_daily WHERE ${whereSql(f, { day: 'outputs_daily.day' })} GROUP BY day`,
+      p,
+    ),
+    rows<{ day: string; n: number }>(
+      client,
+      `SELECT toString(toDate(output_at)) AS day, uniqExact(output_id) AS n FROM ${LIVE_FLAGS}
+        WHERE ${LIVE_FLAGS_WHERE} AND category = 'hallucinated_citation' AND ${FINDING}
+          AND ${whereSql(f, { day: 'toDate(output_at)' })}
+        GROUP BY day`,
+      p,
+    ),
+    rows<{ day: string; up: number; down: number }>(
+      client,
+      `SELECT toString(day) AS day, sum(up) AS up, sum(down) AS down FROM feedback_daily
+        WHERE ${whereSql(f, { day: 'feedback_daily.day' })} GROUP BY day`,
+      p,
+    ),
+    rows<{ day: string; reviewed: number; confirmed: number }>(
+      client,
+      `SELECT toString(toDate(output_at)) AS day, countIf(verdict != '') AS reviewed,
+              countIf(verdict = {confirmed:String}) AS confirmed
+         FROM incidents FINAL WHERE ${whereSql(f, { day: 'toDate(output_at)' })} GROUP BY day`,
+      { ...p, confirmed: CONFIRMED_VERDICT },
+    ),
+  ]);
+  const o = new Map(outputs.map((r) => [r.day, r.n]));
+  const c = new Map(citations.map((r) => [r.day, r.n]));
+  const fb = new Map(feedback.map((r) => [r.day, r]));
+  const v = new Map(verdicts.map((r) => [r.day, r]));
+  return dayRange(f.from, f.to).map((day) => ({
+    day,
+    outputs: o.get(day) ?? 0,
+    citation_error_outputs: c.get(day) ?? 0,
+    up: fb.get(day)?.up ?? 0,
+    down: fb.get(day)?.down ?? 0,
+    reviewed: v.get(day)?.reviewed ?? 0,
+    confirmed: v.get(day)?.confirmed ?? 0,
+  }));
+}
+
+export function sumAccuracy(days: AccuracyDay[]): Omit<AccuracyDay, 'day'> {
+  const t = { outputs: 0, citation_error_outputs: 0, up: 0, down: 0, reviewed: 0, confirmed: 0 };
+  for (const d of days) for (const k of Object.keys(t) as (keyof typeof t)[]) t[k] += d[k];
+  return t;
+}
+
+export interface RiskDay {
+  day: string;
+  category: string;
+  flags: number;
+}
+
+/** Findings per day and category (for flags per 1,000 outputs, divided by the day's outputs). */
+export async function riskDaily(client: ClickHouseClient, f: Filters): Promise<RiskDay[]> {
+  return rows<RiskDay>(
+    client,
+    `SELECT toString(toDate(output_at)) AS day, category, count() AS flags FROM ${LIVE_FLAGS}
+      WHERE ${LIVE_FLAGS_WHERE} AND ${FINDING} AND ${whereSql(f, { day: 'toDate(output_at)' })}
+      GROUP BY day, category ORDER BY day, category`,
+    whereParams(f),
+  );
+}
+
+export interface RiskCell {
+  category: string;
+  severity: string;
+  flags: number;
+  per_1000: number | null;
+}
+
+/** Findings over the range by category and severity, per 1,000 outputs of the same filters. */
+export async function riskBySeverity(client: ClickHouseClient, f: Filters, outputs: number): Promise<RiskCell[]> {
+  const got = await rows<{ category: string; severity: string; flags: number }>(
+    client,
+    `SELECT category, severity, count() AS flags FROM ${LIVE_FLAGS}
+      WHERE ${LIVE_FLAGS_WHERE} AND ${FINDING} AND ${whereSql(f, { day: 'toDate(output_at)' })}
+      GROUP BY category, severity ORDER BY category, severity`,
+    whereParams(f),
+  );
+  return got.map((r) => ({ ...r, per_1000: ratio(r.flags, outputs, 1000) }));
+}
+
+/** The windows DAU/WAU/MAU cover, for the page to state them plainly. */
+export function activeWindows(to: string) {
+  return { dau: [to, to], wau: [addDays(to, -6), to], mau: [addDays(to, -29), to] } as const;
+}
+
+/** Distinct values present in the rollups, for the app and model filter menus. */
+export async function filterOptions(client: ClickHouseClient, ministry: string | null): Promise<{ apps: string[]; models: string[] }> {
+  const where = ministry ? 'WHERE ministry = {ministry:String}' : '';
+  const got = await rows<{ apps: string[]; models: string[] }>(
+    client,
+    `SELECT arraySort(groupUniqArray(app)) AS apps, arraySort(groupUniqArray(model)) AS models FROM usage_daily ${where}`,
+    ministry ? { ministry } : {},
+  );
+  return got[0] ?? { apps: [], models: [] };
+}
