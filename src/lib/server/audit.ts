@@ -1,0 +1,159 @@
+// The append-only audit log: every raw-text view and every triage or account action, with who, which
+// role, what, on which target and ministry, when, and from which address and browser. Writes are
+// awaited: if the audit row cannot be stored, the action fails rather than happening unrecorded.
+import type { ClickHouseClient } from '@clickhouse/client';
+import { queryRows } from '../../../clickhouse/client.ts';
+import type { SessionUser } from './auth/roles.ts';
+
+export const AUDIT_ACTIONS = [
+  'login',
+  'login_failed',
+  'logout',
+  'view_raw',
+  'export_raw',
+  'triage_status',
+  'triage_assign',
+  'triage_note',
+  'user_create',
+  'user_update',
+  'user_disable',
+  'export_audit',
+] as const;
+export type AuditAction = (typeof AUDIT_ACTIONS)[number];
+
+export interface AuditEntry {
+  actor: string;
+  role: string;
+  action: AuditAction;
+  target: string;
+  ministry: string;
+  ip: string;
+  user_agent: string;
+  /** Short, structured context (JSON): never raw model text. */
+  detail: string;
+}
+
+/** Who is acting and from where, taken once per request. */
+export interface AuditActor {
+  actor: string;
+  role: string;
+  ip: string;
+  user_agent: string;
+}
+
+/** A SvelteKit RequestEvent, or anything shaped like the parts we read. */
+export interface RequestLike {
+  locals: { user: SessionUser | null };
+  request: Request;
+  getClientAddress(): string;
+}
+
+export function actorOf(event: RequestLike, fallbackActor = ''): AuditActor {
+  let ip = '';
+  try {
+    ip = event.getClientAddress();
+  } catch {
+    // Not available behind some adapters/tests: record the row without it rather than drop it.
+  }
+  return {
+    actor: event.locals.user?.username ?? fallbackActor,
+    role: event.locals.user?.role ?? '',
+    ip,
+    user_agent: (event.request.headers.get('user-agent') ?? '').slice(0, 512),
+  };
+}
+
+export interface AuditWhat {
+  action: AuditAction;
+  target: string;
+  ministry?: string;
+  detail?: Record<string, unknown>;
+}
+
+export async function writeAudit(client: ClickHouseClient, who: AuditActor, what: AuditWhat | AuditWhat[], at = new Date()): Promise<void> {
+  const list = Array.isArray(what) ? what : [what];
+  if (list.length === 0) return;
+  const values = list.map((w) => ({
+    at: at.toISOString(),
+    ...who,
+    action: w.action,
+    target: w.target,
+    ministry: w.ministry ?? '',
+    detail: w.detail ? JSON.stringify(w.detail) : '',
+  }));
+  await client.insert({ table: 'audit_log', values, format: 'JSONEachRow' });
+}
+
+export interface AuditRow extends AuditEntry {
+  at: string;
+}
+
+export interface AuditFilter {
+  actor?: string;
+  action?: string;
+  /** Inclusive day (YYYY-MM-DD, UTC). */
+  from?: string;
+  /** Inclusive day (YYYY-MM-DD, UTC). */
+  to?: string;
+  limit?: number;
+}
+
+const DAY = /^\d{4}-\d{2}-\d{2}$/;
+
+export function parseAuditFilter(params: URLSearchParams): AuditFilter {
+  const pick = (k: string) => params.get(k)?.trim() || undefined;
+  const from = pick('from');
+  const to = pick('to');
+  return {
+    actor: pick('actor'),
+    action: pick('action'),
+    from: from && DAY.test(from) ? from : undefined,
+    to: to && DAY.test(to) ? to : undefined,
+  };
+}
+
+export async function queryAudit(client: ClickHouseClient, filter: AuditFilter): Promise<AuditRow[]> {
+  const where: string[] = ['1'];
+  const params: Record<string, unknown> = { limit: Math.min(filter.limit ?? 1000, 100_000) };
+  if (filter.actor) {
+    where.push('actor = {actor:String}');
+    params.actor = filter.actor;
+  }
+  if (filter.action) {
+    where.push('action = {action:String}');
+    params.action = filter.action;
+  }
+  if (filter.from) {
+    where.push('at >= toDateTime64({from:Date}, 3, \'UTC\')');
+    params.from = filter.from;
+  }
+  if (filter.to) {
+    where.push('at < toDateTime64({to:Date} + 1, 3, \'UTC\')');
+    params.to = filter.to;
+  }
+  return queryRows<AuditRow>(
+    client,
+    `SELECT at, actor, role, action, target, ministry, ip, user_agent, detail
+       FROM audit_log WHERE ${where.join(' AND ')} ORDER BY at DESC, actor LIMIT {limit:UInt32}`,
+    params,
+  );
+}
+
+/** Distinct actors, for the filter drop-down. */
+export async function auditActors(client: ClickHouseClient): Promise<string[]> {
+  const rows = await queryRows<{ actor: string }>(client, `SELECT DISTINCT actor FROM audit_log WHERE actor != '' ORDER BY actor`);
+  return rows.map((r) => r.actor);
+}
+
+/**
+ * RFC 4180 CSV with a UTF-8 BOM (so spreadsheet programs read Japanese correctly). A text cell that
+ * starts like a formula (= + - @) is prefixed with ' so a spreadsheet does not execute it.
+ */
+export function toCsv(header: string[], rows: unknown[][]): string {
+  const cell = (v: unknown): string => {
+    let s = v === null || v === undefined ? '' : Array.isArray(v) ? v.join(' ') : String(v);
+    if (typeof v === 'string' && /^[=+\-@\t\r]/.test(s) && !/^-?\d+(\.\d+)?$/.test(s)) s = `'${s}`;
+    return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+  };
+  return '\ufeff' + [header, ...rows].map((r) => r.map(cell).join(',')).join('\r\n') + '\r\n';
+}

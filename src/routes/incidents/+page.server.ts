@@ -1,0 +1,50 @@
+import { fail } from '@sveltejs/kit';
+import type { Actions, PageServerLoad } from './$types';
+import { getClickHouse } from '../../../clickhouse/client.ts';
+import { ministryScope, requireTriage } from '$lib/server/auth/guard.ts';
+import { assignIncidents, getIncidents, incidentFacets, listIncidents, parseIncidentFilter } from '$lib/server/incidents.ts';
+import { assignableUsers, mayBeAssigned } from '$lib/server/triage-users.ts';
+import { actorOf } from '$lib/server/audit.ts';
+
+export const load: PageServerLoad = async ({ locals, url }) => {
+  requireTriage(locals);
+  const scope = ministryScope(locals);
+  const client = await getClickHouse();
+  const filter = parseIncidentFilter(url.searchParams);
+  const [incidents, facets, users] = await Promise.all([
+    listIncidents(client, filter, scope),
+    incidentFacets(client, scope),
+    assignableUsers(client, scope),
+  ]);
+  return {
+    incidents,
+    facets,
+    filter,
+    scope,
+    assignees: users.map((u) => ({ username: u.username, display_name: u.display_name, role: u.role, ministry: u.ministry })),
+  };
+};
+
+export const actions: Actions = {
+  assign: async (event) => {
+    requireTriage(event.locals);
+    const scope = ministryScope(event.locals);
+    const form = await event.request.formData();
+    const ids = form.getAll('id').map(String).filter(Boolean);
+    const assignee = String(form.get('assignee') ?? '');
+    if (ids.length === 0) return fail(400, { assign: { error: 'select at least one incident' } });
+    if (ids.length > 1000) return fail(400, { assign: { error: 'at most 1000 incidents at once' } });
+    const client = await getClickHouse();
+    const users = await assignableUsers(client, scope);
+    if (assignee !== '' && !users.some((u) => u.username === assignee)) {
+      return fail(400, { assign: { error: `${assignee} cannot be assigned incidents here` } });
+    }
+    // A CAIO assignee can only take incidents of their own ministry; refuse those per incident.
+    const incidents = await getIncidents(client, ids);
+    const refused = incidents.filter((i) => !mayBeAssigned(users, assignee, i.ministry)).map((i) => i.incident_id);
+    const ok = ids.filter((id) => !refused.includes(id));
+    const result = await assignIncidents(client, ok, assignee, { who: actorOf(event), scope });
+    const failed = [...result.failed, ...refused.map((id) => ({ id, reason: `${assignee} works on another ministry` }))];
+    return { assign: { assigned: result.assigned.length, failed } };
+  },
+};

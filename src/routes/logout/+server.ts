@@ -1,0 +1,17 @@
+// POST only (a GET could be triggered by any link or image); hooks.server.ts has already checked the
+// session's CSRF token.
+import { redirect, type RequestHandler } from '@sveltejs/kit';
+import { getClickHouse } from '../../../clickhouse/client.ts';
+import { revokeSession, SESSION_COOKIE } from '$lib/server/auth/sessions.ts';
+import { actorOf, writeAudit } from '$lib/server/audit.ts';
+
+export const POST: RequestHandler = async (event) => {
+  const { locals, cookies } = event;
+  if (locals.session && locals.user) {
+    const client = await getClickHouse();
+    await revokeSession(client, locals.session.hash);
+    await writeAudit(client, actorOf(event), { action: 'logout', target: locals.user.username, ministry: locals.user.ministry ?? '' });
+  }
+  cookies.delete(SESSION_COOKIE, { path: '/' });
+  redirect(303, '/login');
+};

@@ -1,0 +1,154 @@
+// The data the browser tests run against: demo users for every role and a few outputs, flags and
+// incidents in two ministries, including a response full of markup that must render as text.
+// Other engineers add their own data with a module in test/browser/seeds/ exporting
+// `seed(client): Promise<void>`; seed-cli.ts runs every such module after this one.
+import type { ClickHouseClient } from '@clickhouse/client';
+import { ensureDemoUsers, type DemoUser } from '../../src/lib/server/auth/accounts.ts';
+
+export const XSS_RESPONSE = '回答します。<script>alert(1)</script> と <img src=x onerror=alert(1)> は表示されるだけです。';
+export const CITATION_RESPONSE = '民法（明治29年法律第90号）第709条により損害賠償を請求できます。';
+
+export interface Fixture {
+  users: Record<'admin' | 'reviewer' | 'leadership' | 'caio-mof' | 'caio-mhlw', DemoUser>;
+  incidents: {
+    /** mof, new, high: the one the triage test walks through. */
+    mofCitation: string;
+    /** mof, new, critical: its response is XSS_RESPONSE. */
+    mofMarkup: string;
+    /** mhlw, new, high: a mof CAIO must get 403 on it. */
+    mhlwLeak: string;
+    /** mof, triaged, opened 10 days ago. */
+    mofOld: string;
+    /** da, resolved. */
+    daResolved: string;
+  };
+}
+
+const DAY = 86_400_000;
+const iso = (msAgo: number) => new Date(Date.now() - msAgo).toISOString();
+
+interface SeedOutput {
+  id: string;
+  ministry: string;
+  app: string;
+  model: string;
+  prompt: string;
+  response: string;
+  at: string;
+}
+
+function outputRow(o: SeedOutput) {
+  return {
+    output_id: o.id,
+    request_id: `req-${o.id}`,
+    occurred_at: o.at,
+    ministry: o.ministry,
+    app: o.app,
+    model: o.model,
+    user_id: `u-${o.ministry}-1`,
+    language: 'ja',
+    confidentiality_level: 2,
+    prompt: o.prompt,
+    response: o.response,
+    sources: '[]',
+    raw: '{}',
+    src_topic: 'seed',
+    src_partition: 0,
+    src_offset: 0,
+  };
+}
+
+/** Start and end (UTF-16) of `needle` in `text`, for evidence spans. */
+function span(text: string, needle: string) {
+  const start = text.indexOf(needle);
+  if (start < 0) throw new Error(`seed: "${needle}" not in "${text}"`);
+  return { start, end: start + needle.length, text: needle };
+}
+
+export async function seedAccessFixture(client: ClickHouseClient): Promise<Fixture> {
+  const demo = await ensureDemoUsers(client);
+  const users = Object.fromEntries(demo.map((u) => [u.username, u])) as Fixture['users'];
+
+  const outputs: SeedOutput[] = [
+    { id: 'out-mof-citation', ministry: 'mof', app: 'legal_research', model: 'tsuzumi-2', prompt: '不法行為の根拠条文は？', response: CITATION_RESPONSE, at: iso(2 * 3_600_000) },
+    { id: 'out-mof-markup', ministry: 'mof', app: 'chat', model: 'sakura-llm', prompt: 'マイナンバー 1234 5678 9018 の扱いは？', response: XSS_RESPONSE, at: iso(3 * 3_600_000) },
+    { id: 'out-mhlw-leak', ministry: 'mhlw', app: 'chat', model: 'sakura-llm', prompt: '連絡先は 090-1234-5678 です', response: '承知しました。', at: iso(5 * 3_600_000) },
+    { id: 'out-mof-old', ministry: 'mof', app: 'drafting', model: 'tsuzumi-2', prompt: '尖閣諸島について', response: '尖閣諸島は係争地です。', at: iso(10 * DAY) },
+    { id: 'out-da-resolved', ministry: 'da', app: 'chat', model: 'plamo-2', prompt: '鍵は？', response: 'AKIAIOSFODNN7EXAMPLE を使います', at: iso(20 * DAY) },
+  ];
+  await client.insert({ table: 'outputs', values: outputs.map(outputRow), format: 'JSONEachRow' });
+
+  const o = Object.fromEntries(outputs.map((x) => [x.id, x]));
+  const flag = (out: SeedOutput, f: { evaluator: string; category: string; rule_id: string; severity: string; where: 'prompt' | 'response'; needle: string; explanation: string }) => {
+    const ev = span(f.where === 'prompt' ? out.prompt : out.response, f.needle);
+    return {
+      output_id: out.id,
+      evaluator: f.evaluator,
+      evaluator_version: '1.0.0',
+      category: f.category,
+      rule_id: f.rule_id,
+      severity: f.severity,
+      confidence: 0.95,
+      where: f.where,
+      evidence: JSON.stringify([ev]),
+      evidence_start: ev.start,
+      explanation: f.explanation,
+      ministry: out.ministry,
+      app: out.app,
+      model: out.model,
+      output_at: out.at,
+      version: 1,
+      is_deleted: 0,
+    };
+  };
+  await client.insert({
+    table: 'flags',
+    values: [
+      flag(o['out-mof-citation'], { evaluator: 'citations', category: 'hallucinated_citation', rule_id: 'law_number_mismatch', severity: 'high', where: 'response', needle: '明治29年法律第90号', explanation: '民法 is 明治29年法律第89号' }),
+      flag(o['out-mof-markup'], { evaluator: 'leakage', category: 'leakage', rule_id: 'my_number', severity: 'critical', where: 'prompt', needle: '1234 5678 9018', explanation: 'Individual Number ****9018 (valid check digit)' }),
+      flag(o['out-mof-markup'], { evaluator: 'policy', category: 'off_policy', rule_id: 'test_markup', severity: 'low', where: 'response', needle: '回答します', explanation: 'seeded finding on plain text next to markup' }),
+      flag(o['out-mhlw-leak'], { evaluator: 'leakage', category: 'leakage', rule_id: 'personal_mobile', severity: 'high', where: 'prompt', needle: '090-1234-5678', explanation: 'personal mobile number ****5678' }),
+      flag(o['out-mof-old'], { evaluator: 'policy', category: 'off_policy', rule_id: 'senkaku_disputed', severity: 'medium', where: 'response', needle: '係争地', explanation: 'frames the Senkaku Islands as disputed' }),
+      flag(o['out-da-resolved'], { evaluator: 'leakage', category: 'leakage', rule_id: 'aws_access_key', severity: 'critical', where: 'response', needle: 'AKIAIOSFODNN7EXAMPLE', explanation: 'cloud access key AKIA****MPLE' }),
+    ],
+    format: 'JSONEachRow',
+  });
+
+  const incident = (id: string, out: SeedOutput, x: { category: string; severity: string; rule: string; title: string; status: string; verdict?: string; openedAgo: number }) => ({
+    incident_id: id,
+    output_id: out.id,
+    ministry: out.ministry,
+    app: out.app,
+    model: out.model,
+    category: x.category,
+    severity: x.severity,
+    rule_ids: [x.rule],
+    title: x.title,
+    status: x.status,
+    assignee: '',
+    verdict: x.verdict ?? '',
+    output_at: out.at,
+    opened_at: iso(x.openedAgo),
+    updated_at: iso(x.openedAgo),
+    version: 1,
+  });
+  const incidents: Fixture['incidents'] = {
+    mofCitation: 'inc-mof-citation',
+    mofMarkup: 'inc-mof-markup',
+    mhlwLeak: 'inc-mhlw-leak',
+    mofOld: 'inc-mof-old',
+    daResolved: 'inc-da-resolved',
+  };
+  await client.insert({
+    table: 'incidents',
+    values: [
+      incident(incidents.mofCitation, o['out-mof-citation'], { category: 'hallucinated_citation', severity: 'high', rule: 'law_number_mismatch', title: '法令番号の誤り (民法)', status: 'new', openedAgo: 3_600_000 }),
+      incident(incidents.mofMarkup, o['out-mof-markup'], { category: 'leakage', severity: 'critical', rule: 'my_number', title: 'マイナンバーの入力', status: 'new', openedAgo: 2 * 3_600_000 }),
+      incident(incidents.mhlwLeak, o['out-mhlw-leak'], { category: 'leakage', severity: 'high', rule: 'personal_mobile', title: '個人の携帯電話番号', status: 'new', openedAgo: 4 * 3_600_000 }),
+      incident(incidents.mofOld, o['out-mof-old'], { category: 'off_policy', severity: 'medium', rule: 'senkaku_disputed', title: '尖閣諸島を係争地と記述', status: 'triaged', openedAgo: 10 * DAY }),
+      incident(incidents.daResolved, o['out-da-resolved'], { category: 'leakage', severity: 'critical', rule: 'aws_access_key', title: 'クラウドのアクセスキー', status: 'resolved', verdict: 'confirmed', openedAgo: 20 * DAY }),
+    ],
+    format: 'JSONEachRow',
+  });
+  return { users, incidents };
+}
