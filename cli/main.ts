@@ -6,6 +6,7 @@ import { MigrationError } from '../clickhouse/migrate.ts';
 import { UsageError } from './usage-error.ts';
 import { registerMigrate } from './commands/migrate.ts';
 import { registerSchemas } from './commands/schemas.ts';
+import { registerIngest } from './commands/ingest.ts';
 
 export function buildProgram(): Command {
   const program = new Command('oversight')
@@ -14,6 +15,7 @@ export function buildProgram(): Command {
     .exitOverride();
   registerMigrate(program);
   registerSchemas(program);
+  registerIngest(program);
   return program;
 }
 

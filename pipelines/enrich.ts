@@ -1,0 +1,62 @@
+// Feedback events carry only output_id; the rollups group by ministry × app × model, so the ingester
+// copies those three from the stored output being rated. Outputs this process ingested recently are
+// answered from memory (feedback usually follows its answer within minutes); the rest are looked up.
+import type { ClickHouseClient } from '@clickhouse/client';
+import { sqlString, tsvField } from './dedup.ts';
+import type { FeedbackRow } from './rows.ts';
+
+export interface OutputMeta {
+  ministry: string;
+  app: string;
+  model: string;
+}
+
+/** A bounded insertion-ordered map: the oldest entries go first when it is full. */
+export class OutputMetaCache {
+  private readonly map = new Map<string, OutputMeta>();
+  constructor(private readonly capacity = 200_000) {}
+
+  remember(outputId: string, meta: OutputMeta): void {
+    if (this.map.has(outputId)) this.map.delete(outputId);
+    this.map.set(outputId, meta);
+    if (this.map.size > this.capacity) this.map.delete(this.map.keys().next().value as string);
+  }
+
+  get(outputId: string): OutputMeta | undefined {
+    return this.map.get(outputId);
+  }
+
+  get size(): number {
+    return this.map.size;
+  }
+}
+
+const CHUNK = 5000;
+
+/** Fills ministry/app/model of feedback rows in place; rows whose output is not stored stay empty. */
+export async function enrichFeedback(client: ClickHouseClient, rows: FeedbackRow[], cache: OutputMetaCache): Promise<void> {
+  const missing = new Set<string>();
+  for (const r of rows) if (!cache.get(r.output_id)) missing.add(r.output_id);
+  const ids = [...missing];
+  for (let i = 0; i < ids.length; i += CHUNK) {
+    // Ids travel as one TSV literal (see dedup.ts); the bloom-filter index of migration 0010 skips granules.
+    const tsv = sqlString(ids.slice(i, i + CHUNK).map(tsvField).join('\n'));
+    const rs = await client.query({
+      query:
+        'SELECT output_id, any(ministry) AS ministry, any(app) AS app, any(model) AS model FROM outputs ' +
+        `WHERE output_id IN (SELECT id FROM format(TSV, 'id String', ${tsv})) GROUP BY output_id`,
+      format: 'JSONEachRow',
+    });
+    for (const m of await rs.json<OutputMeta & { output_id: string }>()) {
+      cache.remember(m.output_id, { ministry: m.ministry, app: m.app, model: m.model });
+    }
+  }
+  for (const r of rows) {
+    const meta = cache.get(r.output_id);
+    if (meta) {
+      r.ministry = meta.ministry;
+      r.app = meta.app;
+      r.model = meta.model;
+    }
+  }
+}

@@ -1,0 +1,147 @@
+// NDJSON files and stdin as a source, for backfills and the demo. The same ingest path as Kafka;
+// a row's source is `file:<name>` (or `stdin`), partition -1 and its line number as the offset.
+import type { ClickHouseClient } from '@clickhouse/client';
+import { createReadStream } from 'node:fs';
+import { basename } from 'node:path';
+import { createInterface } from 'node:readline';
+import { createGunzip } from 'node:zlib';
+import type { Readable } from 'node:stream';
+import { loadEnv, type Env } from '../config/env.ts';
+import { EVENT_KINDS, KIND_BY_TOPIC, type EventKind } from '../contracts/events.ts';
+import { OutputMetaCache } from './enrich.ts';
+import { createIngestPath, type IngestPath, type IngestPathOptions } from './ingest.ts';
+
+export class FileSourceError extends Error {
+  override name = 'UsageError';
+}
+
+export interface IngestSummary {
+  read: number;
+  inserted: number;
+  duplicates: number;
+  rejected: number;
+  seconds: number;
+  eventsPerSecond: number;
+}
+
+export interface FileIngestOptions {
+  env?: Env;
+  /** genai.usage.v1 / genai.outputs.v1 / genai.feedback.v1; required for stdin and unrecognised names. */
+  topic?: string;
+  /** Name recorded as src_topic for a stream (default "stdin"). */
+  sourceName?: string;
+  /** Called about once a second with the running totals. */
+  onProgress?: (p: { read: number; eventsPerSecond: number; source: string }) => void;
+  pathOptions?: Partial<IngestPathOptions>;
+}
+
+/** The event kind of a file: from --topic, or from a name such as genai.usage.v1-2026-11.ndjson. */
+export function kindForFile(path: string, topic?: string): EventKind {
+  if (topic) {
+    const k = KIND_BY_TOPIC[topic];
+    if (!k) throw new FileSourceError(`unknown topic ${topic}; use one of ${Object.keys(KIND_BY_TOPIC).join(', ')}`);
+    return k;
+  }
+  const name = basename(path);
+  for (const [t, k] of Object.entries(KIND_BY_TOPIC)) if (name.startsWith(t)) return k;
+  throw new FileSourceError(
+    `cannot tell the topic of ${path}: name the file genai.usage.v1*.ndjson, genai.outputs.v1*.ndjson or genai.feedback.v1*.ndjson, or pass --topic`,
+  );
+}
+
+class Session {
+  readonly paths = new Map<EventKind, IngestPath>();
+  private readonly cache = new OutputMetaCache();
+  readonly started = performance.now();
+  constructor(
+    private readonly client: ClickHouseClient,
+    private readonly env: Env,
+    private readonly extra: Partial<IngestPathOptions> = {},
+  ) {}
+
+  path(kind: EventKind): IngestPath {
+    let p = this.paths.get(kind);
+    if (!p) {
+      p = createIngestPath(this.client, kind, {
+        batchSize: this.env.INGEST_BATCH_SIZE,
+        batchMs: this.env.INGEST_BATCH_MS,
+        maxMessageBytes: this.env.INGEST_MAX_MESSAGE_BYTES,
+        outputCache: this.cache,
+        ...this.extra,
+      });
+      this.paths.set(kind, p);
+    }
+    return p;
+  }
+
+  summary(): IngestSummary {
+    const s = { read: 0, inserted: 0, duplicates: 0, rejected: 0 };
+    for (const p of this.paths.values()) {
+      s.read += p.counts.read;
+      s.inserted += p.counts.inserted;
+      s.duplicates += p.counts.duplicates;
+      s.rejected += p.counts.rejected;
+    }
+    const seconds = (performance.now() - this.started) / 1000;
+    return { ...s, seconds: Math.round(seconds * 1000) / 1000, eventsPerSecond: Math.round(s.read / Math.max(seconds, 1e-3)) };
+  }
+}
+
+async function pump(session: Session, kind: EventKind, input: Readable, source: string, opts: FileIngestOptions): Promise<void> {
+  const path = session.path(kind);
+  const maxBacklog = 3 * path.batchSize;
+  const waiting: Promise<void>[] = [];
+  let last: Promise<void> | undefined;
+  let line = 0;
+  let lastReport = performance.now();
+  const rl = createInterface({ input, crlfDelay: Infinity });
+  for await (const text of rl) {
+    line++;
+    if (text.trim() === '') continue;
+    const p = path.add({ topic: source, partition: -1, offset: String(line), value: text });
+    if (p !== last) {
+      waiting.push(p);
+      last = p;
+    }
+    // Backpressure: do not read further ahead than a few batches of what ClickHouse has acknowledged.
+    if (path.backlog >= maxBacklog && waiting.length) await waiting.shift();
+    if (opts.onProgress && performance.now() - lastReport >= 1000) {
+      lastReport = performance.now();
+      const s = session.summary();
+      opts.onProgress({ read: s.read, eventsPerSecond: s.eventsPerSecond, source });
+    }
+  }
+  await path.flush();
+}
+
+function openInput(path: string): Readable {
+  const stream = createReadStream(path);
+  return path.endsWith('.gz') ? stream.pipe(createGunzip()) : stream;
+}
+
+/** Ingests NDJSON files ('-' for stdin); outputs are read before feedback so ratings find their answer. */
+export async function ingestFiles(client: ClickHouseClient, paths: string[] | '-', opts: FileIngestOptions = {}): Promise<IngestSummary> {
+  const env = opts.env ?? loadEnv();
+  const session = new Session(client, env, opts.pathOptions);
+  const list = paths === '-' ? ['-'] : paths;
+  const jobs = list.map((p) => ({ p, kind: p === '-' ? kindForStdin(opts.topic) : kindForFile(p, opts.topic) }));
+  jobs.sort((a, b) => EVENT_KINDS.indexOf(a.kind) - EVENT_KINDS.indexOf(b.kind));
+  for (const { p, kind } of jobs) {
+    if (p === '-') await pump(session, kind, process.stdin, opts.sourceName ?? 'stdin', opts);
+    else await pump(session, kind, openInput(p), `file:${basename(p)}`, opts);
+  }
+  return session.summary();
+}
+
+function kindForStdin(topic?: string): EventKind {
+  if (!topic) throw new FileSourceError('reading stdin needs --topic (genai.usage.v1, genai.outputs.v1 or genai.feedback.v1)');
+  return kindForFile('-', topic);
+}
+
+/** Ingests one NDJSON stream (stdin, an HTTP request body) of `topic`. */
+export async function ingestStream(client: ClickHouseClient, input: Readable, opts: FileIngestOptions & { topic: string }): Promise<IngestSummary> {
+  const env = opts.env ?? loadEnv();
+  const session = new Session(client, env, opts.pathOptions);
+  await pump(session, kindForFile('-', opts.topic), input, opts.sourceName ?? 'stdin', opts);
+  return session.summary();
+}

@@ -1,0 +1,45 @@
+// Prometheus metrics of the ingestion pipeline, in their own registry so `oversight serve` can merge it
+// with the process metrics and `oversight ingest` can serve it alone. Kept on globalThis so the CLI code
+// and the bundled dashboard share one registry (and one set of metric names) in the same process.
+import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+
+function create() {
+  const registry = new Registry();
+  const m = {
+    registry,
+    consumed: new Counter({ name: 'oversight_ingest_consumed_total', help: 'Messages read from Kafka or files', labelNames: ['kind'], registers: [registry] }),
+    inserted: new Counter({ name: 'oversight_ingest_inserted_total', help: 'Rows inserted into ClickHouse', labelNames: ['kind'], registers: [registry] }),
+    dlq: new Counter({ name: 'oversight_ingest_dlq_total', help: 'Messages sent to the DLQ / ingest_errors', labelNames: ['kind', 'reason'], registers: [registry] }),
+    deduplicated: new Counter({
+      name: 'oversight_ingest_deduplicated_total',
+      help: 'Events dropped as duplicates (within a batch, or already stored)',
+      labelNames: ['kind', 'where'],
+      registers: [registry],
+    }),
+    insertRetries: new Counter({ name: 'oversight_ingest_insert_retries_total', help: 'ClickHouse write attempts that failed and were retried', labelNames: ['kind'], registers: [registry] }),
+    batchSeconds: new Histogram({
+      name: 'oversight_ingest_batch_seconds',
+      help: 'Time to make one batch durable (dedup lookup, insert, DLQ)',
+      labelNames: ['kind'],
+      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+      registers: [registry],
+    }),
+    batchRows: new Histogram({
+      name: 'oversight_ingest_batch_rows',
+      help: 'Messages per flushed batch',
+      labelNames: ['kind'],
+      buckets: [1, 10, 100, 500, 1000, 2500, 5000, 10000, 25000],
+      registers: [registry],
+    }),
+    lag: new Gauge({ name: 'oversight_ingest_consumer_lag', help: 'Messages behind the high watermark, per partition', labelNames: ['topic', 'partition'], registers: [registry] }),
+    lastInsert: new Gauge({ name: 'oversight_ingest_last_insert_timestamp_seconds', help: 'Unix time of the last successful insert', labelNames: ['table'], registers: [registry] }),
+    paused: new Gauge({ name: 'oversight_ingest_paused', help: '1 while consumption is paused because ClickHouse is failing', registers: [registry] }),
+  };
+  return m;
+}
+
+type PipelineMetrics = ReturnType<typeof create>;
+const SLOT = Symbol.for('genai-oversight.pipeline-metrics');
+const holder = globalThis as { [SLOT]?: PipelineMetrics };
+export const metrics: PipelineMetrics = (holder[SLOT] ??= create());
+export const registry: Registry = metrics.registry;

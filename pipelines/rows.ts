@@ -1,0 +1,194 @@
+// Turns one raw message into a table row or a reject reason. This is the only place that decides what
+// is valid: both the Kafka consumer and the file/stdin source go through it. Everything a row needs is
+// checked here, in JavaScript, so a batch insert can never fail because of one bad event (a failing
+// insert is retried, and a poison row would stall the consumer forever).
+import type { z } from 'zod';
+import { EVENT_SCHEMAS, splitUnknown, type EventKind, type FeedbackEvent, type OutputEvent, type UsageEvent } from '../contracts/events.ts';
+
+export type RejectCategory = 'empty' | 'oversized' | 'invalid_json' | 'not_object' | 'unknown_ministry' | 'schema';
+
+export interface Reject {
+  ok: false;
+  category: RejectCategory;
+  /** One line a reviewer can act on, e.g. "schema: input_tokens: Invalid input: expected number". */
+  reason: string;
+}
+
+export interface UsageRow {
+  event_id: string;
+  occurred_at: string;
+  ministry: string;
+  user_id: string;
+  session_id: string;
+  request_id: string;
+  app: string;
+  model: string;
+  input_tokens: number;
+  output_tokens: number;
+  latency_ms: number;
+  status: string;
+  raw: string;
+}
+export interface OutputRow {
+  output_id: string;
+  request_id: string;
+  occurred_at: string;
+  ministry: string;
+  app: string;
+  model: string;
+  user_id: string;
+  language: string;
+  confidentiality_level: number;
+  prompt: string;
+  response: string;
+  sources: string;
+  raw: string;
+}
+export interface FeedbackRow {
+  output_id: string;
+  occurred_at: string;
+  rating: string;
+  reason: string;
+  comment: string;
+  ministry: string;
+  app: string;
+  model: string;
+  raw: string;
+}
+export type EventRow = UsageRow | OutputRow | FeedbackRow;
+
+export interface Accepted<R extends EventRow = EventRow> {
+  ok: true;
+  row: R;
+  /** The identity the table is ordered by; two rows with the same key are the same event. */
+  key: string;
+}
+export type ParseResult = Accepted | Reject;
+
+export const TABLE_BY_KIND: Record<EventKind, 'usage_events' | 'outputs' | 'feedback'> = {
+  usage: 'usage_events',
+  outputs: 'outputs',
+  feedback: 'feedback',
+};
+
+const UINT32_MAX = 4_294_967_295;
+// DateTime64's range; outside it ClickHouse would reject (or silently clamp) the value.
+const MIN_TIME = Date.UTC(1900, 0, 1);
+const MAX_TIME = Date.UTC(2299, 11, 31);
+
+const reject = (category: RejectCategory, detail: string): Reject => ({ ok: false, category, reason: `${category}: ${detail}` });
+
+/** UTC calendar day of an ISO timestamp, the middle part of the tables' ORDER BY. */
+export function utcDay(iso: string): string {
+  return iso.slice(0, 10);
+}
+
+/** Normalises an RFC 3339 timestamp with any offset to UTC ISO with milliseconds, or null when out of range. */
+function toUtcIso(ts: string): string | null {
+  // Fast path for the common shape (already UTC, millisecond precision): no Date round trip.
+  if (ts.length === 24 && ts[23] === 'Z' && ts[19] === '.' && ts >= '1900' && ts < '2300') return ts;
+  const ms = Date.parse(ts);
+  if (!Number.isFinite(ms) || ms < MIN_TIME || ms > MAX_TIME) return null;
+  return new Date(ms).toISOString();
+}
+
+function describeIssues(error: z.ZodError): Reject {
+  const issues = error.issues;
+  const ministryIssue = issues.find((i) => i.path.length === 1 && i.path[0] === 'ministry' && i.code === 'invalid_value');
+  if (ministryIssue) return reject('unknown_ministry', ministryIssue.message);
+  const parts = issues.slice(0, 5).map((i) => `${i.path.join('.') || '(event)'}: ${i.message}`);
+  if (issues.length > 5) parts.push(`and ${issues.length - 5} more`);
+  return reject('schema', parts.join('; '));
+}
+
+const rawJson = (unknown: Record<string, unknown>) => (Object.keys(unknown).length ? JSON.stringify(unknown) : '{}');
+
+function usageRow(ev: UsageEvent, unknown: Record<string, unknown>, at: string): Accepted<UsageRow> | Reject {
+  for (const f of ['input_tokens', 'output_tokens', 'latency_ms'] as const) {
+    if (ev[f] > UINT32_MAX) return reject('schema', `${f}: ${ev[f]} is larger than ${UINT32_MAX}`);
+  }
+  const row: UsageRow = {
+    event_id: ev.event_id,
+    occurred_at: at,
+    ministry: ev.ministry,
+    user_id: ev.user_id,
+    session_id: ev.session_id,
+    request_id: ev.request_id,
+    app: ev.app,
+    model: ev.model,
+    input_tokens: ev.input_tokens,
+    output_tokens: ev.output_tokens,
+    latency_ms: ev.latency_ms,
+    status: ev.status,
+    raw: rawJson(unknown),
+  };
+  return { ok: true, row, key: `${ev.ministry}\u0000${utcDay(at)}\u0000${ev.event_id}` };
+}
+
+function outputRow(ev: OutputEvent, unknown: Record<string, unknown>, at: string): Accepted<OutputRow> {
+  const row: OutputRow = {
+    output_id: ev.output_id,
+    request_id: ev.request_id,
+    occurred_at: at,
+    ministry: ev.ministry,
+    app: ev.app,
+    model: ev.model,
+    user_id: ev.user_id,
+    language: ev.language,
+    confidentiality_level: ev.confidentiality_level,
+    prompt: ev.prompt,
+    response: ev.response,
+    sources: JSON.stringify(ev.sources),
+    raw: rawJson(unknown),
+  };
+  return { ok: true, row, key: `${ev.ministry}\u0000${utcDay(at)}\u0000${ev.output_id}` };
+}
+
+function feedbackRow(ev: FeedbackEvent, unknown: Record<string, unknown>, at: string): Accepted<FeedbackRow> {
+  // ministry/app/model are filled in from the rated output just before the insert (see enrich.ts).
+  const row: FeedbackRow = {
+    output_id: ev.output_id,
+    occurred_at: at,
+    rating: ev.rating,
+    reason: ev.reason ?? '',
+    comment: ev.comment ?? '',
+    ministry: '',
+    app: '',
+    model: '',
+    raw: rawJson(unknown),
+  };
+  // The feedback table is ordered by output_id alone: one rating per answer, the latest kept.
+  return { ok: true, row, key: ev.output_id };
+}
+
+/** Validates one message of `kind`; `maxBytes` is INGEST_MAX_MESSAGE_BYTES. */
+export function parseEvent(kind: EventKind, value: Buffer | string | null | undefined, maxBytes: number): ParseResult {
+  if (value == null || value.length === 0) return reject('empty', 'the message has no value');
+  const size = typeof value === 'string' ? Buffer.byteLength(value) : value.length;
+  if (size > maxBytes) return reject('oversized', `${size} bytes is more than INGEST_MAX_MESSAGE_BYTES (${maxBytes})`);
+  let data: unknown;
+  try {
+    data = JSON.parse(typeof value === 'string' ? value : value.toString('utf8'));
+  } catch (err) {
+    return reject('invalid_json', (err as Error).message);
+  }
+  if (typeof data !== 'object' || data === null || Array.isArray(data)) {
+    return reject('not_object', `an event must be a JSON object, got ${Array.isArray(data) ? 'an array' : data === null ? 'null' : typeof data}`);
+  }
+  const schema = EVENT_SCHEMAS[kind];
+  const parsed = schema.safeParse(data);
+  if (!parsed.success) return describeIssues(parsed.error);
+  const event = parsed.data as Record<string, unknown>;
+  const at = toUtcIso(event.occurred_at as string);
+  if (!at) return reject('schema', `occurred_at: ${JSON.stringify(event.occurred_at)} is outside 1900-01-01..2299-12-31`);
+  // Unknown fields are taken from the input, not the parsed event, so they are kept byte for byte.
+  const { unknown } = splitUnknown(schema, data as Record<string, unknown>);
+  switch (kind) {
+    case 'usage':
+      return usageRow(event as UsageEvent, unknown, at);
+    case 'outputs':
+      return outputRow(event as OutputEvent, unknown, at);
+    case 'feedback':
+      return feedbackRow(event as FeedbackEvent, unknown, at);
+  }
+}
