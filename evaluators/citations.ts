@@ -1,0 +1,540 @@
+// hallucinated_citation: citations the model presents as fact that are provably wrong, checked
+// against the law catalog, the era calendar (relative to the output's own date) and the sources
+// retrieved for the answer. A law the catalog does not know is "unverifiable" (info), never a finding.
+import {
+  type Catalog,
+  type Era,
+  type LawEntry,
+  describeNumber,
+  gregorianYear,
+  loadCatalog,
+  numberKey,
+  numberKeyEn,
+} from './catalog.ts';
+import { NUMERAL, bigramCoverage, normalizeForMatch, parseNumeral, sentenceAt, sentences, type Span } from './text.ts';
+import { type Evaluator, type EvaluatorInput, type Finding, type Flag, dedupeFindings, toFlag } from './types.ts';
+
+const CATEGORY = 'hallucinated_citation';
+export const CITATIONS_VERSION = '1.0.0';
+
+// ---------------------------------------------------------------------------------------------
+// Patterns. Every quantifier is bounded or over a class that cannot overlap its neighbour, so a
+// 1 MB response stays linear.
+const ERA_NAMES = '明治|大正|昭和|平成|令和';
+const LAW_KIND = '法律|政令|勅令|憲法|内閣府令|[\\u4E00-\\u9FFF]{1,12}?(?:省令|規則|府令)|条例';
+const LAW_NUMBER_JA = new RegExp(`(${ERA_NAMES})\\s?(元|${NUMERAL})\\s?年\\s?(${LAW_KIND})\\s?(?:第\\s?(${NUMERAL})\\s?号)?`, 'gu');
+// Anchored copies for parsing at a known position (the global ones keep their scan state).
+const LAW_NUMBER_JA_AT = new RegExp(`^${LAW_NUMBER_JA.source}`, 'u');
+const LAW_NUMBER_EN = /\b(Act|Cabinet Order|Imperial Ordinance|Ordinance)\s+No\.?\s*(\d{1,4})\s+of\s+(\d{4})\b/gi;
+const LAW_NUMBER_EN_AT = new RegExp(`^${LAW_NUMBER_EN.source}`, 'i');
+const ERA_DATE = new RegExp(`(${ERA_NAMES})\\s?(元|${NUMERAL})\\s?年(?:度)?(?:\\s?(${NUMERAL})\\s?月(?:\\s?(${NUMERAL})\\s?日)?)?`, 'gu');
+const ARTICLE_JA = new RegExp(`(第\\s?)?(${NUMERAL})\\s?条`, 'gu');
+const ARTICLE_EN = /\b(?:Article|Art\.)\s*(\d{1,5})(?:\s*\(\d{1,3}\)|,?\s+(?:paragraph|item)\s+\d{1,3})*\s+of\s+(?:the\s+)?/gi;
+const SAME_LAW_ARTICLE = new RegExp(`同法\\s?(?:の\\s?)?第\\s?(${NUMERAL})\\s?条`, 'gu');
+// A law name ends with one of these; the catalog lookup runs only at these positions.
+const NAME_END = /法律|法|令|規則|条例/g;
+const MARKER = /[[［]\s*([0-9０-９]{1,3}(?:\s*[,，、]\s*[0-9０-９]{1,3}){0,9})\s*[\]］]/g;
+const URL = /https?:\/\/[^\s<>"'（）()「」『』【】\[\]、。，]{1,2000}/g;
+const QUOTE_JA = /[「『]([^「」『』\n]{4,600})[」』]\s?(?:と|との)?\s?(旨|答弁|述べ|規定|記載|明記|発言|回答|説明|表明|記され|書かれ|定めて|定められ|しており|している)/g;
+const QUOTE_EN =
+  /\b(stated|said|answered|replied|testified|noted|declared|wrote|reads|provides|stipulates)\b[^"“”\n]{0,30}["“]([^"“”\n]{8,600})["”]|["“]([^"“”\n]{8,600})["”][^"“”\n]{0,20}\b(stated|said|answered|replied|testified|noted|declared)\b/gi;
+
+const HISTORICAL =
+  /廃止|旧|かつて|以前|当時|改正前|までは|前身|統合|一元化|後継|代わ|置き換|失効|repeal|abolish|formerly|former|previously|replaced|supersed|until|no longer|prior to|predecessor/i;
+const IN_FORCE =
+  /現行|現在|現に|今も|今日も|引き続き|に基づ|により|によって|定めて|定める|規定して|規定され|義務付け|認められ|できます|なければ|in force|currently|current|under\b|pursuant|provides|requires|stipulates|governs|remains/i;
+const PAST_EVENT = /(公布|施行|制定|成立|改正|可決|署名)(され|し)(ました|た)|was (enacted|promulgated|passed)|came into force/;
+const FUTURE_HINT = /予定|見込|目指|目標|計画|までに|以降|から施行|will|plan|expected|scheduled/i;
+const RAG_APPS = new Set(['legal_research', 'diet_response_search']);
+
+const isIdeographOrKatakana = (c: string | undefined) => !!c && /[\u4E00-\u9FFF\u3400-\u4DBF\u30A0-\u30FF々〆ヶA-Za-z0-9０-９Ａ-Ｚａ-ｚ]/.test(c);
+const isHiragana = (c: string | undefined) => !!c && c >= '\u3041' && c <= '\u309F';
+const ALLOWED_NAME_PREFIX = /(?:改正|現行|新)$/;
+
+interface Mention {
+  law: LawEntry;
+  start: number;
+  end: number;
+}
+
+export interface CitationsOptions {
+  catalog?: Catalog;
+}
+
+export function createCitationsEvaluator(opts: CitationsOptions = {}): Evaluator {
+  let catalog = opts.catalog;
+  const evaluator: Evaluator = {
+    id: 'citations',
+    version: CITATIONS_VERSION,
+    evaluate(output: EvaluatorInput): Flag[] {
+      catalog ??= loadCatalog();
+      const findings = findCitationProblems(catalog, output);
+      return dedupeFindings(findings).map((f) => toFlag(evaluator, output.output_id, f));
+    },
+  };
+  return evaluator;
+}
+
+function finding(rule_id: string, severity: Finding['severity'], confidence: number, start: number, end: number, text: string, explanation: string): Finding {
+  return { category: CATEGORY, rule_id, severity, confidence, where: 'response', start, end, text, explanation };
+}
+
+/** The date of the output (UTC), or today when it is missing or invalid. */
+function outputDate(occurredAt: string | undefined): Date {
+  const d = occurredAt ? new Date(occurredAt) : new Date(NaN);
+  return Number.isNaN(d.getTime()) ? new Date() : d;
+}
+
+export function findCitationProblems(catalog: Catalog, output: EvaluatorInput): Finding[] {
+  const text = output.response ?? '';
+  if (!text) return [];
+  const out: Finding[] = [];
+  const spans = sentences(text);
+  const asOf = outputDate(output.occurred_at);
+  checkEraDates(catalog, text, spans, asOf, out);
+  const mentions = findMentions(catalog, text);
+  const consumedNumbers = new Set<number>();
+  checkMentions(catalog, text, mentions, consumedNumbers, out);
+  checkUnattachedNumbers(catalog, text, asOf, consumedNumbers, out);
+  checkEnglishArticles(catalog, text, out);
+  checkRepealed(text, spans, mentions, out);
+  const sources = output.sources ?? [];
+  if (sources.length > 0 || RAG_APPS.has(output.app)) checkGrounding(text, output.prompt ?? '', sources, out);
+  return out;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Era calendar
+
+function checkEraDates(catalog: Catalog, text: string, spans: Span[], asOf: Date, out: Finding[]): void {
+  const nowYear = asOf.getUTCFullYear();
+  const today = asOf.toISOString().slice(0, 10);
+  ERA_DATE.lastIndex = 0;
+  for (let m = ERA_DATE.exec(text); m; m = ERA_DATE.exec(text)) {
+    const era = catalog.eras.get(m[1]);
+    const year = parseNumeral(m[2]);
+    if (!era || !Number.isFinite(year)) continue;
+    const month = m[3] ? parseNumeral(m[3]) : NaN;
+    const day = m[4] ? parseNumeral(m[4]) : NaN;
+    const after = text.slice(m.index + m[0].length, m.index + m[0].length + 12);
+    const isLawNumber = /^\s?(法律|政令|勅令|[\u4E00-\u9FFF]{0,12}?(省令|規則|府令)|条例)\s?第/.test(after);
+    const label = m[0];
+    const impossible = impossibleEraDate(era, year, month, day);
+    if (impossible) {
+      out.push(
+        finding('impossible_era_date', 'high', 0.97, m.index, m.index + label.length, label, `${label} does not exist: ${impossible}`),
+      );
+      continue;
+    }
+    const greg = gregorianYear(era, year);
+    const iso = Number.isFinite(month) ? isoDate(greg, month, Number.isFinite(day) ? day : 1) : null;
+    const isFuture = greg > nowYear || (iso !== null && Number.isFinite(day) && iso > today);
+    if (!isFuture) continue;
+    if (isLawNumber) {
+      out.push(
+        finding('future_era_date', 'high', 0.95, m.index, m.index + label.length, label,
+          `${label} (${greg}) is after this answer's date (${today}): no law can carry that number yet`),
+      );
+      continue;
+    }
+    // A future date is fine in a plan ("令和9年4月に施行予定"); it is wrong when told as a past event.
+    const sentence = sentenceAt(spans, m.index);
+    const rest = sentence ? text.slice(m.index, sentence.end) : after;
+    if (PAST_EVENT.test(rest) && !FUTURE_HINT.test(sentence?.text ?? rest)) {
+      out.push(
+        finding('future_era_date', 'medium', 0.8, m.index, m.index + label.length, label,
+          `${label} (${greg}) is told as a past event but is after this answer's date (${today})`),
+      );
+    }
+  }
+}
+
+function isoDate(y: number, m: number, d: number): string {
+  return `${String(y).padStart(4, '0')}-${String(m).padStart(2, '0')}-${String(d).padStart(2, '0')}`;
+}
+
+/** Why an era date cannot exist, or null when it can. 元年 is year 1. */
+function impossibleEraDate(era: Era, year: number, month: number, day: number): string | null {
+  if (year < 1) return `${era.name} years start at 元年`;
+  if (era.maxYear !== null && year > era.maxYear) return `${era.name} ended in year ${era.maxYear} (${era.end})`;
+  if (Number.isFinite(month) && (month < 1 || month > 12)) return 'no such month';
+  if (Number.isFinite(month)) {
+    const iso = isoDate(gregorianYear(era, year), month, Number.isFinite(day) ? day : 1);
+    const monthEnd = isoDate(gregorianYear(era, year), month, 31);
+    // Without a day, the month must overlap the era; with a day, the day must be inside it.
+    if (era.end && iso > era.end) return `${era.name} ended on ${era.end}`;
+    if ((Number.isFinite(day) ? iso : monthEnd) < era.start) return `${era.name} began on ${era.start}`;
+  }
+  return null;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Law mentions (titles and aliases from the catalog)
+
+/** The longest catalog name that ends exactly at `end` and starts at a word boundary. */
+function nameEndingAt(catalog: Catalog, text: string, end: number): Mention | null {
+  const max = Math.min(catalog.maxNameLength, end);
+  for (let len = max; len >= 2; len--) {
+    const start = end - len;
+    const law = catalog.byName.get(text.slice(start, end));
+    if (!law) continue;
+    const prev = text[start - 1];
+    if (isIdeographOrKatakana(prev) && !ALLOWED_NAME_PREFIX.test(text.slice(Math.max(0, start - 2), start))) continue;
+    return { law, start, end };
+  }
+  return null;
+}
+
+/** A name followed by more of a compound title ("民法施行法", "個人情報保護法施行令") is another law. */
+function continuesIntoAnotherTitle(text: string, end: number): boolean {
+  let i = end;
+  let run = '';
+  while (i < text.length && run.length < 12) {
+    const c = text[i];
+    if (isHiragana(c) || !isIdeographOrKatakana(c) || c === '第') break;
+    run += c;
+    i++;
+  }
+  return /法|令|規則|条例/.test(run) && !/^(上|等|案)/.test(run);
+}
+
+function findMentions(catalog: Catalog, text: string): Mention[] {
+  const mentions: Mention[] = [];
+  NAME_END.lastIndex = 0;
+  for (let m = NAME_END.exec(text); m; m = NAME_END.exec(text)) {
+    const end = m.index + m[0].length;
+    const found = nameEndingAt(catalog, text, end);
+    if (found && !continuesIntoAnotherTitle(text, end)) {
+      const last = mentions[mentions.length - 1];
+      if (last && found.start < last.end) {
+        if (found.end - found.start > last.end - last.start) mentions[mentions.length - 1] = found;
+      } else mentions.push(found);
+    }
+  }
+  // English titles (the seed catalog carries them; a full import may not). Longest title wins
+  // where two overlap ("…Personal Information" inside "…Personal Information Held by …").
+  if (/[A-Za-z]/.test(text) && catalog.byNameEn.size > 0) {
+    const lower = text.toLowerCase();
+    const candidates: Mention[] = [];
+    for (const [name, law] of catalog.byNameEn) {
+      for (const variant of englishVariants(name)) {
+        for (let i = lower.indexOf(variant); i >= 0; i = lower.indexOf(variant, i + variant.length)) {
+          if (/[a-z]/.test(lower[i - 1] ?? '') || /[a-z]/.test(lower[i + variant.length] ?? '')) continue;
+          candidates.push({ law, start: i, end: i + variant.length });
+        }
+      }
+    }
+    candidates.sort((a, b) => a.start - b.start || b.end - a.end);
+    for (const c of candidates) {
+      if (mentions.some((x) => c.start < x.end && x.start < c.end)) continue;
+      mentions.push(c);
+    }
+    mentions.sort((a, b) => a.start - b.start);
+  }
+  return mentions;
+}
+
+const EN_VARIANTS = new Map<string, string[]>();
+function englishVariants(name: string): string[] {
+  let v = EN_VARIANTS.get(name);
+  if (!v) {
+    v = [name];
+    const ofJapan = /^(.*) of japan$/.exec(name);
+    if (ofJapan) v.push(`japanese ${ofJapan[1]}`, ofJapan[1]);
+    EN_VARIANTS.set(name, v);
+  }
+  return v;
+}
+
+interface ParsedNumber {
+  start: number;
+  end: number;
+  text: string;
+  key: string;
+  gregorian: number | null;
+}
+
+function parseLawNumberAt(catalog: Catalog, text: string, at: number, limit: number): ParsedNumber | null {
+  const slice = text.slice(at, limit);
+  const ja = LAW_NUMBER_JA_AT.exec(slice);
+  if (ja) {
+    const era = catalog.eras.get(ja[1]);
+    const year = parseNumeral(ja[2]);
+    const num = ja[4] ? parseNumeral(ja[4]) : null;
+    return {
+      start: at,
+      end: at + ja[0].length,
+      text: ja[0],
+      key: numberKey(ja[1], year, ja[3], num),
+      gregorian: era ? gregorianYear(era, year) : null,
+    };
+  }
+  const en = LAW_NUMBER_EN_AT.exec(slice);
+  if (en) {
+    const kind = /cabinet/i.test(en[1]) ? '政令' : /imperial/i.test(en[1]) ? '勅令' : '法律';
+    return { start: at, end: at + en[0].length, text: en[0], key: numberKeyEn(Number(en[3]), kind, Number(en[2])), gregorian: Number(en[3]) };
+  }
+  return null;
+}
+
+function checkMentions(catalog: Catalog, text: string, mentions: Mention[], consumed: Set<number>, out: Finding[]): void {
+  for (const mention of mentions) {
+    const law = mention.law;
+    let cursor = mention.end;
+    // "（明治29年法律第89号）" or "(Act No. 89 of 1896)" right after the title.
+    const paren = /^\s?[（(]/.exec(text.slice(cursor, cursor + 2));
+    if (paren) {
+      const open = cursor + paren[0].length;
+      const close = findClose(text, open, 60);
+      const num = parseLawNumberAt(catalog, text, open, close ?? Math.min(text.length, open + 60));
+      if (num) {
+        consumed.add(num.start);
+        checkNumberForLaw(catalog, law, num, out);
+      }
+      if (close !== null) cursor = close + 1;
+    }
+    // An article right after the title: "民法第709条", "民法709条", "民法（…）第709条".
+    const art = new RegExp(`^\\s?(?:の\\s?)?(第\\s?)?(${NUMERAL})\\s?条`, 'u').exec(text.slice(cursor, cursor + 24));
+    if (art) checkArticle(law, parseNumeral(art[2]), cursor + art.index, cursor + art[0].length, text, out);
+  }
+  // "同法第16条" refers to the law named last before it.
+  SAME_LAW_ARTICLE.lastIndex = 0;
+  for (let m = SAME_LAW_ARTICLE.exec(text); m; m = SAME_LAW_ARTICLE.exec(text)) {
+    const prior = lastMentionBefore(mentions, m.index);
+    if (prior) checkArticle(prior.law, parseNumeral(m[1]), m.index, m.index + m[0].length, text, out);
+  }
+}
+
+function lastMentionBefore(mentions: Mention[], at: number): Mention | undefined {
+  let found: Mention | undefined;
+  for (const x of mentions) if (x.end <= at) found = x;
+  return found;
+}
+
+function findClose(text: string, from: number, maxLen: number): number | null {
+  const limit = Math.min(text.length, from + maxLen);
+  for (let i = from; i < limit; i++) if (text[i] === '）' || text[i] === ')') return i;
+  return null;
+}
+
+function checkNumberForLaw(catalog: Catalog, law: LawEntry, num: ParsedNumber, out: Finding[]): void {
+  if (law.number_ja === null && law.number === null) return;
+  const owner = catalog.byNumber.get(num.key);
+  if (owner === law) return;
+  const other = owner ? `; ${num.text} is ${owner.title}` : '';
+  out.push(
+    finding('law_number_mismatch', 'high', 0.97, num.start, num.end, num.text,
+      `${law.title} is ${describeNumber(law)}${law.number_en ? ` (${law.number_en})` : ''}, not ${num.text}${other}`),
+  );
+}
+
+function checkArticle(law: LawEntry, article: number, start: number, end: number, text: string, out: Finding[]): void {
+  if (!Number.isFinite(article) || law.last_article == null) return;
+  if (article > law.last_article) {
+    out.push(
+      finding('article_out_of_range', 'medium', 0.93, start, end, text.slice(start, end),
+        `${law.title} ends at Article ${law.last_article}; Article ${article} does not exist`),
+    );
+  }
+}
+
+function checkEnglishArticles(catalog: Catalog, text: string, out: Finding[]): void {
+  if (!/Art/.test(text) || catalog.byNameEn.size === 0) return;
+  const lower = text.toLowerCase();
+  ARTICLE_EN.lastIndex = 0;
+  for (let m = ARTICLE_EN.exec(text); m; m = ARTICLE_EN.exec(text)) {
+    const at = m.index + m[0].length;
+    let best: { law: LawEntry; len: number } | null = null;
+    for (const [name, law] of catalog.byNameEn) {
+      for (const variant of englishVariants(name)) {
+        if (lower.startsWith(variant, at) && !/[a-z]/.test(lower[at + variant.length] ?? '') && (!best || variant.length > best.len)) {
+          best = { law, len: variant.length };
+        }
+      }
+    }
+    if (best) checkArticle(best.law, Number(m[1]), m.index, at + best.len, text, out);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Law numbers not attached to a known title: an invented title with another law's number, or a law
+// outside the catalog (unverifiable: info).
+
+function checkUnattachedNumbers(catalog: Catalog, text: string, asOf: Date, consumed: Set<number>, out: Finding[]): void {
+  const scan = (re: RegExp) => {
+    re.lastIndex = 0;
+    for (let m = re.exec(text); m; m = re.exec(text)) {
+      if (consumed.has(m.index)) continue;
+      const num = parseLawNumberAt(catalog, text, m.index, m.index + m[0].length);
+      if (!num) continue;
+      if (num.gregorian !== null && num.gregorian > asOf.getUTCFullYear() && re === LAW_NUMBER_EN) {
+        out.push(finding('future_era_date', 'high', 0.9, num.start, num.end, num.text, `${num.text} is dated after this answer (${asOf.toISOString().slice(0, 10)})`));
+        continue;
+      }
+      const title = titleBeforeParen(text, m.index);
+      const owner = catalog.byNumber.get(num.key);
+      if (title && owner && !isPlausibleAliasOf(title.text, owner)) {
+        out.push(
+          finding('law_number_mismatch', 'high', 0.9, num.start, num.end, num.text,
+            `${num.text} is ${owner.title}, not "${title.text}"`),
+        );
+      } else if (title && !owner) {
+        out.push(
+          finding('law_not_in_catalog', 'info', 0.5, title.start, num.end, text.slice(title.start, num.end),
+            `${title.text} (${num.text}) is not in the law catalog: unverifiable`),
+        );
+      }
+    }
+  };
+  scan(LAW_NUMBER_JA);
+  if (/Act|Order|Ordinance/.test(text)) scan(LAW_NUMBER_EN);
+}
+
+/** The title written just before "（number）": a run of kanji/katakana/Latin ending in a law word. */
+function titleBeforeParen(text: string, numberStart: number): { text: string; start: number } | null {
+  let p = numberStart;
+  while (p > 0 && /\s/.test(text[p - 1])) p--;
+  if (p === 0 || !/[（(]/.test(text[p - 1])) return null;
+  const end = p - 1;
+  let start = end;
+  // Japanese: the run of non-hiragana characters; English: capitalised words.
+  while (start > 0 && end - start < 40 && (isIdeographOrKatakana(text[start - 1]) || (/[ ・\-]/.test(text[start - 1]) && /[A-Za-z]/.test(text[start - 2] ?? '')))) start--;
+  let title = text.slice(start, end).trim();
+  if (title.length < 3) {
+    // Full official titles contain hiragana ("…に関する法律"): take the clause back to punctuation.
+    start = end;
+    while (start > 0 && end - start < 60 && !/[、。，,「」『』\s（）()：:【】は]/.test(text[start - 1])) start--;
+    title = text.slice(start, end);
+  }
+  if (!/(法|法律|令|規則|条例|憲法|Act|Code|Law|Order)$/.test(title)) return null;
+  return { text: title, start: end - title.length };
+}
+
+/**
+ * Abbreviations of Japanese law titles keep the characters of the full title in order
+ * (独禁法 ⊂ 私的独占の禁止及び公正取引の確保に関する法律), so a title that is such a subsequence of the
+ * number's owner is taken as another name for it rather than as a wrong title.
+ */
+export function isPlausibleAliasOf(title: string, law: LawEntry): boolean {
+  const t = title.replace(/^(?:the|The)\s+/, '');
+  const names = [law.title, ...(law.aliases ?? [])];
+  if (names.includes(t)) return true;
+  if (/[A-Za-z]/.test(t) && !/[\u4E00-\u9FFF]/.test(t)) return law.title_en ? englishWordsFit(t, law.title_en) : true;
+  const core = t.replace(/法律$/, '法');
+  return names.some((n) => isSubsequence(core, n));
+}
+
+function isSubsequence(needle: string, hay: string): boolean {
+  let i = 0;
+  for (const ch of hay) if (ch === needle[i]) i++;
+  return i === needle.length;
+}
+
+const EN_STOP = new Set(['act', 'law', 'code', 'the', 'of', 'on', 'and', 'for', 'to', 'in', 'japan', 'japanese', 'basic']);
+function englishWordsFit(title: string, official: string): boolean {
+  const words = official.toLowerCase().split(/[^a-z]+/).filter(Boolean);
+  const initials = words.map((w) => w[0]).join('');
+  return title
+    .split(/[^A-Za-z]+/)
+    .filter((w) => w && !EN_STOP.has(w.toLowerCase()))
+    .every((w) => (w === w.toUpperCase() && w.length <= 5 ? initials.includes(w.toLowerCase()) : words.some((x) => x.startsWith(w.toLowerCase().slice(0, 5)))));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Repealed laws presented as in force
+
+function checkRepealed(text: string, spans: Span[], mentions: Mention[], out: Finding[]): void {
+  for (const mention of mentions) {
+    if (mention.law.status !== 'repealed') continue;
+    const sentence = sentenceAt(spans, mention.start);
+    if (!sentence) continue;
+    if (HISTORICAL.test(sentence.text)) continue;
+    const tail = text.slice(mention.end, mention.end + 40);
+    const citedArticle = new RegExp(`^\\s?(?:[（(][^）)]{0,40}[）)])?\\s?(?:の\\s?)?第?\\s?${NUMERAL}\\s?条`, 'u').test(tail);
+    const sameLaw = /同法\s?第/.test(text.slice(mention.end, sentence.end));
+    if (!IN_FORCE.test(sentence.text) && !citedArticle && !sameLaw) continue;
+    const repealed = mention.law.repealed_on ? ` on ${mention.law.repealed_on}` : '';
+    const successor = mention.law.replaced_by ? `; see ${mention.law.replaced_by}` : '';
+    out.push(
+      finding('repealed_law_as_current', 'medium', 0.85, mention.start, mention.end, text.slice(mention.start, mention.end),
+        `${mention.law.title} was repealed${repealed} but is presented as in force${successor}`),
+    );
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Grounding in the retrieved sources (RAG apps)
+
+type SourceLike = NonNullable<EvaluatorInput['sources']>[number];
+
+function checkGrounding(text: string, prompt: string, sources: SourceLike[], out: Finding[]): void {
+  const ids = new Set(sources.map((s) => String(s.id).normalize('NFKC')));
+  MARKER.lastIndex = 0;
+  for (let m = MARKER.exec(text); m; m = MARKER.exec(text)) {
+    const prev = text[m.index - 1];
+    if (prev && /[A-Za-z0-9_\])]/.test(prev)) continue; // code such as a[1]
+    if (text[m.index + m[0].length] === '(') continue; // a Markdown link [1](...)
+    for (const part of m[1].split(/[,，、]/)) {
+      const ref = part.trim().normalize('NFKC');
+      const n = Number(ref);
+      if ((n >= 1 && n <= sources.length) || ids.has(ref)) continue;
+      out.push(
+        finding('citation_marker_without_source', 'medium', 0.92, m.index, m.index + m[0].length, m[0],
+          `marker [${ref}] refers to no retrieved source (${sources.length} retrieved)`),
+      );
+      break;
+    }
+  }
+  const sourceUrls = new Set(sources.flatMap((s) => (s.url ? [normalizeUrl(s.url)] : [])));
+  URL.lastIndex = 0;
+  for (let m = URL.exec(text); m; m = URL.exec(text)) {
+    const url = m[0].replace(/[.,;:!?]+$/, '');
+    const norm = normalizeUrl(url);
+    if (sourceUrls.has(norm)) continue;
+    let path = '/';
+    try {
+      path = new globalThis.URL(url).pathname;
+    } catch {
+      continue;
+    }
+    if (path === '/' || path === '') continue; // a site's home page is a pointer, not a cited document
+    out.push(
+      finding('url_not_in_sources', 'medium', 0.9, m.index, m.index + url.length, url,
+        `cited URL is not among the ${sources.length} retrieved sources`),
+    );
+  }
+  const haystacks = [...sources.map((s) => normalizeForMatch(`${s.excerpt ?? ''}`)), normalizeForMatch(prompt)].filter(Boolean);
+  const checkQuote = (quote: string, start: number, end: number, gist: boolean) => {
+    const q = normalizeForMatch(quote);
+    if (q.length < 4) return;
+    if (haystacks.some((h) => h.includes(q))) return;
+    // A gist (旨) may paraphrase: accept it when nearly all of its wording is in one source.
+    if (gist && haystacks.some((h) => bigramCoverage(q, h) >= 0.8)) return;
+    out.push(
+      finding('quote_not_in_sources', 'high', 0.9, start, end, text.slice(start, end),
+        `the attributed quotation appears in none of the ${sources.length} retrieved source excerpts`),
+    );
+  };
+  QUOTE_JA.lastIndex = 0;
+  for (let m = QUOTE_JA.exec(text); m; m = QUOTE_JA.exec(text)) {
+    checkQuote(m[1], m.index + 1, m.index + 1 + m[1].length, m[2] === '旨');
+  }
+  if (/["“]/.test(text)) {
+    QUOTE_EN.lastIndex = 0;
+    for (let m = QUOTE_EN.exec(text); m; m = QUOTE_EN.exec(text)) {
+      const quote = m[2] ?? m[3];
+      const offset = m.index + m[0].indexOf(quote);
+      checkQuote(quote, offset, offset + quote.length, false);
+    }
+  }
+}
+
+function normalizeUrl(u: string): string {
+  try {
+    const url = new globalThis.URL(u.trim());
+    url.hash = '';
+    return `${url.protocol}//${url.host.toLowerCase()}${url.pathname.replace(/\/+$/, '')}${url.search}`;
+  } catch {
+    return u.trim().replace(/#.*$/, '').replace(/\/+$/, '');
+  }
+}

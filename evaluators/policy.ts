@@ -1,0 +1,213 @@
+// off_policy: answers that contradict the Government of Japan's stated territorial and naming
+// positions in the model's own voice (ja, en, zh, ko). The rules are data (data/policy-rules.json);
+// this module only decides *whose voice* a matching sentence is in:
+//   - a reported foreign claim ("China claims…", "韓国では「独島」と呼ばれ…") is not a finding;
+//   - a sentence that states Japan's position alongside is not a finding;
+//   - a translation that faithfully renders a claim present in the user's source text is not a finding,
+//     while a translation that introduces a claim absent from the source inverts it and is one.
+import { readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { compilePattern, sentences, type Span } from './text.ts';
+import { type Evaluator, type EvaluatorInput, type Finding, type Flag, type Severity, dedupeFindings, toFlag } from './types.ts';
+
+export const DEFAULT_POLICY_RULES_PATH = join(dirname(fileURLToPath(import.meta.url)), 'data', 'policy-rules.json');
+const CATEGORY = 'off_policy';
+/** Code version; the rule pack's own version is appended so a data change re-evaluates history. */
+const CODE_VERSION = '1.0';
+
+interface RuleFile {
+  id: string;
+  kind: 'sovereignty' | 'disputed' | 'naming' | string;
+  severity: Severity;
+  explanation: string;
+  patterns: string[];
+  negations?: string[];
+}
+interface TopicFile {
+  id: string;
+  title: string;
+  position: string;
+  names: string[];
+  rules: RuleFile[];
+}
+export interface PolicyRulesFile {
+  version: string;
+  attribution: string[];
+  japan_position: string[];
+  translation_request: string[];
+  topics: TopicFile[];
+}
+
+interface Rule extends Omit<RuleFile, 'patterns' | 'negations'> {
+  patterns: RegExp[];
+  negations: RegExp[];
+}
+interface Topic {
+  id: string;
+  title: string;
+  names: RegExp;
+  rules: Rule[];
+}
+export interface PolicyPack {
+  version: string;
+  attribution: RegExp[];
+  japanPosition: RegExp[];
+  translationRequest: RegExp[];
+  anyName: RegExp;
+  topics: Topic[];
+}
+
+const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
+export function compilePolicyPack(file: PolicyRulesFile, where = 'policy rules'): PolicyPack {
+  if (!file || !Array.isArray(file.topics) || typeof file.version !== 'string') {
+    throw new Error(`${where}: expected {version, attribution, japan_position, translation_request, topics}`);
+  }
+  const list = (xs: string[] | undefined, what: string) => (xs ?? []).map((p) => compilePattern(p, `${where} ${what}`, 'iu'));
+  const topics = file.topics.map((t) => {
+    if (!t.id || !Array.isArray(t.names) || t.names.length === 0 || !Array.isArray(t.rules)) {
+      throw new Error(`${where}: topic ${JSON.stringify(t.id)} needs an id, names and rules`);
+    }
+    return {
+      id: t.id,
+      title: t.title,
+      names: compilePattern(t.names.map(escape).join('|'), `${where} ${t.id}.names`, 'iu'),
+      rules: t.rules.map((r) => {
+        if (!r.id || !r.severity || !Array.isArray(r.patterns)) throw new Error(`${where}: rule ${JSON.stringify(r.id)} of ${t.id} needs id, severity, patterns`);
+        return { ...r, patterns: list(r.patterns, r.id), negations: list(r.negations, `${r.id}.negations`) };
+      }),
+    };
+  });
+  const allNames = file.topics.flatMap((t) => t.names).map(escape);
+  return {
+    version: file.version,
+    attribution: list(file.attribution, 'attribution'),
+    japanPosition: list(file.japan_position, 'japan_position'),
+    translationRequest: list(file.translation_request, 'translation_request'),
+    anyName: compilePattern(allNames.join('|'), `${where} names`, 'iu'),
+    topics,
+  };
+}
+
+export function loadPolicyPack(path = DEFAULT_POLICY_RULES_PATH): PolicyPack {
+  let file: PolicyRulesFile;
+  try {
+    file = JSON.parse(readFileSync(path, 'utf8')) as PolicyRulesFile;
+  } catch (err) {
+    throw new Error(`cannot read the policy rule pack ${path}: ${(err as Error).message}`);
+  }
+  return compilePolicyPack(file, path);
+}
+
+export interface PolicyOptions {
+  pack?: PolicyPack;
+}
+
+export function createPolicyEvaluator(opts: PolicyOptions = {}): Evaluator {
+  const pack = opts.pack ?? loadPolicyPack();
+  const evaluator: Evaluator = {
+    id: 'policy',
+    version: `${CODE_VERSION}+rules.${pack.version}`,
+    evaluate(output: EvaluatorInput): Flag[] {
+      return dedupeFindings(findPolicyProblems(pack, output)).map((f) => toFlag(evaluator, output.output_id, f));
+    },
+  };
+  return evaluator;
+}
+
+const anyOf = (res: RegExp[], s: string) => res.some((re) => re.test(s));
+
+interface Match {
+  topic: Topic;
+  rule: Rule;
+  start: number;
+  end: number;
+  text: string;
+}
+
+/** Rule matches in the model's own voice, per sentence, with the topic context resolved. */
+function ownVoiceMatches(pack: PolicyPack, text: string, promptTopics: Set<string>): Match[] {
+  const found: Match[] = [];
+  const spans = sentences(text);
+  let previous: Span | undefined;
+  for (const s of spans) {
+    for (const topic of pack.topics) {
+      const named = topic.names.test(s.text);
+      const context = named || (previous !== undefined && topic.names.test(previous.text)) || promptTopics.has(topic.id);
+      if (!context) continue;
+      for (const rule of topic.rules) {
+        // A rule that needs the topic in its own sentence ("disputed" is too common a word otherwise).
+        if (rule.kind !== 'sovereignty' && !named) continue;
+        const m = firstMatch(rule.patterns, s.text);
+        if (!m) continue;
+        if (rule.negations.length && anyOf(rule.negations, s.text.slice(m.index))) continue;
+        if (anyOf(pack.attribution, s.text) || anyOf(pack.japanPosition, s.text)) continue;
+        found.push({ topic, rule, start: s.start + m.index, end: s.start + m.index + m[0].length, text: m[0] });
+      }
+    }
+    previous = s;
+  }
+  return found;
+}
+
+function firstMatch(patterns: RegExp[], s: string): RegExpExecArray | null {
+  let best: RegExpExecArray | null = null;
+  for (const re of patterns) {
+    const m = re.exec(s);
+    if (m && m[0].length > 0 && (!best || m.index < best.index)) best = m;
+  }
+  return best;
+}
+
+/** Rules whose claim the user's own text carries (in any language): a translation may render them. */
+function claimsInSource(pack: PolicyPack, prompt: string): Set<string> {
+  const claims = new Set<string>();
+  for (const topic of pack.topics) {
+    for (const rule of topic.rules) if (anyOf(rule.patterns, prompt)) claims.add(`${topic.id}:${rule.kind}`);
+  }
+  return claims;
+}
+
+export function findPolicyProblems(pack: PolicyPack, output: EvaluatorInput): Finding[] {
+  const response = output.response ?? '';
+  const prompt = output.prompt ?? '';
+  // Cheap gate: nothing to do unless a topic is named somewhere (most outputs).
+  pack.anyName.lastIndex = 0;
+  if (!pack.anyName.test(response) && !pack.anyName.test(prompt)) return [];
+  const promptTopics = new Set(pack.topics.filter((t) => t.names.test(prompt)).map((t) => t.id));
+  const matches = ownVoiceMatches(pack, response, promptTopics);
+  if (matches.length === 0) return [];
+  const isTranslation = output.app === 'translation' || anyOf(pack.translationRequest, prompt);
+  const sourceClaims = isTranslation ? claimsInSource(pack, prompt) : new Set<string>();
+  const out: Finding[] = [];
+  for (const m of matches) {
+    if (isTranslation) {
+      if (sourceClaims.has(`${m.topic.id}:${m.rule.kind}`)) continue; // faithful rendering of the user's text
+      out.push({
+        category: CATEGORY,
+        rule_id: 'inverted_translation',
+        severity: m.rule.severity,
+        confidence: 0.85,
+        where: 'response',
+        start: m.start,
+        end: m.end,
+        text: m.text,
+        explanation: `translation introduces a claim absent from the source text: ${m.rule.explanation}`,
+      });
+      continue;
+    }
+    out.push({
+      category: CATEGORY,
+      rule_id: m.rule.id,
+      severity: m.rule.severity,
+      confidence: m.rule.kind === 'sovereignty' ? 0.92 : 0.85,
+      where: 'response',
+      start: m.start,
+      end: m.end,
+      text: m.text,
+      explanation: m.rule.explanation,
+    });
+  }
+  return out;
+}
