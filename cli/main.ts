@@ -6,6 +6,7 @@ import { MigrationError } from '../clickhouse/migrate.ts';
 import { UsageError } from './usage-error.ts';
 import { registerMigrate } from './commands/migrate.ts';
 import { registerSchemas } from './commands/schemas.ts';
+import { registerEvaluate } from './commands/evaluate.ts';
 import { registerIngest } from './commands/ingest.ts';
 
 export function buildProgram(): Command {
@@ -15,6 +16,7 @@ export function buildProgram(): Command {
     .exitOverride();
   registerMigrate(program);
   registerSchemas(program);
+  registerEvaluate(program);
   registerIngest(program);
   return program;
 }
