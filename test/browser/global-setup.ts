@@ -1,0 +1,118 @@
+// Browser-test harness: builds the dashboard when the build is missing or older than the sources,
+// seeds a fresh embedded database in a temporary directory (in a child process, because chDB locks
+// its data directory and the server must own it next), starts the built server on a free port, and
+// stops it afterwards. Tests read the URL and the seeded fixture with inject('baseURL' | 'fixture').
+//
+// OVERSIGHT_BROWSER_APP=<dir> runs the build found in <dir>/build instead of this checkout's (and
+// never rebuilds it); OVERSIGHT_BROWSER_KEEP=1 keeps the data directory for a look afterwards.
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { TestProject } from 'vitest/node';
+import type { Fixture } from './fixture.ts';
+
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+
+declare module 'vitest' {
+  export interface ProvidedContext {
+    baseURL: string;
+    fixture: Fixture;
+  }
+}
+
+function newestMtime(path: string): number {
+  const st = statSync(path);
+  if (!st.isDirectory()) return st.mtimeMs;
+  let newest = st.mtimeMs;
+  for (const entry of readdirSync(path)) newest = Math.max(newest, newestMtime(join(path, entry)));
+  return newest;
+}
+
+function ensureBuild(appDir: string): void {
+  const entry = join(appDir, 'build/index.js');
+  if (process.env.OVERSIGHT_BROWSER_APP) {
+    if (!existsSync(entry)) throw new Error(`OVERSIGHT_BROWSER_APP=${appDir} has no build/index.js`);
+    return;
+  }
+  const sources = ['src', 'contracts', 'clickhouse', 'config', 'svelte.config.js', 'vite.config.ts'].map((p) => join(ROOT, p)).filter(existsSync);
+  const built = existsSync(entry) ? statSync(entry).mtimeMs : 0;
+  if (built > Math.max(...sources.map(newestMtime))) return;
+  console.error('browser tests: building the dashboard (npx vite build)…');
+  const run = spawnSync('npx', ['vite', 'build'], { cwd: ROOT, stdio: ['ignore', 'ignore', 'pipe'], encoding: 'utf8' });
+  if (run.status !== 0) throw new Error(`npx vite build failed:\n${run.stderr.slice(-4000)}`);
+}
+
+function seed(dataDir: string): Fixture {
+  const run = spawnSync(process.execPath, ['--import', 'tsx', join(ROOT, 'test/browser/seed-cli.ts'), dataDir], {
+    cwd: ROOT,
+    encoding: 'utf8',
+    env: { ...process.env, CLICKHOUSE_URL: '' },
+  });
+  if (run.status !== 0) throw new Error(`seeding the browser-test database failed:\n${run.stderr}`);
+  return JSON.parse(run.stdout.trim().split('\n').at(-1)!) as Fixture;
+}
+
+function freePort(): Promise<number> {
+  return new Promise((res, rej) => {
+    const srv = createServer();
+    srv.once('error', rej);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address() as { port: number };
+      srv.close(() => res(port));
+    });
+  });
+}
+
+async function waitUntilUp(url: string, child: ChildProcess, log: () => string): Promise<void> {
+  const deadline = Date.now() + 60_000;
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null) throw new Error(`the dashboard server exited (${child.exitCode}):\n${log()}`);
+    try {
+      const res = await fetch(`${url}/login`);
+      if (res.ok) return;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  throw new Error(`the dashboard server did not answer at ${url} within 60 s:\n${log()}`);
+}
+
+export default async function setup(project: TestProject): Promise<() => Promise<void>> {
+  const appDir = resolve(process.env.OVERSIGHT_BROWSER_APP ?? ROOT);
+  ensureBuild(appDir);
+  const dataDir = mkdtempSync(join(tmpdir(), 'oversight-browser-'));
+  const fixture = seed(dataDir);
+  const port = await freePort();
+  const baseURL = `http://127.0.0.1:${port}`;
+  let output = '';
+  const child = spawn(process.execPath, [join(appDir, 'build/index.js')], {
+    cwd: appDir,
+    env: { ...process.env, OVERSIGHT_DATA_DIR: dataDir, CLICKHOUSE_URL: '', PORT: String(port), HOST: '127.0.0.1', ORIGIN: baseURL },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  child.stdout!.on('data', (d) => (output += d));
+  child.stderr!.on('data', (d) => (output += d));
+  try {
+    await waitUntilUp(baseURL, child, () => output.slice(-4000));
+  } catch (err) {
+    child.kill('SIGKILL');
+    throw err;
+  }
+  project.provide('baseURL', baseURL);
+  project.provide('fixture', fixture);
+
+  return async () => {
+    if (child.exitCode === null) {
+      const exited = new Promise((r) => child.once('exit', r));
+      child.kill('SIGTERM');
+      await Promise.race([exited, new Promise((r) => setTimeout(r, 10_000))]);
+      if (child.exitCode === null) child.kill('SIGKILL');
+    }
+    if (process.env.OVERSIGHT_BROWSER_KEEP === '1') console.error(`browser tests: data kept in ${dataDir}; server log:\n${output.slice(-2000)}`);
+    else rmSync(dataDir, { recursive: true, force: true });
+  };
+}

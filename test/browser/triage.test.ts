@@ -1,0 +1,104 @@
+// Triage end to end in the browser: evidence highlighted, the status flow with its refusals, the
+// history, the audit log that records it, untrusted markup shown as text, and the CSV export.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Browser } from 'playwright-core';
+import { readFileSync } from 'node:fs';
+import { baseURL, fixture, launchBrowser, open, signIn } from './helpers.ts';
+
+let browser: Browser;
+beforeAll(async () => {
+  browser = await launchBrowser();
+});
+afterAll(async () => {
+  await browser?.close();
+});
+
+describe('incident triage', () => {
+  it('a reviewer walks an incident new → triaged → confirmed → resolved, and the audit log shows it', async () => {
+    const { incidents } = fixture();
+    const id = incidents.mofCitation;
+    const { context, page } = await signIn(browser, 'reviewer');
+    await open(page, `/incidents/${id}`);
+    await expect.poll(() => page.locator('[data-testid="response-text"] mark').first().textContent()).toContain('明治29年法律第90号');
+
+    // An invalid jump is refused with a message naming the allowed step.
+    const csrf = await page.locator('input[name="csrf"]').first().inputValue();
+    const bad = await context.request.post(`/incidents/${id}?/status`, {
+      form: { to: 'resolved', csrf },
+      headers: { origin: baseURL(), accept: 'application/json', 'x-sveltekit-action': 'true' },
+    });
+    const badBody = await bad.json();
+    expect(badBody.type).toBe('failure');
+    expect(badBody.status).toBe(409);
+    expect(badBody.data).toContain('can only go to triaged');
+
+    await page.fill('textarea[name="note"] >> nth=0', 'citation number is wrong');
+    await page.click('[data-testid="to-triaged"]');
+    await expect.poll(() => page.locator('[data-testid="status"]').textContent()).toMatch(/トリアージ済|Triaged/);
+
+    await page.selectOption('select[name="assignee"]', 'reviewer');
+    await page.click('[data-testid="save-assignee"]');
+    await expect.poll(() => page.locator('[data-testid="assignee"]').textContent()).toBe('reviewer');
+
+    await page.click('[data-testid="to-confirmed"]');
+    await expect.poll(() => page.locator('[data-testid="verdict"]').textContent()).toMatch(/確認済|Confirmed/);
+    await page.click('[data-testid="to-resolved"]');
+    await expect.poll(() => page.locator('[data-testid="status"]').textContent()).toMatch(/解決済|Resolved/);
+    expect(await page.locator('[data-testid^="to-"]').count()).toBe(0);
+
+    const history = (await page.locator('[data-testid="history"] li').allTextContents()).join('\n');
+    expect(history).toContain('citation number is wrong');
+    expect(history.match(/reviewer/g)?.length).toBeGreaterThanOrEqual(4);
+    await context.close();
+
+    const admin = await signIn(browser, 'admin');
+    await open(admin.page, '/admin/audit?actor=reviewer');
+    const rows = await admin.page.locator('[data-testid="audit-table"] tbody tr').allTextContents();
+    const forIncident = rows.filter((r) => r.includes(id));
+    expect(forIncident.filter((r) => r.includes('triage_status'))).toHaveLength(3);
+    expect(forIncident.filter((r) => r.includes('triage_assign'))).toHaveLength(1);
+    expect(forIncident.some((r) => r.includes('view_raw'))).toBe(true);
+    await admin.context.close();
+  });
+
+  it('renders markup in a model response as text: no dialog fires, no element is created', async () => {
+    const { incidents } = fixture();
+    const { context, page, dialogs } = await signIn(browser, 'caio-mof');
+    await open(page, `/incidents/${incidents.mofMarkup}`);
+    const response = page.locator('[data-testid="response-text"]');
+    await expect.poll(() => response.textContent()).toContain('<script>alert(1)</script>');
+    expect(await response.textContent()).toContain('<img src=x onerror=alert(1)>');
+    expect(await response.locator('script, img').count()).toBe(0);
+    await page.waitForTimeout(500);
+    expect(dialogs).toEqual([]);
+    await context.close();
+  });
+
+  it('the CSV download has the rows of the table, in the same order', async () => {
+    const { context, page } = await signIn(browser, 'caio-mof');
+    await open(page, '/incidents?sort=severity&dir=desc');
+    const tableIds = (await page.locator('[data-testid="incident-table"] tbody td.id').allTextContents()).map((s) => s.trim());
+    const tableStatus = await page.locator('[data-testid="incident-table"] tbody tr').count();
+    const [download] = await Promise.all([page.waitForEvent('download'), page.click('[data-testid="export-csv"]')]);
+    const csv = readFileSync((await download.path())!, 'utf8').replace(/^\uFEFF/, '');
+    const [header, ...lines] = csv.trim().split('\r\n');
+    expect(header.split(',')[0]).toBe('incident_id');
+    expect(lines).toHaveLength(tableStatus);
+    expect(lines.map((l) => l.split(',')[0])).toEqual(tableIds);
+    expect(tableIds.length).toBeGreaterThan(1);
+    await context.close();
+  });
+
+  it('bulk-assigns selected incidents from the queue', async () => {
+    const { incidents } = fixture();
+    const { context, page } = await signIn(browser, 'caio-mof');
+    await open(page, '/incidents?status=new');
+    await page.check(`input[name="id"][value="${incidents.mofMarkup}"]`);
+    await page.selectOption('form[action="?/assign"] select[name="assignee"]', 'caio-mof');
+    await page.click('form[action="?/assign"] button[type="submit"]');
+    await expect.poll(() => page.locator('[role="status"]').textContent()).toMatch(/1/);
+    const row = page.locator('tr', { has: page.locator(`a:text-is("${incidents.mofMarkup}")`) });
+    await expect.poll(() => row.textContent()).toContain('caio-mof');
+    await context.close();
+  });
+});
