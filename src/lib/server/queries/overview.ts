@@ -219,3 +219,15 @@ export async function filterOptions(client: ClickHouseClient, ministry: string |
   );
   return got[0] ?? { apps: [], models: [] };
 }
+
+/** Monthly active users (30 days ending on `to`) per ministry, for the ministry list. */
+export async function mauByMinistry(client: ClickHouseClient, f: Filters): Promise<Map<string, number>> {
+  const got = await rows<{ ministry: string; mau: number }>(
+    client,
+    `SELECT ministry, uniqExactMerge(users) AS mau FROM usage_daily
+      WHERE day > {to:Date} - 30 AND day <= {to:Date} AND ${whereSql(f, { day: 'day', noDates: true })}
+      GROUP BY ministry`,
+    whereParams(f),
+  );
+  return new Map(got.map((r) => [r.ministry, r.mau]));
+}

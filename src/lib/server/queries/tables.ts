@@ -1,0 +1,141 @@
+// Every table the analytics pages show, by id: which roles may read it and how its rows are made.
+// The pages and the CSV endpoint (/export/<id>) use the same definitions, so an export always holds
+// exactly what the page showed for the same URL filters, under the same role checks.
+import type { Role } from '../auth/roles.ts';
+import type { ClickHouseClient } from './db.ts';
+import type { Filters } from './filters.ts';
+import { accuracyDaily, accuracyRates, dailyActiveUsers, requestsBy, riskBySeverity, riskDaily, sumAccuracy } from './overview.ts';
+import { ministryWeekHeatmap } from './heatmap.ts';
+import { topIncidents } from './incidents.ts';
+import { modelScorecard } from './models.ts';
+import { precisionByWeek, ruleQuality } from './evaluators.ts';
+import { dlqByTopic, dlqSamples, evaluatorWatermarks, ingestDelay, tableFreshness } from './pipeline.ts';
+
+export const ALL_ROLES: Role[] = ['admin', 'reviewer', 'leadership', 'caio'];
+/** Pipeline health is cross-ministry operations data: not for a CAIO. */
+export const OPS_ROLES: Role[] = ['admin', 'reviewer', 'leadership'];
+
+export interface TableContext {
+  client: ClickHouseClient;
+  filters: Filters;
+  planned: Map<string, number>;
+  /** Whether the viewer may see raw text (dead-letter message bodies). */
+  rawText: boolean;
+}
+
+export interface TableSpec {
+  roles: Role[];
+  columns: string[];
+  rows(ctx: TableContext): Promise<Record<string, unknown>[]>;
+}
+
+export const TABLES = {
+  'overview-requests-by-app': {
+    roles: ALL_ROLES,
+    columns: ['app', 'requests', 'errors', 'users'],
+    rows: async ({ client, filters }) => (await requestsBy(client, filters, 'app')).map(({ key, ...r }) => ({ app: key, ...r })),
+  },
+  'overview-requests-by-model': {
+    roles: ALL_ROLES,
+    columns: ['model', 'requests', 'errors', 'users'],
+    rows: async ({ client, filters }) => (await requestsBy(client, filters, 'model')).map(({ key, ...r }) => ({ model: key, ...r })),
+  },
+  'overview-daily': {
+    roles: ALL_ROLES,
+    columns: [
+      'day', 'dau', 'outputs', 'citation_error_outputs', 'citation_error_rate', 'up', 'down', 'thumbs_down_rate',
+      'reviewed', 'confirmed', 'confirmed_rate', 'findings', 'findings_per_1000',
+    ],
+    rows: async ({ client, filters }) => {
+      const [acc, dau, risk] = await Promise.all([accuracyDaily(client, filters), dailyActiveUsers(client, filters), riskDaily(client, filters)]);
+      const users = new Map(dau.map((d) => [d.day, d.dau]));
+      return acc.map((d) => {
+        const findings = risk.filter((r) => r.day === d.day).reduce((a, r) => a + r.flags, 0);
+        return {
+          ...d, dau: users.get(d.day) ?? 0, ...accuracyRates(d), findings,
+          findings_per_1000: d.outputs ? (findings / d.outputs) * 1000 : null,
+        };
+      });
+    },
+  },
+  'overview-risk': {
+    roles: ALL_ROLES,
+    columns: ['category', 'severity', 'flags', 'per_1000'],
+    rows: async ({ client, filters }) => {
+      const outputs = sumAccuracy(await accuracyDaily(client, filters)).outputs;
+      return riskBySeverity(client, filters, outputs) as unknown as Promise<Record<string, unknown>[]>;
+    },
+  },
+  'heatmap-cells': {
+    roles: ALL_ROLES,
+    columns: ['ministry', 'week', 'active_users', 'planned_users', 'adoption_pct', 'outputs', 'flags', 'flags_per_1000'],
+    rows: async ({ client, filters, planned }) => (await ministryWeekHeatmap(client, filters, planned)).cells as unknown as Record<string, unknown>[],
+  },
+  'ministry-incidents': {
+    roles: ALL_ROLES,
+    columns: ['incident_id', 'ministry', 'category', 'severity', 'rule_ids', 'status', 'verdict', 'app', 'model', 'opened_at'],
+    rows: async ({ client, filters }) => (await topIncidents(client, filters, 50)) as unknown as Record<string, unknown>[],
+  },
+  'models-scorecard': {
+    roles: ALL_ROLES,
+    columns: [], // depends on the categories present; see rows()
+    rows: async ({ client, filters }) => {
+      const { categories, models } = await modelScorecard(client, filters);
+      return models.map(({ flags, flags_per_1000, ...m }) => {
+        const row: Record<string, unknown> = { ...m };
+        for (const c of categories) {
+          row[`${c}_findings`] = flags[c];
+          row[`${c}_per_1000`] = flags_per_1000[c];
+        }
+        return row;
+      });
+    },
+  },
+  'evaluators-rules': {
+    roles: ALL_ROLES,
+    columns: ['evaluator', 'rule_id', 'category', 'flags', 'findings', 'outputs', 'incidents', 'reviewed', 'confirmed', 'rejected', 'precision'],
+    rows: async ({ client, filters }) => (await ruleQuality(client, filters)) as unknown as Record<string, unknown>[],
+  },
+  'evaluators-precision-weekly': {
+    roles: ALL_ROLES,
+    columns: ['week', 'evaluator', 'reviewed', 'confirmed', 'precision'],
+    rows: async ({ client, filters }) => (await precisionByWeek(client, filters)) as unknown as Record<string, unknown>[],
+  },
+  'pipeline-freshness': {
+    roles: OPS_ROLES,
+    columns: ['table', 'rows', 'last_insert', 'age_seconds'],
+    rows: async ({ client }) => (await tableFreshness(client)) as unknown as Record<string, unknown>[],
+  },
+  'pipeline-delay': {
+    roles: OPS_ROLES,
+    columns: ['table', 'events', 'p50_seconds', 'p95_seconds'],
+    rows: async ({ client }) => (await ingestDelay(client)) as unknown as Record<string, unknown>[],
+  },
+  'pipeline-dlq': {
+    roles: OPS_ROLES,
+    columns: ['topic', 'total', 'last_24h', 'last_failed_at'],
+    rows: async ({ client }) => (await dlqByTopic(client)) as unknown as Record<string, unknown>[],
+  },
+  'pipeline-dlq-samples': {
+    roles: OPS_ROLES,
+    columns: ['topic', 'partition', 'offset', 'error', 'failed_at', 'original'],
+    rows: async ({ client, rawText }) => (await dlqSamples(client, rawText, 200)) as unknown as Record<string, unknown>[],
+  },
+  'pipeline-watermarks': {
+    roles: OPS_ROLES,
+    columns: ['evaluator', 'evaluator_version', 'watermark_at', 'outputs_evaluated', 'backlog', 'errors', 'updated_at'],
+    rows: async ({ client }) => (await evaluatorWatermarks(client)) as unknown as Record<string, unknown>[],
+  },
+} satisfies Record<string, TableSpec>;
+
+export type TableId = keyof typeof TABLES;
+
+export function isTableId(id: string): id is TableId {
+  return Object.hasOwn(TABLES, id);
+}
+
+/** The CSV columns: the declared ones, or (for tables whose columns depend on data) the first row's keys. */
+export function csvColumns(id: TableId, rows: Record<string, unknown>[]): string[] {
+  const declared = (TABLES[id] as TableSpec).columns;
+  return declared.length ? declared : Object.keys(rows[0] ?? {});
+}

@@ -1,0 +1,16 @@
+// CSV of any analytics table: /export/<table id>?<the page's filters>. The same role checks, ministry
+// scope and filters as the page that shows the table (see src/lib/server/queries/tables.ts).
+import { error, type RequestHandler } from '@sveltejs/kit';
+import { csvResponse, toCsv } from '$lib/csv.ts';
+import { openView } from '$lib/server/queries/view.ts';
+import { TABLES, csvColumns, isTableId, type TableSpec } from '$lib/server/queries/tables.ts';
+
+export const GET: RequestHandler = async ({ locals, url, params }) => {
+  const id = params.table ?? '';
+  if (!isTableId(id)) error(404, `no table ${JSON.stringify(id)}; known: ${Object.keys(TABLES).join(', ')}`);
+  const spec = TABLES[id] as TableSpec;
+  const v = await openView(locals, url, spec.roles);
+  const rows = await spec.rows({ client: v.client, filters: v.filters, planned: v.planned, rawText: v.rawTextAll });
+  const scope = v.filters.ministry ? `_${v.filters.ministry}` : '';
+  return csvResponse(`${id}${scope}_${v.filters.from}_${v.filters.to}.csv`, toCsv(csvColumns(id, rows), rows));
+};

@@ -1,0 +1,24 @@
+// Pipeline health for operators: table freshness, ingestion delay, Kafka consumer lag, dead letters
+// and evaluator watermarks. Cross-ministry operations data: not for a CAIO. Dead-letter bodies can
+// contain raw prompts, so only roles that may read raw text everywhere see them.
+import type { PageServerLoad } from './$types';
+import { loadEnv } from '$config/env.ts';
+import { openView, viewData } from '$lib/server/queries/view.ts';
+import { OPS_ROLES } from '$lib/server/queries/tables.ts';
+import { dlqByTopic, dlqSamples, evaluatorWatermarks, ingestDelay, storedOffsets, tableFreshness } from '$lib/server/queries/pipeline.ts';
+import { kafkaLag } from '$lib/server/queries/kafka-lag.ts';
+
+export const load: PageServerLoad = async ({ locals, url }) => {
+  const v = await openView(locals, url, OPS_ROLES);
+  const env = loadEnv();
+  const [freshness, delay, dlq, samples, watermarks, stored] = await Promise.all([
+    tableFreshness(v.client),
+    ingestDelay(v.client),
+    dlqByTopic(v.client),
+    dlqSamples(v.client, v.rawTextAll),
+    evaluatorWatermarks(v.client),
+    storedOffsets(v.client),
+  ]);
+  const lag = await kafkaLag(env.KAFKA_BROKERS, env.KAFKA_CLIENT_ID, stored);
+  return { ...viewData(v), freshness, delay, dlq, samples, showOriginal: v.rawTextAll, watermarks, lag };
+};
