@@ -8,6 +8,7 @@ import { registerMigrate } from './commands/migrate.ts';
 import { registerSchemas } from './commands/schemas.ts';
 import { registerEvaluate } from './commands/evaluate.ts';
 import { registerIngest } from './commands/ingest.ts';
+import { registerUsers } from './commands/users.ts';
 
 export function buildProgram(): Command {
   const program = new Command('oversight')
@@ -18,6 +19,7 @@ export function buildProgram(): Command {
   registerSchemas(program);
   registerEvaluate(program);
   registerIngest(program);
+  registerUsers(program);
   return program;
 }
 
