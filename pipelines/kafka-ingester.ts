@@ -37,6 +37,8 @@ export interface KafkaIngesterOptions {
   retry?: RetryPolicy;
   /** How long stop() waits for pending batches to become durable before giving up on them. */
   drainTimeoutMs?: number;
+  /** Group session timeout: how soon the partitions of a crashed member move to the others (default 30 s). */
+  sessionTimeoutMs?: number;
 }
 
 export interface KafkaIngester {
@@ -117,7 +119,7 @@ export async function startKafkaIngester(opts: KafkaIngesterOptions): Promise<Ka
     maxWaitTimeInMs: env.INGEST_BATCH_MS,
     maxBytesPerPartition: 4 << 20,
     maxBytes: 32 << 20,
-    sessionTimeout: 30_000,
+    sessionTimeout: opts.sessionTimeoutMs ?? 30_000,
     heartbeatInterval: HEARTBEAT_EVERY_MS,
     allowAutoTopicCreation: false,
   });

@@ -20,6 +20,7 @@ interface IngestOptions {
   topicPrefix?: string;
   metrics: boolean;
   metricsPort: string;
+  sessionTimeout: string;
 }
 
 const log = (line: string) => console.error(`[ingest] ${line}`);
@@ -79,6 +80,8 @@ async function fromKafka(env: Env, opts: IngestOptions): Promise<void> {
   if (!env.KAFKA_BROKERS.length) {
     throw new UsageError('set KAFKA_BROKERS (e.g. KAFKA_BROKERS=127.0.0.1:9092) to consume Kafka, or use --from-file <path...>');
   }
+  const sessionTimeoutMs = Number(opts.sessionTimeout);
+  if (!Number.isInteger(sessionTimeoutMs) || sessionTimeoutMs < 6000) throw new UsageError('--session-timeout must be at least 6000 ms (the broker minimum)');
   const client = await getClickHouse(env);
   await migrate(client, { cluster: env.CLICKHOUSE_CLUSTER, rawTextTtlDays: env.RAW_TEXT_TTL_DAYS });
   let server: Server | undefined;
@@ -91,7 +94,7 @@ async function fromKafka(env: Env, opts: IngestOptions): Promise<void> {
   }
   const target = targetFromEnv(env);
   const started = performance.now();
-  const ingester = await startKafkaIngester({ client, env, log, groupId: opts.group, topicPrefix: opts.topicPrefix });
+  const ingester = await startKafkaIngester({ client, env, log, groupId: opts.group, topicPrefix: opts.topicPrefix, sessionTimeoutMs });
   log(`consuming ${env.KAFKA_BROKERS.join(',')} as group ${ingester.groupId} into ${target.kind} ${target.where}`);
 
   const totals = () => {
@@ -147,6 +150,7 @@ export function registerIngest(program: Command): void {
     .option('--topic-prefix <prefix>', 'prefix of every topic name, e.g. "staging." on a shared cluster', '')
     .option('--metrics-port <port>', 'serve Prometheus /metrics on this port in Kafka mode (0: any free port)', '9464')
     .option('--no-metrics', 'do not serve /metrics')
+    .option('--session-timeout <ms>', 'consumer group session timeout: how soon a crashed member\'s partitions move to the others', '30000')
     .action(async (opts: IngestOptions) => {
       const env = loadEnv();
       if (opts.fromFile?.length) await fromFiles(env, opts);

@@ -59,10 +59,10 @@ export interface IngesterChild {
 }
 
 /** `node bin/oversight.mjs ingest` as a child process owning `dataDir`. */
-export function spawnIngester(opts: { dataDir: string; brokers: string; group: string; prefix: string; env?: Record<string, string> }): IngesterChild {
+export function spawnIngester(opts: { dataDir: string; brokers: string; group: string; prefix: string; env?: Record<string, string>; args?: string[] }): IngesterChild {
   const proc = spawn(
     process.execPath,
-    ['bin/oversight.mjs', 'ingest', '--group', opts.group, '--topic-prefix', opts.prefix, '--metrics-port', '0'],
+    ['bin/oversight.mjs', 'ingest', '--group', opts.group, '--topic-prefix', opts.prefix, '--metrics-port', '0', ...(opts.args ?? [])],
     {
       cwd: ROOT,
       env: { ...process.env, OVERSIGHT_DATA_DIR: opts.dataDir, KAFKA_BROKERS: opts.brokers, HOST: '127.0.0.1', ...opts.env },
