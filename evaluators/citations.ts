@@ -33,6 +33,8 @@ const ARTICLE_EN = /\b(?:Article|Art\.)\s*(\d{1,5})(?:\s*\(\d{1,3}\)|,?\s+(?:par
 const SAME_LAW_ARTICLE = new RegExp(`同法\\s?(?:の\\s?)?第\\s?(${NUMERAL})\\s?条`, 'gu');
 // A law name ends with one of these; the catalog lookup runs only at these positions.
 const NAME_END = /法律|法|令|規則|条例/g;
+const EN_TITLE_HINT = /\b(?:Act|Code|Constitution)\b/i;
+const EN_WORD = /\b[a-z]+/g;
 const MARKER = /[[［]\s*([0-9０-９]{1,3}(?:\s*[,，、]\s*[0-9０-９]{1,3}){0,9})\s*[\]］]/g;
 const URL = /https?:\/\/[^\s<>"'（）()「」『』【】\[\]、。，]{1,2000}/g;
 const QUOTE_JA = /[「『]([^「」『』\n]{4,600})[」』]\s?(?:と|との)?\s?(旨|答弁|述べ|規定|記載|明記|発言|回答|説明|表明|記され|書かれ|定めて|定められ|しており|している)/g;
@@ -79,6 +81,23 @@ function finding(rule_id: string, severity: Finding['severity'], confidence: num
   return { category: CATEGORY, rule_id, severity, confidence, where: 'response', start, end, text, explanation };
 }
 
+/** Sentence spans and the output's date, computed only when a rule needs them. */
+class Lazy {
+  private _spans?: Span[];
+  private _asOf?: Date;
+  constructor(
+    private readonly text: string,
+    private readonly occurredAt: string | undefined,
+  ) {}
+  get spans(): Span[] {
+    return (this._spans ??= sentences(this.text));
+  }
+  get asOf(): Date {
+    return (this._asOf ??= outputDate(this.occurredAt));
+  }
+}
+const ERA_HINT = /明治|大正|昭和|平成|令和/;
+
 /** The date of the output (UTC), or today when it is missing or invalid. */
 function outputDate(occurredAt: string | undefined): Date {
   const d = occurredAt ? new Date(occurredAt) : new Date(NaN);
@@ -89,15 +108,14 @@ export function findCitationProblems(catalog: Catalog, output: EvaluatorInput): 
   const text = output.response ?? '';
   if (!text) return [];
   const out: Finding[] = [];
-  const spans = sentences(text);
-  const asOf = outputDate(output.occurred_at);
-  checkEraDates(catalog, text, spans, asOf, out);
+  const ctx = new Lazy(text, output.occurred_at);
+  if (ERA_HINT.test(text)) checkEraDates(catalog, text, ctx, out);
   const mentions = findMentions(catalog, text);
   const consumedNumbers = new Set<number>();
   checkMentions(catalog, text, mentions, consumedNumbers, out);
-  checkUnattachedNumbers(catalog, text, asOf, consumedNumbers, out);
+  checkUnattachedNumbers(catalog, text, ctx, consumedNumbers, out);
   checkEnglishArticles(catalog, text, out);
-  checkRepealed(text, spans, mentions, out);
+  if (mentions.some((m) => m.law.status === 'repealed')) checkRepealed(text, ctx.spans, mentions, out);
   const sources = output.sources ?? [];
   if (sources.length > 0 || RAG_APPS.has(output.app)) checkGrounding(text, output.prompt ?? '', sources, out);
   return out;
@@ -106,7 +124,8 @@ export function findCitationProblems(catalog: Catalog, output: EvaluatorInput): 
 // ---------------------------------------------------------------------------------------------
 // Era calendar
 
-function checkEraDates(catalog: Catalog, text: string, spans: Span[], asOf: Date, out: Finding[]): void {
+function checkEraDates(catalog: Catalog, text: string, ctx: Lazy, out: Finding[]): void {
+  const asOf = ctx.asOf;
   const nowYear = asOf.getUTCFullYear();
   const today = asOf.toISOString().slice(0, 10);
   ERA_DATE.lastIndex = 0;
@@ -138,7 +157,7 @@ function checkEraDates(catalog: Catalog, text: string, spans: Span[], asOf: Date
       continue;
     }
     // A future date is fine in a plan ("令和9年4月に施行予定"); it is wrong when told as a past event.
-    const sentence = sentenceAt(spans, m.index);
+    const sentence = sentenceAt(ctx.spans, m.index);
     const rest = sentence ? text.slice(m.index, sentence.end) : after;
     if (PAST_EVENT.test(rest) && !FUTURE_HINT.test(sentence?.text ?? rest)) {
       out.push(
@@ -171,11 +190,47 @@ function impossibleEraDate(era: Era, year: number, month: number, day: number): 
 // ---------------------------------------------------------------------------------------------
 // Law mentions (titles and aliases from the catalog)
 
+interface NameIndex {
+  /** Catalog name lengths by the name's last two characters, longest first. */
+  lengthsByEnding: Map<string, number[]>;
+  /** English title variants by their first word, for a word-by-word scan. */
+  englishByFirstWord: Map<string, { variant: string; law: LawEntry }[]>;
+}
+const NAME_INDEX = new WeakMap<Catalog, NameIndex>();
+
+function nameIndex(catalog: Catalog): NameIndex {
+  let idx = NAME_INDEX.get(catalog);
+  if (idx) return idx;
+  const lengthsByEnding = new Map<string, number[]>();
+  for (const name of catalog.byName.keys()) {
+    const key = name.slice(-2);
+    const list = lengthsByEnding.get(key) ?? [];
+    if (!list.includes(name.length)) list.push(name.length);
+    lengthsByEnding.set(key, list);
+  }
+  for (const list of lengthsByEnding.values()) list.sort((a, b) => b - a);
+  const englishByFirstWord = new Map<string, { variant: string; law: LawEntry }[]>();
+  for (const [name, law] of catalog.byNameEn) {
+    for (const variant of englishVariants(name)) {
+      const first = variant.split(' ')[0];
+      const list = englishByFirstWord.get(first) ?? [];
+      list.push({ variant, law });
+      englishByFirstWord.set(first, list);
+    }
+  }
+  for (const list of englishByFirstWord.values()) list.sort((a, b) => b.variant.length - a.variant.length);
+  idx = { lengthsByEnding, englishByFirstWord };
+  NAME_INDEX.set(catalog, idx);
+  return idx;
+}
+
 /** The longest catalog name that ends exactly at `end` and starts at a word boundary. */
 function nameEndingAt(catalog: Catalog, text: string, end: number): Mention | null {
-  const max = Math.min(catalog.maxNameLength, end);
-  for (let len = max; len >= 2; len--) {
+  const lengths = nameIndex(catalog).lengthsByEnding.get(text.slice(Math.max(0, end - 2), end));
+  if (!lengths) return null;
+  for (const len of lengths) {
     const start = end - len;
+    if (start < 0) continue;
     const law = catalog.byName.get(text.slice(start, end));
     if (!law) continue;
     const prev = text[start - 1];
@@ -183,6 +238,14 @@ function nameEndingAt(catalog: Catalog, text: string, end: number): Mention | nu
     return { law, start, end };
   }
   return null;
+}
+
+/** English catalog titles that start at `at` in the lower-cased text, longest first. */
+function englishTitlesAt(catalog: Catalog, lower: string, at: number): { variant: string; law: LawEntry }[] {
+  const word = /^[a-z]+/.exec(lower.slice(at, at + 20))?.[0];
+  const list = word ? nameIndex(catalog).englishByFirstWord.get(word) : undefined;
+  if (!list) return [];
+  return list.filter((c) => lower.startsWith(c.variant, at) && !/[a-z]/.test(lower[at + c.variant.length] ?? ''));
 }
 
 /** A name followed by more of a compound title ("民法施行法", "個人情報保護法施行令") is another law. */
@@ -211,25 +274,22 @@ function findMentions(catalog: Catalog, text: string): Mention[] {
       } else mentions.push(found);
     }
   }
-  // English titles (the seed catalog carries them; a full import may not). Longest title wins
-  // where two overlap ("…Personal Information" inside "…Personal Information Held by …").
-  if (/[A-Za-z]/.test(text) && catalog.byNameEn.size > 0) {
+  // English titles (the seed catalog carries them; a full import may not), scanned word by word.
+  if (catalog.byNameEn.size > 0 && EN_TITLE_HINT.test(text)) {
     const lower = text.toLowerCase();
-    const candidates: Mention[] = [];
-    for (const [name, law] of catalog.byNameEn) {
-      for (const variant of englishVariants(name)) {
-        for (let i = lower.indexOf(variant); i >= 0; i = lower.indexOf(variant, i + variant.length)) {
-          if (/[a-z]/.test(lower[i - 1] ?? '') || /[a-z]/.test(lower[i + variant.length] ?? '')) continue;
-          candidates.push({ law, start: i, end: i + variant.length });
-        }
-      }
+    const added: Mention[] = [];
+    EN_WORD.lastIndex = 0;
+    for (let w = EN_WORD.exec(lower); w; w = EN_WORD.exec(lower)) {
+      const at = w.index;
+      const best = englishTitlesAt(catalog, lower, at)[0];
+      if (!best) continue;
+      added.push({ law: best.law, start: at, end: at + best.variant.length });
+      EN_WORD.lastIndex = at + best.variant.length; // the longest title wins; skip inside it
     }
-    candidates.sort((a, b) => a.start - b.start || b.end - a.end);
-    for (const c of candidates) {
-      if (mentions.some((x) => c.start < x.end && x.start < c.end)) continue;
-      mentions.push(c);
+    if (added.length) {
+      mentions.push(...added);
+      mentions.sort((a, b) => a.start - b.start);
     }
-    mentions.sort((a, b) => a.start - b.start);
   }
   return mentions;
 }
@@ -344,14 +404,8 @@ function checkEnglishArticles(catalog: Catalog, text: string, out: Finding[]): v
   ARTICLE_EN.lastIndex = 0;
   for (let m = ARTICLE_EN.exec(text); m; m = ARTICLE_EN.exec(text)) {
     const at = m.index + m[0].length;
-    let best: { law: LawEntry; len: number } | null = null;
-    for (const [name, law] of catalog.byNameEn) {
-      for (const variant of englishVariants(name)) {
-        if (lower.startsWith(variant, at) && !/[a-z]/.test(lower[at + variant.length] ?? '') && (!best || variant.length > best.len)) {
-          best = { law, len: variant.length };
-        }
-      }
-    }
+    const found = englishTitlesAt(catalog, lower, at)[0];
+    const best = found ? { law: found.law, len: found.variant.length } : null;
     if (best) checkArticle(best.law, Number(m[1]), m.index, at + best.len, text, out);
   }
 }
@@ -360,34 +414,35 @@ function checkEnglishArticles(catalog: Catalog, text: string, out: Finding[]): v
 // Law numbers not attached to a known title: an invented title with another law's number, or a law
 // outside the catalog (unverifiable: info).
 
-function checkUnattachedNumbers(catalog: Catalog, text: string, asOf: Date, consumed: Set<number>, out: Finding[]): void {
-  const scan = (re: RegExp) => {
-    re.lastIndex = 0;
-    for (let m = re.exec(text); m; m = re.exec(text)) {
-      if (consumed.has(m.index)) continue;
-      const num = parseLawNumberAt(catalog, text, m.index, m.index + m[0].length);
-      if (!num) continue;
-      if (num.gregorian !== null && num.gregorian > asOf.getUTCFullYear() && re === LAW_NUMBER_EN) {
-        out.push(finding('future_era_date', 'high', 0.9, num.start, num.end, num.text, `${num.text} is dated after this answer (${asOf.toISOString().slice(0, 10)})`));
-        continue;
-      }
-      const title = titleBeforeParen(text, m.index);
-      const owner = catalog.byNumber.get(num.key);
-      if (title && owner && !isPlausibleAliasOf(title.text, owner)) {
-        out.push(
-          finding('law_number_mismatch', 'high', 0.9, num.start, num.end, num.text,
-            `${num.text} is ${owner.title}, not "${title.text}"`),
-        );
-      } else if (title && !owner) {
-        out.push(
-          finding('law_not_in_catalog', 'info', 0.5, title.start, num.end, text.slice(title.start, num.end),
-            `${title.text} (${num.text}) is not in the law catalog: unverifiable`),
-        );
-      }
+function checkUnattachedNumbers(catalog: Catalog, text: string, ctx: Lazy, consumed: Set<number>, out: Finding[]): void {
+  scanUnattached(catalog, text, ctx, consumed, out, LAW_NUMBER_JA);
+  if (/Act|Order|Ordinance/.test(text)) scanUnattached(catalog, text, ctx, consumed, out, LAW_NUMBER_EN);
+}
+
+function scanUnattached(catalog: Catalog, text: string, ctx: Lazy, consumed: Set<number>, out: Finding[], re: RegExp): void {
+  re.lastIndex = 0;
+  for (let m = re.exec(text); m; m = re.exec(text)) {
+    if (consumed.has(m.index)) continue;
+    const num = parseLawNumberAt(catalog, text, m.index, m.index + m[0].length);
+    if (!num) continue;
+    if (re === LAW_NUMBER_EN && num.gregorian !== null && num.gregorian > ctx.asOf.getUTCFullYear()) {
+      out.push(finding('future_era_date', 'high', 0.9, num.start, num.end, num.text, `${num.text} is dated after this answer (${ctx.asOf.toISOString().slice(0, 10)})`));
+      continue;
     }
-  };
-  scan(LAW_NUMBER_JA);
-  if (/Act|Order|Ordinance/.test(text)) scan(LAW_NUMBER_EN);
+    const title = titleBeforeParen(text, m.index);
+    const owner = catalog.byNumber.get(num.key);
+    if (title && owner && !isPlausibleAliasOf(title.text, owner)) {
+      out.push(
+        finding('law_number_mismatch', 'high', 0.9, num.start, num.end, num.text,
+          `${num.text} is ${owner.title}, not "${title.text}"`),
+      );
+    } else if (title && !owner) {
+      out.push(
+        finding('law_not_in_catalog', 'info', 0.5, title.start, num.end, text.slice(title.start, num.end),
+          `${title.text} (${num.text}) is not in the law catalog: unverifiable`),
+      );
+    }
+  }
 }
 
 /** The title written just before "（number）": a run of kanji/katakana/Latin ending in a law word. */
@@ -468,12 +523,19 @@ function checkRepealed(text: string, spans: Span[], mentions: Mention[], out: Fi
 type SourceLike = NonNullable<EvaluatorInput['sources']>[number];
 
 function checkGrounding(text: string, prompt: string, sources: SourceLike[], out: Finding[]): void {
-  const ids = new Set(sources.map((s) => String(s.id).normalize('NFKC')));
+  if (text.includes('[') || text.includes('［')) checkMarkers(text, sources, out);
+  if (text.includes('http')) checkUrls(text, sources, out);
+  if (/[「『"“]/.test(text)) checkQuotes(text, prompt, sources, out);
+}
+
+function checkMarkers(text: string, sources: SourceLike[], out: Finding[]): void {
+  let ids: Set<string> | null = null;
   MARKER.lastIndex = 0;
   for (let m = MARKER.exec(text); m; m = MARKER.exec(text)) {
     const prev = text[m.index - 1];
     if (prev && /[A-Za-z0-9_\])]/.test(prev)) continue; // code such as a[1]
     if (text[m.index + m[0].length] === '(') continue; // a Markdown link [1](...)
+    ids ??= new Set(sources.map((s) => String(s.id).normalize('NFKC')));
     for (const part of m[1].split(/[,，、]/)) {
       const ref = part.trim().normalize('NFKC');
       const n = Number(ref);
@@ -485,12 +547,15 @@ function checkGrounding(text: string, prompt: string, sources: SourceLike[], out
       break;
     }
   }
-  const sourceUrls = new Set(sources.flatMap((s) => (s.url ? [normalizeUrl(s.url)] : [])));
+}
+
+function checkUrls(text: string, sources: SourceLike[], out: Finding[]): void {
+  let sourceUrls: Set<string> | null = null;
   URL.lastIndex = 0;
   for (let m = URL.exec(text); m; m = URL.exec(text)) {
     const url = m[0].replace(/[.,;:!?]+$/, '');
-    const norm = normalizeUrl(url);
-    if (sourceUrls.has(norm)) continue;
+    sourceUrls ??= new Set(sources.flatMap((s) => (s.url ? [normalizeUrl(s.url)] : [])));
+    if (sourceUrls.has(normalizeUrl(url))) continue;
     let path = '/';
     try {
       path = new globalThis.URL(url).pathname;
@@ -503,29 +568,32 @@ function checkGrounding(text: string, prompt: string, sources: SourceLike[], out
         `cited URL is not among the ${sources.length} retrieved sources`),
     );
   }
-  const haystacks = [...sources.map((s) => normalizeForMatch(`${s.excerpt ?? ''}`)), normalizeForMatch(prompt)].filter(Boolean);
-  const checkQuote = (quote: string, start: number, end: number, gist: boolean) => {
-    const q = normalizeForMatch(quote);
-    if (q.length < 4) return;
-    if (haystacks.some((h) => h.includes(q))) return;
-    // A gist (旨) may paraphrase: accept it when nearly all of its wording is in one source.
-    if (gist && haystacks.some((h) => bigramCoverage(q, h) >= 0.8)) return;
-    out.push(
-      finding('quote_not_in_sources', 'high', 0.9, start, end, text.slice(start, end),
-        `the attributed quotation appears in none of the ${sources.length} retrieved source excerpts`),
-    );
-  };
+}
+
+function checkQuotes(text: string, prompt: string, sources: SourceLike[], out: Finding[]): void {
+  let haystacks: string[] | null = null; // normalised only when the answer quotes something
+  const quotes: { quote: string; start: number; gist: boolean }[] = [];
   QUOTE_JA.lastIndex = 0;
-  for (let m = QUOTE_JA.exec(text); m; m = QUOTE_JA.exec(text)) {
-    checkQuote(m[1], m.index + 1, m.index + 1 + m[1].length, m[2] === '旨');
-  }
+  for (let m = QUOTE_JA.exec(text); m; m = QUOTE_JA.exec(text)) quotes.push({ quote: m[1], start: m.index + 1, gist: m[2] === '旨' });
   if (/["“]/.test(text)) {
     QUOTE_EN.lastIndex = 0;
     for (let m = QUOTE_EN.exec(text); m; m = QUOTE_EN.exec(text)) {
       const quote = m[2] ?? m[3];
-      const offset = m.index + m[0].indexOf(quote);
-      checkQuote(quote, offset, offset + quote.length, false);
+      quotes.push({ quote, start: m.index + m[0].indexOf(quote), gist: false });
     }
+  }
+  for (const { quote, start, gist } of quotes) {
+    const q = normalizeForMatch(quote);
+    if (q.length < 4) continue;
+    haystacks ??= [...sources.map((s) => normalizeForMatch(`${s.excerpt ?? ''}`)), normalizeForMatch(prompt)].filter(Boolean);
+    if (haystacks.some((h) => h.includes(q))) continue;
+    // A gist (旨) may paraphrase: accept it when nearly all of its wording is in one source.
+    if (gist && haystacks.some((h) => bigramCoverage(q, h) >= 0.8)) continue;
+    const end = start + quote.length;
+    out.push(
+      finding('quote_not_in_sources', 'high', 0.9, start, end, text.slice(start, end),
+        `the attributed quotation appears in none of the ${sources.length} retrieved source excerpts`),
+    );
   }
 }
 

@@ -43,10 +43,15 @@ interface Rule extends Omit<RuleFile, 'patterns' | 'negations'> {
   patterns: RegExp[];
   negations: RegExp[];
 }
+/** Names split by script: case folding is only needed for Latin names, and it slows CJK matching. */
+export interface NameMatcher {
+  cjk: RegExp | null;
+  latin: RegExp | null;
+}
 interface Topic {
   id: string;
   title: string;
-  names: RegExp;
+  names: NameMatcher;
   rules: Rule[];
 }
 export interface PolicyPack {
@@ -54,11 +59,25 @@ export interface PolicyPack {
   attribution: RegExp[];
   japanPosition: RegExp[];
   translationRequest: RegExp[];
-  anyName: RegExp;
+  anyName: NameMatcher;
   topics: Topic[];
 }
 
 const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
+function nameMatcher(names: string[], where: string): NameMatcher {
+  const latin = names.filter((n) => /^[\x20-\x7e]+$/.test(n)).map(escape);
+  const cjk = names.filter((n) => !/^[\x20-\x7e]+$/.test(n)).map(escape);
+  return {
+    cjk: cjk.length ? compilePattern(cjk.join('|'), where, 'u') : null,
+    latin: latin.length ? compilePattern(`\\b(?:${latin.join('|')})`, where, 'i') : null,
+  };
+}
+
+const HAS_LATIN = /[A-Za-z]/;
+export function namesIn(m: NameMatcher, s: string): boolean {
+  return (m.cjk !== null && m.cjk.test(s)) || (m.latin !== null && HAS_LATIN.test(s) && m.latin.test(s));
+}
 
 export function compilePolicyPack(file: PolicyRulesFile, where = 'policy rules'): PolicyPack {
   if (!file || !Array.isArray(file.topics) || typeof file.version !== 'string') {
@@ -72,20 +91,20 @@ export function compilePolicyPack(file: PolicyRulesFile, where = 'policy rules')
     return {
       id: t.id,
       title: t.title,
-      names: compilePattern(t.names.map(escape).join('|'), `${where} ${t.id}.names`, 'iu'),
+      names: nameMatcher(t.names, `${where} ${t.id}.names`),
       rules: t.rules.map((r) => {
         if (!r.id || !r.severity || !Array.isArray(r.patterns)) throw new Error(`${where}: rule ${JSON.stringify(r.id)} of ${t.id} needs id, severity, patterns`);
         return { ...r, patterns: list(r.patterns, r.id), negations: list(r.negations, `${r.id}.negations`) };
       }),
     };
   });
-  const allNames = file.topics.flatMap((t) => t.names).map(escape);
+  const allNames = file.topics.flatMap((t) => t.names);
   return {
     version: file.version,
     attribution: list(file.attribution, 'attribution'),
     japanPosition: list(file.japan_position, 'japan_position'),
     translationRequest: list(file.translation_request, 'translation_request'),
-    anyName: compilePattern(allNames.join('|'), `${where} names`, 'iu'),
+    anyName: nameMatcher(allNames, `${where} names`),
     topics,
   };
 }
@@ -133,8 +152,8 @@ function ownVoiceMatches(pack: PolicyPack, text: string, promptTopics: Set<strin
   let previous: Span | undefined;
   for (const s of spans) {
     for (const topic of pack.topics) {
-      const named = topic.names.test(s.text);
-      const context = named || (previous !== undefined && topic.names.test(previous.text)) || promptTopics.has(topic.id);
+      const named = namesIn(topic.names, s.text);
+      const context = named || (previous !== undefined && namesIn(topic.names, previous.text)) || promptTopics.has(topic.id);
       if (!context) continue;
       for (const rule of topic.rules) {
         // A rule that needs the topic in its own sentence ("disputed" is too common a word otherwise).
@@ -173,9 +192,8 @@ export function findPolicyProblems(pack: PolicyPack, output: EvaluatorInput): Fi
   const response = output.response ?? '';
   const prompt = output.prompt ?? '';
   // Cheap gate: nothing to do unless a topic is named somewhere (most outputs).
-  pack.anyName.lastIndex = 0;
-  if (!pack.anyName.test(response) && !pack.anyName.test(prompt)) return [];
-  const promptTopics = new Set(pack.topics.filter((t) => t.names.test(prompt)).map((t) => t.id));
+  if (!namesIn(pack.anyName, response) && !namesIn(pack.anyName, prompt)) return [];
+  const promptTopics = new Set(pack.topics.filter((t) => namesIn(t.names, prompt)).map((t) => t.id));
   const matches = ownVoiceMatches(pack, response, promptTopics);
   if (matches.length === 0) return [];
   const isTranslation = output.app === 'translation' || anyOf(pack.translationRequest, prompt);
