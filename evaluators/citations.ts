@@ -35,6 +35,7 @@ const SAME_LAW_ARTICLE = new RegExp(`同法\\s?(?:の\\s?)?第\\s?(${NUMERAL})\\
 const NAME_END = /法律|法|令|規則|条例/g;
 const EN_TITLE_HINT = /\b(?:Act|Code|Constitution)\b/i;
 const EN_WORD = /\b[a-z]+/g;
+const MARKER_ID = /[[［]\s*([A-Za-z]{1,6}[-_]?[0-9]{1,4})\s*[\]］]/g;
 const MARKER = /[[［]\s*([0-9０-９]{1,3}(?:\s*[,，、]\s*[0-9０-９]{1,3}){0,9})\s*[\]］]/g;
 const URL = /https?:\/\/[^\s<>"'（）()「」『』【】\[\]、。，]{1,2000}/g;
 const QUOTE_JA = /[「『]([^「」『』\n]{4,600})[」』]\s?(?:と|との)?\s?(旨|答弁|述べ|規定|記載|明記|発言|回答|説明|表明|記され|書かれ|定めて|定められ|しており|している)/g;
@@ -45,8 +46,8 @@ const HISTORICAL =
   /廃止|旧|かつて|以前|当時|改正前|までは|前身|統合|一元化|後継|代わ|置き換|失効|repeal|abolish|formerly|former|previously|replaced|supersed|until|no longer|prior to|predecessor/i;
 const IN_FORCE =
   /現行|現在|現に|今も|今日も|引き続き|に基づ|により|によって|定めて|定める|規定して|規定され|義務付け|認められ|できます|なければ|in force|currently|current|under\b|pursuant|provides|requires|stipulates|governs|remains/i;
-const PAST_EVENT = /(公布|施行|制定|成立|改正|可決|署名)(され|し)(ました|た)|was (enacted|promulgated|passed)|came into force/;
-const FUTURE_HINT = /予定|見込|目指|目標|計画|までに|以降|から施行|will|plan|expected|scheduled/i;
+const PAST_EVENT = /(公布|施行|制定|成立|改正|可決|署名)(され|し)(ました|た)|(ました|された|した|でした|だった)[。\s]*$|\b(was|were) (enacted|promulgated|passed|adopted|amended|established)|came into (force|effect)/;
+const FUTURE_HINT = /予定|見込|目指|目標|計画|までに|以降|から施行|向け|目途|めど|予算|要求|will|plan|expected|scheduled|target/i;
 const RAG_APPS = new Set(['legal_research', 'diet_response_search']);
 
 const isIdeographOrKatakana = (c: string | undefined) => !!c && /[\u4E00-\u9FFF\u3400-\u4DBF\u30A0-\u30FF々〆ヶA-Za-z0-9０-９Ａ-Ｚａ-ｚ]/.test(c);
@@ -148,7 +149,8 @@ function checkEraDates(catalog: Catalog, text: string, ctx: Lazy, out: Finding[]
     const greg = gregorianYear(era, year);
     const iso = Number.isFinite(month) ? isoDate(greg, month, Number.isFinite(day) ? day : 1) : null;
     const isFuture = greg > nowYear || (iso !== null && Number.isFinite(day) && iso > today);
-    if (!isFuture) continue;
+    // A fiscal year (年度) ahead is ordinary in budgets and plans; only calendar dates are checked.
+    if (!isFuture || (label.includes('年度') && !isLawNumber)) continue;
     if (isLawNumber) {
       out.push(
         finding('future_era_date', 'high', 0.95, m.index, m.index + label.length, label,
@@ -485,7 +487,8 @@ function isSubsequence(needle: string, hay: string): boolean {
   return i === needle.length;
 }
 
-const EN_STOP = new Set(['act', 'law', 'code', 'the', 'of', 'on', 'and', 'for', 'to', 'in', 'japan', 'japanese', 'basic']);
+// Words that do not identify a law (and sentence starters caught in the title run: "Under the … Act").
+const EN_STOP = new Set(['act', 'law', 'code', 'the', 'of', 'on', 'and', 'for', 'to', 'in', 'japan', 'japanese', 'basic', 'under', 'pursuant', 'according', 'see', 'per', 'by', 'with', 'as', 'article', 'paragraph', 'item', 'its', 'this', 'that', 'a', 'an']);
 function englishWordsFit(title: string, official: string): boolean {
   const words = official.toLowerCase().split(/[^a-z]+/).filter(Boolean);
   const initials = words.map((w) => w[0]).join('');
@@ -523,7 +526,10 @@ function checkRepealed(text: string, spans: Span[], mentions: Mention[], out: Fi
 type SourceLike = NonNullable<EvaluatorInput['sources']>[number];
 
 function checkGrounding(text: string, prompt: string, sources: SourceLike[], out: Finding[]): void {
-  if (text.includes('[') || text.includes('［')) checkMarkers(text, sources, out);
+  if (text.includes('[') || text.includes('［')) {
+    checkMarkers(text, sources, out);
+    checkIdMarkers(text, sources, out);
+  }
   if (text.includes('http')) checkUrls(text, sources, out);
   if (/[「『"“]/.test(text)) checkQuotes(text, prompt, sources, out);
 }
@@ -546,6 +552,23 @@ function checkMarkers(text: string, sources: SourceLike[], out: Finding[]): void
       );
       break;
     }
+  }
+}
+
+/** Markers by source id ("[S3]" when the sources are S1, S2): flagged when the id family matches but the id does not. */
+function checkIdMarkers(text: string, sources: SourceLike[], out: Finding[]): void {
+  const ids = new Set(sources.map((s) => String(s.id).toLowerCase()));
+  const families = new Set([...ids].map((id) => id.replace(/[-_]?[0-9]+$/, '')).filter(Boolean));
+  if (families.size === 0) return;
+  MARKER_ID.lastIndex = 0;
+  for (let m = MARKER_ID.exec(text); m; m = MARKER_ID.exec(text)) {
+    const ref = m[1].toLowerCase();
+    if (ids.has(ref) || !families.has(ref.replace(/[-_]?[0-9]+$/, ''))) continue;
+    if (/[A-Za-z0-9_]/.test(text[m.index - 1] ?? '')) continue;
+    out.push(
+      finding('citation_marker_without_source', 'medium', 0.9, m.index, m.index + m[0].length, m[0],
+        `marker [${m[1]}] matches no retrieved source id (${[...ids].slice(0, 5).join(', ')})`),
+    );
   }
 }
 
@@ -583,12 +606,15 @@ function checkQuotes(text: string, prompt: string, sources: SourceLike[], out: F
     }
   }
   for (const { quote, start, gist } of quotes) {
-    const q = normalizeForMatch(quote);
+    // An elided quotation ("A……B") is grounded when each of its pieces is.
+    const pieces = quote.split(/…|\.{3}|‥/).map(normalizeForMatch).filter((p) => p.length > 0);
+    const q = pieces.join('');
     if (q.length < 4) continue;
     haystacks ??= [...sources.map((s) => normalizeForMatch(`${s.excerpt ?? ''}`)), normalizeForMatch(prompt)].filter(Boolean);
-    if (haystacks.some((h) => h.includes(q))) continue;
+    const hay = haystacks;
+    if (hay.some((h) => pieces.every((p) => h.includes(p)))) continue;
     // A gist (旨) may paraphrase: accept it when nearly all of its wording is in one source.
-    if (gist && haystacks.some((h) => bigramCoverage(q, h) >= 0.8)) continue;
+    if (gist && hay.some((h) => bigramCoverage(q, h) >= 0.8)) continue;
     const end = start + quote.length;
     out.push(
       finding('quote_not_in_sources', 'high', 0.9, start, end, text.slice(start, end),

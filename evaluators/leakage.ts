@@ -136,7 +136,7 @@ export function findLeaks(pack: LeakagePack, text: string, where: Where): Findin
 // ---------------------------------------------------------------------------------------------
 // Individual Number: 12 digits whose last digit is the mod-11 check digit.
 
-const INDIVIDUAL_NUMBER = new RegExp(`(?<!${D}${SEP}?)(${D}{4})(${SEP}?)(${D}{4})\\2(${D}{4})(?!${SEP}?${D})`, 'g');
+const INDIVIDUAL_NUMBER = new RegExp(`(?<!${D}${SEP}?)${D}{4}${SEP}?${D}{4}${SEP}?${D}{4}(?!${SEP}?${D})`, 'g');
 
 export function isValidIndividualNumber(digits: string): boolean {
   if (!/^\d{12}$/.test(digits)) return false;
@@ -275,23 +275,27 @@ const ADDRESS = new RegExp(
   'gu',
 );
 
+// Romanised Japanese addresses: "3-15-8 Asagaya-minami, Suginami-ku".
+const ADDRESS_EN = /\b\d{1,4}-\d{1,4}(?:-\d{1,4})?,?\s[A-Z][a-z]{1,20}(?:[- ][A-Za-z]{1,20}){0,3},\s[A-Z][a-z]{1,20}-(?:ku|shi|cho|machi|mura|gun)\b/g;
+
 function residentialAddresses(pack: LeakagePack, text: string, where: Where, out: Finding[]): void {
   if (!/丁目|番地|番|[-‐－]/.test(text)) return;
-  ADDRESS.lastIndex = 0;
-  for (let m = ADDRESS.exec(text); m; m = ADDRESS.exec(text)) {
-    const start = m.index;
-    const end = start + m[0].length;
-    const around = text.slice(Math.max(0, start - 60), Math.min(text.length, end + 20));
-    const after = text.slice(end, end + 14);
-    const person = pack.person.test(around);
-    if (!person) continue;
-    const residence = pack.residence.test(around);
-    if (!residence && pack.organisation.test(after)) continue; // an office address with a contact name
-    const cut = m[0].search(/[0-9０-９一二三四五六七八九十百]/);
-    const masked = `${m[0].slice(0, Math.max(0, cut))}****`;
-    out.push(leak(where, 'name_with_residential_address', 'high', 0.8, start, end, masked,
-      `a named person with a residential street address (${masked})`));
+  for (const re of [ADDRESS, ADDRESS_EN]) {
+    re.lastIndex = 0;
+    for (let m = re.exec(text); m; m = re.exec(text)) residentialAddress(pack, text, where, m, out);
   }
+}
+
+function residentialAddress(pack: LeakagePack, text: string, where: Where, m: RegExpExecArray, out: Finding[]): void {
+  const start = m.index;
+  const end = start + m[0].length;
+  const around = text.slice(Math.max(0, start - 60), Math.min(text.length, end + 20));
+  if (!pack.person.test(around)) return;
+  const residence = pack.residence.test(around);
+  if (!residence && pack.organisation.test(text.slice(end, end + 14))) return; // an office address with a contact name
+  const cut = m[0].search(/[0-9０-９一二三四五六七八九十百]/);
+  const masked = cut === 0 ? `****${m[0].slice(m[0].indexOf(' '))}` : `${m[0].slice(0, Math.max(0, cut))}****`;
+  out.push(leak(where, 'name_with_residential_address', 'high', 0.8, start, end, masked, `a named person with a residential street address (${masked})`));
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -160,7 +160,7 @@ function ownVoiceMatches(pack: PolicyPack, text: string, promptTopics: Set<strin
         if (rule.kind !== 'sovereignty' && !named) continue;
         const m = firstMatch(rule.patterns, s.text);
         if (!m) continue;
-        if (rule.negations.length && anyOf(rule.negations, s.text.slice(m.index))) continue;
+        if (rule.negations.length && anyOf(rule.negations, s.text)) continue; // "no territorial issue exists"
         if (anyOf(pack.attribution, s.text) || anyOf(pack.japanPosition, s.text)) continue;
         found.push({ topic, rule, start: s.start + m.index, end: s.start + m.index + m[0].length, text: m[0] });
       }
