@@ -342,7 +342,7 @@ function credentials(text: string, where: Where, out: Finding[]): void {
 // Markings above the clearance (機密性3, 秘, 極秘, 特定秘密 as a marking, not as a topic).
 
 function markings(pack: LeakagePack, text: string, where: Where, out: Finding[]): void {
-  if (!/機密性|秘|SECRET|confidentiality/i.test(text)) return;
+  if (!/機密性|秘|㊙|SECRET|confidentiality/i.test(text)) return;
   for (const mk of pack.markings) {
     mk.re.lastIndex = 0;
     for (let m = mk.re.exec(text); m; m = mk.re.exec(text)) {
