@@ -93,6 +93,7 @@ const ja = {
   'admin.sso_only': 'SSOのみ',
   'admin.created': 'ユーザー {u} を作成しました。',
   'admin.reset_password': 'パスワード再設定',
+  'admin.new_password': '新しいパスワード',
   'admin.actions': '操作',
   'audit.at': '日時',
   'audit.actor': '実行者',
@@ -110,6 +111,8 @@ const ja = {
   'role.reviewer': 'レビュアー',
   'role.leadership': '幹部',
   'role.caio': 'CAIO',
+  'incidents.sort': '並べ替え',
+  'incidents.dir': '順序',
   'sort.asc': '昇順',
   'sort.desc': '降順',
 } as const;
@@ -209,6 +212,7 @@ const en: Record<TriageKey, string> = {
   'admin.sso_only': 'SSO only',
   'admin.created': 'Created user {u}.',
   'admin.reset_password': 'Reset password',
+  'admin.new_password': 'New password',
   'admin.actions': 'Actions',
   'audit.at': 'When',
   'audit.actor': 'Actor',
@@ -226,6 +230,8 @@ const en: Record<TriageKey, string> = {
   'role.reviewer': 'Reviewer',
   'role.leadership': 'Leadership',
   'role.caio': 'CAIO',
+  'incidents.sort': 'Sort by',
+  'incidents.dir': 'Order',
   'sort.asc': 'ascending',
   'sort.desc': 'descending',
 };
