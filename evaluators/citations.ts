@@ -11,7 +11,7 @@ import {
   numberKey,
   numberKeyEn,
 } from './catalog.ts';
-import { NUMERAL, bigramCoverage, normalizeForMatch, parseNumeral, sentenceAt, sentences, type Span } from './text.ts';
+import { NUMERAL, bigramCoverage, bigrams, normalizeForMatch, parseNumeral, sentenceAt, sentences, type Span } from './text.ts';
 import { type Evaluator, type EvaluatorInput, type Finding, type Flag, dedupeFindings, toFlag } from './types.ts';
 
 const CATEGORY = 'hallucinated_citation';
@@ -28,8 +28,9 @@ const LAW_NUMBER_JA_AT = new RegExp(`^${LAW_NUMBER_JA.source}`, 'u');
 const LAW_NUMBER_EN = /\b(Act|Cabinet Order|Imperial Ordinance|Ordinance)\s+No\.?\s*(\d{1,4})\s+of\s+(\d{4})\b/gi;
 const LAW_NUMBER_EN_AT = new RegExp(`^${LAW_NUMBER_EN.source}`, 'i');
 const ERA_DATE = new RegExp(`(${ERA_NAMES})\\s?(元|${NUMERAL})\\s?年(?:度)?(?:\\s?(${NUMERAL})\\s?月(?:\\s?(${NUMERAL})\\s?日)?)?`, 'gu');
-const ARTICLE_JA = new RegExp(`(第\\s?)?(${NUMERAL})\\s?条`, 'gu');
 const ARTICLE_EN = /\b(?:Article|Art\.)\s*(\d{1,5})(?:\s*\(\d{1,3}\)|,?\s+(?:paragraph|item)\s+\d{1,3})*\s+of\s+(?:the\s+)?/gi;
+const ARTICLE_AFTER_TITLE = new RegExp(`^\\s?(?:の\\s?)?(第\\s?)?(${NUMERAL})\\s?条`, 'u');
+const REPEALED_ARTICLE_AFTER = new RegExp(`^\\s?(?:[（(][^）)]{0,40}[）)])?\\s?(?:の\\s?)?第?\\s?${NUMERAL}\\s?条`, 'u');
 const SAME_LAW_ARTICLE = new RegExp(`同法\\s?(?:の\\s?)?第\\s?(${NUMERAL})\\s?条`, 'gu');
 // A law name ends with one of these; the catalog lookup runs only at these positions.
 const NAME_END = /法律|法|令|規則|条例/g;
@@ -48,6 +49,8 @@ const IN_FORCE =
   /現行|現在|現に|今も|今日も|引き続き|に基づ|により|によって|定めて|定める|規定して|規定され|義務付け|認められ|できます|なければ|in force|currently|current|under\b|pursuant|provides|requires|stipulates|governs|remains/i;
 const PAST_EVENT = /(公布|施行|制定|成立|改正|可決|署名)(され|し)(ました|た)|(ました|された|した|でした|だった)[。\s]*$|\b(was|were) (enacted|promulgated|passed|adopted|amended|established)|came into (force|effect)/;
 const FUTURE_HINT = /予定|見込|目指|目標|計画|までに|以降|から施行|向け|目途|めど|予算|要求|will|plan|expected|scheduled|target/i;
+/** How far around a match sentence-level context is read (keeps run-on text linear). */
+const CONTEXT = 200;
 const RAG_APPS = new Set(['legal_research', 'diet_response_search']);
 
 const isIdeographOrKatakana = (c: string | undefined) => !!c && /[\u4E00-\u9FFF\u3400-\u4DBF\u30A0-\u30FF々〆ヶA-Za-z0-9０-９Ａ-Ｚａ-ｚ]/.test(c);
@@ -160,8 +163,9 @@ function checkEraDates(catalog: Catalog, text: string, ctx: Lazy, out: Finding[]
     }
     // A future date is fine in a plan ("令和9年4月に施行予定"); it is wrong when told as a past event.
     const sentence = sentenceAt(ctx.spans, m.index);
-    const rest = sentence ? text.slice(m.index, sentence.end) : after;
-    if (PAST_EVENT.test(rest) && !FUTURE_HINT.test(sentence?.text ?? rest)) {
+    const rest = sentence ? text.slice(m.index, Math.min(sentence.end, m.index + CONTEXT)) : after;
+    const whole = sentence ? text.slice(Math.max(sentence.start, m.index - CONTEXT), Math.min(sentence.end, m.index + CONTEXT)) : rest;
+    if (PAST_EVENT.test(rest) && !FUTURE_HINT.test(whole)) {
       out.push(
         finding('future_era_date', 'medium', 0.8, m.index, m.index + label.length, label,
           `${label} (${greg}) is told as a past event but is after this answer's date (${today})`),
@@ -356,21 +360,18 @@ function checkMentions(catalog: Catalog, text: string, mentions: Mention[], cons
       if (close !== null) cursor = close + 1;
     }
     // An article right after the title: "民法第709条", "民法709条", "民法（…）第709条".
-    const art = new RegExp(`^\\s?(?:の\\s?)?(第\\s?)?(${NUMERAL})\\s?条`, 'u').exec(text.slice(cursor, cursor + 24));
+    const art = ARTICLE_AFTER_TITLE.exec(text.slice(cursor, cursor + 24));
     if (art) checkArticle(law, parseNumeral(art[2]), cursor + art.index, cursor + art[0].length, text, out);
   }
   // "同法第16条" refers to the law named last before it.
+  if (!text.includes('同法')) return;
   SAME_LAW_ARTICLE.lastIndex = 0;
+  let i = -1; // mentions and matches both run left to right: one pointer, linear
   for (let m = SAME_LAW_ARTICLE.exec(text); m; m = SAME_LAW_ARTICLE.exec(text)) {
-    const prior = lastMentionBefore(mentions, m.index);
+    while (i + 1 < mentions.length && mentions[i + 1].end <= m.index) i++;
+    const prior = i >= 0 ? mentions[i] : undefined;
     if (prior) checkArticle(prior.law, parseNumeral(m[1]), m.index, m.index + m[0].length, text, out);
   }
-}
-
-function lastMentionBefore(mentions: Mention[], at: number): Mention | undefined {
-  let found: Mention | undefined;
-  for (const x of mentions) if (x.end <= at) found = x;
-  return found;
 }
 
 function findClose(text: string, from: number, maxLen: number): number | null {
@@ -506,11 +507,14 @@ function checkRepealed(text: string, spans: Span[], mentions: Mention[], out: Fi
     if (mention.law.status !== 'repealed') continue;
     const sentence = sentenceAt(spans, mention.start);
     if (!sentence) continue;
-    if (HISTORICAL.test(sentence.text)) continue;
-    const tail = text.slice(mention.end, mention.end + 40);
-    const citedArticle = new RegExp(`^\\s?(?:[（(][^）)]{0,40}[）)])?\\s?(?:の\\s?)?第?\\s?${NUMERAL}\\s?条`, 'u').test(tail);
-    const sameLaw = /同法\s?第/.test(text.slice(mention.end, sentence.end));
-    if (!IN_FORCE.test(sentence.text) && !citedArticle && !sameLaw) continue;
+    // The sentence around the mention, bounded so a huge run-on "sentence" stays linear.
+    const from = Math.max(sentence.start, mention.start - CONTEXT);
+    const to = Math.min(sentence.end, mention.end + CONTEXT);
+    const around = text.slice(from, to);
+    if (HISTORICAL.test(around)) continue;
+    const citedArticle = REPEALED_ARTICLE_AFTER.test(text.slice(mention.end, mention.end + 60));
+    const sameLaw = /同法\s?第/.test(text.slice(mention.end, to));
+    if (!IN_FORCE.test(around) && !citedArticle && !sameLaw) continue;
     const repealed = mention.law.repealed_on ? ` on ${mention.law.repealed_on}` : '';
     const successor = mention.law.replaced_by ? `; see ${mention.law.replaced_by}` : '';
     out.push(
@@ -595,6 +599,7 @@ function checkUrls(text: string, sources: SourceLike[], out: Finding[]): void {
 
 function checkQuotes(text: string, prompt: string, sources: SourceLike[], out: Finding[]): void {
   let haystacks: string[] | null = null; // normalised only when the answer quotes something
+  let haystackBigrams: Set<string>[] | null = null;
   const quotes: { quote: string; start: number; gist: boolean }[] = [];
   QUOTE_JA.lastIndex = 0;
   for (let m = QUOTE_JA.exec(text); m; m = QUOTE_JA.exec(text)) quotes.push({ quote: m[1], start: m.index + 1, gist: m[2] === '旨' });
@@ -614,7 +619,10 @@ function checkQuotes(text: string, prompt: string, sources: SourceLike[], out: F
     const hay = haystacks;
     if (hay.some((h) => pieces.every((p) => h.includes(p)))) continue;
     // A gist (旨) may paraphrase: accept it when nearly all of its wording is in one source.
-    if (gist && hay.some((h) => bigramCoverage(q, h) >= 0.8)) continue;
+    if (gist) {
+      haystackBigrams ??= hay.map(bigrams);
+      if (haystackBigrams.some((b) => bigramCoverage(q, b) >= 0.8)) continue;
+    }
     const end = start + quote.length;
     out.push(
       finding('quote_not_in_sources', 'high', 0.9, start, end, text.slice(start, end),

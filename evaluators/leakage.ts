@@ -308,7 +308,7 @@ const CREDENTIALS: { id: string; what: string; re: RegExp }[] = [
   { id: 'api_secret_key', what: 'API secret key', re: /(?<![A-Za-z0-9_\-])sk-(?:proj-|ant-|live-|test-)?[A-Za-z0-9_\-]{20,250}/g },
 ];
 const PLACEHOLDER = /x{4,}|\*{3,}|\.{3}|<|>|your|example|dummy|sample|placeholder|redacted|0{8,}|(.)\1{7,}/i;
-const PRIVATE_KEY = /-----BEGIN (?:[A-Z0-9]{1,12} ){0,3}PRIVATE KEY(?: BLOCK)?-----([\s\S]{0,4000}?)(?:-----END|$)/g;
+const PRIVATE_KEY_HEADER = /-----BEGIN (?:[A-Z0-9]{1,12} ){0,3}PRIVATE KEY(?: BLOCK)?-----/g;
 
 /** A real secret mixes character classes; a placeholder repeats one. */
 function looksReal(value: string): boolean {
@@ -328,13 +328,15 @@ function credentials(text: string, where: Where, out: Finding[]): void {
         `${c.what} (${maskSecret(m[0])})`));
     }
   }
-  PRIVATE_KEY.lastIndex = 0;
-  for (let m = PRIVATE_KEY.exec(text); m; m = PRIVATE_KEY.exec(text)) {
-    const runs = m[1].match(/[A-Za-z0-9+/=]{16,}/g) ?? [];
+  PRIVATE_KEY_HEADER.lastIndex = 0;
+  for (let m = PRIVATE_KEY_HEADER.exec(text); m; m = PRIVATE_KEY_HEADER.exec(text)) {
+    // The body runs to the END line (or the next dashes), at most 4,000 characters.
+    const headerEnd = m.index + m[0].length;
+    const next = text.indexOf('-----', headerEnd);
+    const body = text.slice(headerEnd, Math.min(next < 0 ? text.length : next, headerEnd + 4000));
+    const runs = body.match(/[A-Za-z0-9+/=]{16,}/g) ?? [];
     if (!runs.some(looksReal)) continue;
-    const headerEnd = m.index + m[0].indexOf('-----', 5) + 5;
-    out.push(leak(where, 'private_key_block', 'critical', 0.97, m.index, headerEnd, text.slice(m.index, headerEnd),
-      'private key block with key material'));
+    out.push(leak(where, 'private_key_block', 'critical', 0.97, m.index, headerEnd, m[0], 'private key block with key material'));
   }
 }
 

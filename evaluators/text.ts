@@ -74,9 +74,17 @@ export function sentences(text: string): Span[] {
   return out;
 }
 
-/** The sentence that contains offset `at`. */
+/** The sentence that contains offset `at` (binary search: spans are sorted and contiguous). */
 export function sentenceAt(spans: Span[], at: number): Span | undefined {
-  for (const s of spans) if (at >= s.start && at < s.end) return s;
+  let lo = 0;
+  let hi = spans.length - 1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >> 1;
+    const s = spans[mid];
+    if (at < s.start) hi = mid - 1;
+    else if (at >= s.end) lo = mid + 1;
+    else return s;
+  }
   return spans[spans.length - 1];
 }
 
@@ -88,11 +96,18 @@ export function normalizeForMatch(s: string): string {
   return s.normalize('NFKC').replace(QUOTE_NOISE, '').toLowerCase();
 }
 
-/** Share of the quote's character bigrams found in the haystack (both already normalised). */
-export function bigramCoverage(quote: string, haystack: string): number {
-  if (quote.length < 2) return haystack.includes(quote) ? 1 : 0;
+/** The character bigrams of a (normalised) text, for bigramCoverage. */
+export function bigrams(s: string): Set<string> {
+  const set = new Set<string>();
+  for (let i = 0; i < s.length - 1; i++) set.add(s.slice(i, i + 2));
+  return set;
+}
+
+/** Share of the quote's character bigrams found in the haystack's bigrams (both already normalised). */
+export function bigramCoverage(quote: string, haystack: Set<string>): number {
+  if (quote.length < 2) return 0;
   let hit = 0;
-  for (let i = 0; i < quote.length - 1; i++) if (haystack.includes(quote.slice(i, i + 2))) hit++;
+  for (let i = 0; i < quote.length - 1; i++) if (haystack.has(quote.slice(i, i + 2))) hit++;
   return hit / (quote.length - 1);
 }
 
