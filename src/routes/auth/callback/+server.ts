@@ -27,7 +27,9 @@ export const GET: RequestHandler = async (event) => {
     const claims = await finishLogin(settings!, url, pending!);
     user = await userFromClaims(client, settings!, claims);
   } catch (err) {
-    const message = (err as Error).message ?? String(err);
+    // openid-client puts the specific reason (state mismatch, bad signature…) in `cause`.
+    const e = err as Error & { cause?: { message?: string } };
+    const message = e.cause?.message ? `${e.message}: ${e.cause.message}` : (e.message ?? String(err));
     await writeAudit(client, who, { action: 'login_failed', target: 'sso', detail: { reason: message.slice(0, 300) } });
     fallBack(message);
   }
