@@ -3,7 +3,7 @@
 // batch runner against ClickHouse (one pass, backfill, or a schedule).
 import { createReadStream } from 'node:fs';
 import type { Readable } from 'node:stream';
-import type { Command } from 'commander';
+import { Command, CommanderError } from 'commander';
 import { UsageError } from '../usage-error.ts';
 
 interface EvaluateOpts {
@@ -17,6 +17,27 @@ interface EvaluateOpts {
   until?: string;
   evaluator?: string[];
   batchSize?: string;
+}
+
+/**
+ * `oversight evaluate --input …` without loading the other commands (Kafka, the dashboard…): the
+ * scorer spawns it once per run, so start-up time is part of its cost. Same options and exit codes
+ * as through cli/main.ts.
+ */
+export async function mainOfflineEvaluate(argv: string[]): Promise<void> {
+  const program = new Command('oversight').exitOverride().showHelpAfterError();
+  registerEvaluate(program);
+  try {
+    await program.parseAsync(argv);
+  } catch (err) {
+    if (err instanceof CommanderError) process.exit(err.exitCode);
+    if (err instanceof UsageError) {
+      console.error(`oversight: ${err.message}`);
+      process.exit(2);
+    }
+    console.error(err);
+    process.exit(1);
+  }
 }
 
 function openInput(path: string): Readable {
