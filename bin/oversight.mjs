@@ -4,5 +4,11 @@
 import { register } from 'tsx/esm/api';
 
 register();
-const { main } = await import('../cli/main.ts');
-await main(process.argv);
+if (process.argv[2] === 'evaluate' && process.argv.includes('--input')) {
+  // Offline evaluation is spawned per scoring run: load only that command, not every part.
+  const { mainOfflineEvaluate } = await import('../cli/commands/evaluate.ts');
+  await mainOfflineEvaluate(process.argv);
+} else {
+  const { main } = await import('../cli/main.ts');
+  await main(process.argv);
+}
