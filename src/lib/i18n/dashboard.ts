@@ -173,6 +173,10 @@ const ja = {
   'chart.no_data': 'データなし',
   'chart.summary': '{title}: {series}（{from}〜{to}）',
   'error.title': 'エラー',
+  'error.403': 'このページを表示する権限がありません。',
+  'error.404': 'ページが見つかりません。',
+  'error.400': '表示条件が正しくありません。',
+  'error.500': '表示中にエラーが発生しました。時間をおいて再度お試しください。',
   'error.back': '概要へ戻る',
   'error.signin': 'サインイン',
 } as const;
@@ -352,6 +356,10 @@ const en: Record<DashboardKey, string> = {
   'chart.no_data': 'No data',
   'chart.summary': '{title}: {series} ({from} to {to})',
   'error.title': 'Error',
+  'error.403': 'You do not have permission to view this page.',
+  'error.404': 'Page not found.',
+  'error.400': 'The view’s filters are not valid.',
+  'error.500': 'Something went wrong while showing this page. Please try again later.',
   'error.back': 'Back to the overview',
   'error.signin': 'Sign in',
 };
