@@ -1,0 +1,264 @@
+// Importer for the official law list of e-Gov 法令検索, producing the catalog format of
+// evaluators/data/laws.json. Accepted inputs (detected from the content):
+//   - 法令API v1 法令名一覧 (GET /api/1/lawlists/{1..4}): XML with <LawNameListInfo> elements holding
+//     <LawId>, <LawName>, <LawNo> (kanji, e.g. 平成十五年法律第五十七号) and <PromulgationDate> (YYYYMMDD);
+//   - 法令API v2 (GET /api/2/laws): JSON {laws: [{law_info: {law_id, law_num, law_type, promulgation_date},
+//     revision_info: {law_title, abbrev, repeal_status}}]};
+//   - the CSV list export (法令一覧): a header row naming the columns (法令種別, 法令番号, 法令名, 法令ID,
+//     公布日, 法令略称/略称…, 廃止…), UTF-8 with or without BOM, or Shift_JIS.
+// Curated fields of the existing catalog (aliases, English titles, last articles, repeal status) are
+// kept; the import adds laws and official ids, never removes what reviewers wrote.
+import { readFileSync } from 'node:fs';
+import type { CatalogFile, LawEntry } from './catalog.ts';
+import { parseNumeral } from './text.ts';
+
+export interface ImportedLaw {
+  law_id: string | null;
+  title: string;
+  number_raw: string;
+  promulgated: string | null; // YYYY-MM-DD
+  abbrev: string[];
+  repealed: boolean;
+}
+
+export class LawListFormatError extends Error {}
+
+const ERA_START: Record<string, number> = { 明治: 1868, 大正: 1912, 昭和: 1926, 平成: 1989, 令和: 2019 };
+const KANJI_NUMERAL = '[〇零一二三四五六七八九十百千0-9０-９]+';
+const LAW_NUM = new RegExp(`^(明治|大正|昭和|平成|令和)(元|${KANJI_NUMERAL})年(.+?)(?:第(${KANJI_NUMERAL})号)?$`, 'u');
+
+/** Reads a file as text: UTF-8 (BOM stripped), or Shift_JIS when it is not valid UTF-8. */
+export function readText(path: string): string {
+  const bytes = readFileSync(path);
+  try {
+    return new TextDecoder('utf-8', { fatal: true }).decode(bytes).replace(/^\uFEFF/, '');
+  } catch {
+    return new TextDecoder('shift_jis').decode(bytes);
+  }
+}
+
+/** Parses the law list in whichever supported format the text is. */
+export function parseLawList(text: string): ImportedLaw[] {
+  const head = text.trimStart().slice(0, 200);
+  if (head.startsWith('<')) return parseXml(text);
+  if (head.startsWith('{') || head.startsWith('[')) return parseJson(text);
+  return parseCsv(text);
+}
+
+const XML_ENTITIES: Record<string, string> = { amp: '&', lt: '<', gt: '>', quot: '"', apos: "'" };
+function xmlText(s: string): string {
+  return s.replace(/&(#x[0-9a-f]+|#\d+|\w+);/gi, (m, e: string) =>
+    e[0] === '#' ? String.fromCodePoint(e[1] === 'x' || e[1] === 'X' ? parseInt(e.slice(2), 16) : Number(e.slice(1))) : (XML_ENTITIES[e] ?? m),
+  ).trim();
+}
+function tag(block: string, name: string): string | null {
+  const m = new RegExp(`<${name}(?:\\s[^>]*)?>([\\s\\S]*?)</${name}>`).exec(block);
+  return m ? xmlText(m[1]) : null;
+}
+
+function parseXml(text: string): ImportedLaw[] {
+  const blocks = text.match(/<LawNameListInfo>[\s\S]*?<\/LawNameListInfo>/g);
+  if (!blocks) throw new LawListFormatError('XML without <LawNameListInfo> elements: expected the 法令API v1 lawlists response');
+  return blocks.flatMap((b) => {
+    const title = tag(b, 'LawName');
+    const num = tag(b, 'LawNo');
+    if (!title || !num) return [];
+    return [{ law_id: tag(b, 'LawId'), title, number_raw: num, promulgated: ymd(tag(b, 'PromulgationDate')), abbrev: [], repealed: false }];
+  });
+}
+
+function parseJson(text: string): ImportedLaw[] {
+  let data: unknown;
+  try {
+    data = JSON.parse(text);
+  } catch (err) {
+    throw new LawListFormatError(`invalid JSON: ${(err as Error).message}`);
+  }
+  const list = Array.isArray(data) ? data : (data as { laws?: unknown[] })?.laws;
+  if (!Array.isArray(list)) throw new LawListFormatError('JSON without a "laws" array: expected the 法令API v2 /laws response');
+  return list.flatMap((x) => {
+    const item = x as { law_info?: Record<string, unknown>; revision_info?: Record<string, unknown>; current_revision_info?: Record<string, unknown> };
+    const info = item.law_info ?? {};
+    const rev = item.revision_info ?? item.current_revision_info ?? {};
+    const title = str(rev.law_title);
+    const num = str(info.law_num);
+    if (!title || !num) return [];
+    const repeal = str(rev.repeal_status);
+    return [{
+      law_id: str(info.law_id),
+      title,
+      number_raw: num,
+      promulgated: ymd(str(info.promulgation_date)),
+      abbrev: splitList(str(rev.abbrev)),
+      repealed: !!repeal && !/^(none|)$/i.test(repeal),
+    }];
+  });
+}
+
+const str = (v: unknown) => (typeof v === 'string' && v.trim() ? v.trim() : null);
+const splitList = (s: string | null) => (s ? s.split(/[,、，;；\/／]/).map((x) => x.trim()).filter(Boolean) : []);
+
+function ymd(s: string | null): string | null {
+  if (!s) return null;
+  const digits = s.replace(/\D/g, '');
+  if (/^\d{8}$/.test(digits)) return `${digits.slice(0, 4)}-${digits.slice(4, 6)}-${digits.slice(6, 8)}`;
+  return null;
+}
+
+/** RFC 4180 CSV: quoted fields, doubled quotes, newlines inside quotes. */
+export function parseCsvRows(text: string): string[][] {
+  const rows: string[][] = [];
+  let row: string[] = [];
+  let field = '';
+  let quoted = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i];
+    if (quoted) {
+      if (c === '"' && text[i + 1] === '"') {
+        field += '"';
+        i++;
+      } else if (c === '"') quoted = false;
+      else field += c;
+    } else if (c === '"') quoted = true;
+    else if (c === ',') {
+      row.push(field);
+      field = '';
+    } else if (c === '\n' || c === '\r') {
+      if (c === '\r' && text[i + 1] === '\n') i++;
+      row.push(field);
+      rows.push(row);
+      row = [];
+      field = '';
+    } else field += c;
+  }
+  if (field || row.length) {
+    row.push(field);
+    rows.push(row);
+  }
+  return rows.filter((r) => r.some((f) => f.trim()));
+}
+
+const COLUMNS: Record<keyof Omit<ImportedLaw, 'abbrev' | 'repealed'> | 'abbrev' | 'repealed', RegExp> = {
+  title: /^(法令名|法令名称|題名|法令の名称|law_?title|lawname)$/i,
+  number_raw: /^(法令番号|law_?num|lawno)$/i,
+  law_id: /^(法令ID|law_?id)$/i,
+  promulgated: /^(公布日|公布年月日|promulgation_?date)$/i,
+  abbrev: /^(法令略称|略称|略称法令名|abbrev)$/i,
+  repealed: /^(廃止|廃止状況|repeal_?status)$/i,
+};
+
+function parseCsv(text: string): ImportedLaw[] {
+  const rows = parseCsvRows(text);
+  if (rows.length === 0) throw new LawListFormatError('empty file');
+  const header = rows[0].map((h) => h.trim());
+  const col = (k: keyof typeof COLUMNS) => header.findIndex((h) => COLUMNS[k].test(h));
+  const iTitle = col('title');
+  const iNum = col('number_raw');
+  if (iTitle < 0 || iNum < 0) {
+    throw new LawListFormatError(`CSV header must name the law title (法令名) and number (法令番号) columns; found: ${header.join(', ')}`);
+  }
+  const iId = col('law_id');
+  const iDate = col('promulgated');
+  const iAbbrev = col('abbrev');
+  const iRepealed = col('repealed');
+  return rows.slice(1).flatMap((r) => {
+    const title = r[iTitle]?.trim();
+    const num = r[iNum]?.trim();
+    if (!title || !num) return [];
+    const repeal = iRepealed >= 0 ? r[iRepealed]?.trim() : '';
+    return [{
+      law_id: iId >= 0 ? r[iId]?.trim() || null : null,
+      title,
+      number_raw: num,
+      promulgated: iDate >= 0 ? ymd(r[iDate] ?? null) : null,
+      abbrev: iAbbrev >= 0 ? splitList(r[iAbbrev] ?? null) : [],
+      repealed: !!repeal && !/^(none|なし|-|現行|0|false)$/i.test(repeal),
+    }];
+  });
+}
+
+/** Converts one imported row into a catalog entry; null when its number cannot be read. */
+export function toCatalogEntry(law: ImportedLaw): LawEntry | null {
+  const m = LAW_NUM.exec(law.number_raw.replace(/\s/g, ''));
+  if (!m) return null;
+  const era = m[1];
+  const eraYear = m[2] === '元' ? 1 : parseNumeral(m[2]);
+  const kind = m[3];
+  const number = m[4] ? parseNumeral(m[4]) : null;
+  if (!Number.isFinite(eraYear) || (number !== null && !Number.isFinite(number))) return null;
+  const year = ERA_START[era] + eraYear - 1;
+  const numberJa = `${era}${eraYear}年${kind}${number !== null ? `第${number}号` : ''}`;
+  const kindEn = kind === '法律' ? 'Act' : kind === '政令' ? 'Cabinet Order' : null;
+  return {
+    title: law.title,
+    aliases: law.abbrev.filter((a) => a !== law.title),
+    title_en: null,
+    kind,
+    era,
+    era_year: eraYear,
+    year,
+    number,
+    number_ja: numberJa,
+    number_en: kindEn && number !== null ? `${kindEn} No. ${number} of ${year}` : null,
+    status: law.repealed ? 'repealed' : 'current',
+    repealed_on: null,
+    replaced_by: null,
+    last_article: null,
+    law_id: law.law_id,
+  };
+}
+
+export interface MergeResult {
+  catalog: CatalogFile;
+  added: number;
+  updated: number;
+  unchanged: number;
+  unreadable: string[];
+}
+
+/**
+ * Merges imported laws into an existing catalog. Existing entries win on every field reviewers curate;
+ * the import fills in the official id, new abbreviations and laws the catalog lacks.
+ */
+export function mergeIntoCatalog(existing: CatalogFile, imported: ImportedLaw[]): MergeResult {
+  const laws = existing.laws.map((l) => ({ ...l, aliases: [...(l.aliases ?? [])] }));
+  const byNumber = new Map(laws.filter((l) => l.number_ja).map((l) => [l.number_ja!, l]));
+  const byId = new Map(laws.filter((l) => l.law_id).map((l) => [l.law_id!, l]));
+  let added = 0;
+  let updated = 0;
+  let unchanged = 0;
+  const unreadable: string[] = [];
+  for (const row of imported) {
+    const entry = toCatalogEntry(row);
+    if (!entry) {
+      unreadable.push(`${row.title} (${row.number_raw})`);
+      continue;
+    }
+    const prior = (entry.law_id && byId.get(entry.law_id)) || byNumber.get(entry.number_ja!);
+    if (!prior) {
+      laws.push(entry);
+      byNumber.set(entry.number_ja!, entry);
+      if (entry.law_id) byId.set(entry.law_id, entry);
+      added++;
+      continue;
+    }
+    let changed = false;
+    if (!prior.law_id && entry.law_id) {
+      prior.law_id = entry.law_id;
+      changed = true;
+    }
+    for (const a of [...entry.aliases, ...(entry.title !== prior.title ? [entry.title] : [])]) {
+      if (!prior.aliases.includes(a) && a !== prior.title) {
+        prior.aliases.push(a);
+        changed = true;
+      }
+    }
+    if (entry.status === 'repealed' && prior.status !== 'repealed') {
+      prior.status = 'repealed';
+      changed = true;
+    }
+    if (changed) updated++;
+    else unchanged++;
+  }
+  return { catalog: { ...existing, laws }, added, updated, unchanged, unreadable };
+}
