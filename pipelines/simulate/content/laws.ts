@@ -22,7 +22,6 @@ export interface Law {
 }
 
 export const LAWS: readonly Law[] = catalog.laws as Law[];
-export const ERAS = catalog.eras as Record<string, [string, string | null]>;
 
 /** Laws with a number, in force: the only ones a correct answer cites with 第N号. */
 export const CURRENT_NUMBERED = LAWS.filter((l) => l.status === 'current' && l.number !== null && l.kind === '法律');
