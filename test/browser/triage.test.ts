@@ -58,6 +58,16 @@ describe('incident triage', () => {
     expect(forIncident.filter((r) => r.includes('triage_status'))).toHaveLength(3);
     expect(forIncident.filter((r) => r.includes('triage_assign'))).toHaveLength(1);
     expect(forIncident.some((r) => r.includes('view_raw'))).toBe(true);
+
+    // The audit CSV export has the filtered table's rows (plus the header).
+    await open(admin.page, '/admin/audit?action=triage_status');
+    const shown = await admin.page.locator('[data-testid="audit-table"] tbody tr').count();
+    const [download] = await Promise.all([admin.page.waitForEvent('download'), admin.page.click('[data-testid="audit-export"]')]);
+    const lines = readFileSync((await download.path())!, 'utf8').replace(/^\uFEFF/, '').trim().split('\r\n');
+    expect(lines[0]).toBe('at,actor,role,action,target,ministry,ip,user_agent,detail');
+    expect(lines.slice(1).every((l) => l.split(',')[3] === 'triage_status')).toBe(true);
+    expect(lines).toHaveLength(shown + 1);
+    expect(shown).toBeGreaterThanOrEqual(3);
     await admin.context.close();
   });
 

@@ -84,6 +84,19 @@ export async function writeAudit(client: ClickHouseClient, who: AuditActor, what
   await client.insert({ table: 'audit_log', values, format: 'JSONEachRow' });
 }
 
+/**
+ * For any load that returns raw prompts, responses, evidence text or feedback comments: call it
+ * after guard.requireRawText and before returning the data, e.g.
+ *   await recordRawView(client, event, { target: output_id, ministry, detail: { page: 'ministry' } })
+ */
+export async function recordRawView(
+  client: ClickHouseClient,
+  event: RequestLike,
+  what: { target: string; ministry: string; detail?: Record<string, unknown> },
+): Promise<void> {
+  await writeAudit(client, actorOf(event), { action: 'view_raw', ...what });
+}
+
 export interface AuditRow extends AuditEntry {
   at: string;
 }

@@ -17,7 +17,7 @@ import {
   type Span,
 } from '$lib/server/incidents.ts';
 import { assignableUsers, mayBeAssigned } from '$lib/server/triage-users.ts';
-import { actorOf, writeAudit } from '$lib/server/audit.ts';
+import { actorOf, recordRawView } from '$lib/server/audit.ts';
 
 export const load: PageServerLoad = async (event) => {
   const { locals, params } = event;
@@ -36,8 +36,7 @@ export const load: PageServerLoad = async (event) => {
     assignableUsers(client, ministryScope(locals)),
   ]);
   // The raw text is about to be shown: record who saw which output, before returning it.
-  await writeAudit(client, actorOf(event), {
-    action: 'view_raw',
+  await recordRawView(client, event, {
     target: incident.incident_id,
     ministry: incident.ministry,
     detail: { output_id: incident.output_id, page: 'incident_detail' },
