@@ -7,6 +7,7 @@ import { UsageError } from './usage-error.ts';
 import { registerMigrate } from './commands/migrate.ts';
 import { registerSchemas } from './commands/schemas.ts';
 import { registerEvaluate } from './commands/evaluate.ts';
+import { registerSimulate } from './commands/simulate.ts';
 import { registerLaws } from './commands/laws.ts';
 import { registerIngest } from './commands/ingest.ts';
 import { registerUsers } from './commands/users.ts';
@@ -19,6 +20,7 @@ export function buildProgram(): Command {
   registerMigrate(program);
   registerSchemas(program);
   registerEvaluate(program);
+  registerSimulate(program);
   registerLaws(program);
   registerIngest(program);
   registerUsers(program);
