@@ -3,6 +3,7 @@
 import { createInterface } from 'node:readline';
 import type { Readable, Writable } from 'node:stream';
 import { EVALUATORS } from './registry.ts';
+import type { LlmJudge } from './llm-judge.ts';
 import type { Evaluator, EvaluatorInput, Flag } from './types.ts';
 
 /** All evaluators on one output; an evaluator that throws is reported through `onError`, the others still run. */
@@ -80,7 +81,7 @@ export interface StreamResult {
  */
 export async function forEachOutputLine(
   input: Readable,
-  onOutput: (output: EvaluatorInput, raw: Record<string, unknown>) => void,
+  onOutput: (output: EvaluatorInput, raw: Record<string, unknown>) => void | Promise<void>,
   onMalformed: (lineNo: number, error: string) => void,
 ): Promise<{ lines: number; outputs: number; malformed: number }> {
   const rl = createInterface({ input, crlfDelay: Infinity });
@@ -97,13 +98,23 @@ export async function forEachOutputLine(
       continue;
     }
     outputs++;
-    onOutput(parsed.output, parsed.raw);
+    const pending = onOutput(parsed.output, parsed.raw);
+    if (pending) await pending;
   }
   return { lines, outputs, malformed };
 }
 
-/** Evaluates an NDJSON stream and writes flags as NDJSON; malformed lines go to `errors`. */
-export async function evaluateNdjson(input: Readable, out: Writable, errors: Writable, evaluators: readonly Evaluator[] = EVALUATORS): Promise<StreamResult> {
+/**
+ * Evaluates an NDJSON stream and writes flags as NDJSON; malformed lines go to `errors`. With a
+ * `judge` (the optional LLM stage), each output also gets the judge's review after the rules.
+ */
+export async function evaluateNdjson(
+  input: Readable,
+  out: Writable,
+  errors: Writable,
+  evaluators: readonly Evaluator[] = EVALUATORS,
+  judge?: LlmJudge,
+): Promise<StreamResult> {
   let flags = 0;
   let buffer = '';
   const flush = () => {
@@ -116,9 +127,13 @@ export async function evaluateNdjson(input: Readable, out: Writable, errors: Wri
       const fl = evaluateOutput(output, evaluators, (e, err) => {
         errors.write(`evaluator ${e.id} failed on ${output.output_id}: ${(err as Error)?.message ?? err}\n`);
       });
-      for (const f of fl) buffer += JSON.stringify(f) + '\n';
-      flags += fl.length;
-      if (buffer.length > 1 << 16) flush();
+      const write = (list: Flag[]) => {
+        for (const f of list) buffer += JSON.stringify(f) + '\n';
+        flags += list.length;
+        if (buffer.length > 1 << 16) flush();
+      };
+      write(fl);
+      if (judge) return judge.review(output, fl).then(write);
     },
     (lineNo, error) => errors.write(`line ${lineNo}: ${error}; skipped\n`),
   );

@@ -10,6 +10,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { ClickHouseClient } from '@clickhouse/client';
 import { SEVERITY_RANK, type Flag, type Severity } from '../contracts/flags.ts';
+import { createLlmJudge, llmJudgeConfigFromEnv, type LlmJudge } from './llm-judge.ts';
 import { EVALUATORS } from './registry.ts';
 import type { Evaluator, EvaluatorInput } from './types.ts';
 
@@ -48,6 +49,17 @@ export interface RunOptions {
    * when that module exists. A failing hook is logged; the incidents stay opened.
    */
   onIncidentsOpened?: IncidentsOpenedHook;
+  /**
+   * Optional LLM judge for off_policy, after the rules. Default: one built from
+   * OVERSIGHT_LLM_JUDGE_URL when that is set, otherwise none (off). Pass null to force it off.
+   */
+  judge?: LlmJudge | null;
+}
+
+function judgeFor(opts: RunOptions): LlmJudge | null {
+  if (opts.judge !== undefined) return opts.judge;
+  const config = llmJudgeConfigFromEnv();
+  return config ? createLlmJudge(config, { log: opts.log }) : null;
 }
 
 export interface EvaluatorRunStats {
@@ -298,6 +310,7 @@ async function evaluateBatch(
   opts: RunOptions,
 ): Promise<number> {
   const version = nextVersion();
+  const judge = evaluators.some((e) => e.id === 'policy') ? judgeFor(opts) : null;
   const newRows: FlagRow[] = [];
   const errors: { output_id: string; evaluator: string; evaluator_version: string; error: string }[] = [];
   const evaluatedOk = new Map<string, Set<string>>(); // evaluator → outputs it evaluated without error
@@ -316,6 +329,7 @@ async function evaluateBatch(
         continue;
       }
       evaluatedOk.get(e.id)!.add(row.output_id);
+      if (judge && e.id === 'policy') flags = [...flags, ...(await judge.review(input, flags))];
       s.flags += flags.length;
       for (const f of flags) newRows.push(flagRow(f, row, version, 0));
     }

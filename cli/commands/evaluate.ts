@@ -17,6 +17,7 @@ interface EvaluateOpts {
   until?: string;
   evaluator?: string[];
   batchSize?: string;
+  llmJudge?: boolean;
 }
 
 /**
@@ -67,6 +68,7 @@ export function registerEvaluate(program: Command): void {
     .option('--until <date>', 'with --backfill: end of the range (exclusive, default now)')
     .option('--evaluator <id...>', 'evaluators to run (default: all)')
     .option('--batch-size <n>', 'outputs per batch for --run/--backfill', '5000')
+    .option('--llm-judge', 'with --input: also ask the LLM judge at OVERSIGHT_LLM_JUDGE_URL (off by default; --run uses it whenever that is set)')
     .action(async (opts: EvaluateOpts) => {
       const modes = [opts.input !== undefined, !!opts.run, !!opts.backfill, !!opts.schedule].filter(Boolean).length;
       if (modes !== 1) throw new UsageError('choose one of --input FILE|-, --run, --backfill or --schedule');
@@ -95,7 +97,20 @@ async function offline(opts: EvaluateOpts): Promise<void> {
     return;
   }
   const { evaluateNdjson } = await import('../../evaluators/evaluate.ts');
-  const res = await evaluateNdjson(input, process.stdout, process.stderr, evaluators);
+  let judge;
+  if (opts.llmJudge) {
+    const { createLlmJudge, llmJudgeConfigFromEnv, LlmJudgeConfigError } = await import('../../evaluators/llm-judge.ts');
+    let config;
+    try {
+      config = llmJudgeConfigFromEnv();
+    } catch (err) {
+      if (err instanceof LlmJudgeConfigError) throw new UsageError(err.message);
+      throw err;
+    }
+    if (!config) throw new UsageError('--llm-judge needs OVERSIGHT_LLM_JUDGE_URL (an OpenAI-compatible endpoint such as http://llm.internal:8000/v1)');
+    judge = createLlmJudge(config);
+  }
+  const res = await evaluateNdjson(input, process.stdout, process.stderr, evaluators, judge);
   if (res.malformed > 0) process.stderr.write(`${res.outputs} outputs evaluated, ${res.malformed} malformed lines skipped, ${res.flags} flags\n`);
 }
 
