@@ -11,14 +11,16 @@ import { kafkaLag } from '$lib/server/queries/kafka-lag.ts';
 export const load: PageServerLoad = async ({ locals, url }) => {
   const v = await openView(locals, url, OPS_ROLES);
   const env = loadEnv();
-  const [freshness, delay, dlq, samples, watermarks, stored] = await Promise.all([
+  const [freshness, delay, dlq, samples, watermarks] = await Promise.all([
     tableFreshness(v.client),
     ingestDelay(v.client),
     dlqByTopic(v.client),
     dlqSamples(v.client, v.rawTextAll),
     evaluatorWatermarks(v.client),
-    storedOffsets(v.client),
   ]);
-  const lag = await kafkaLag(env.KAFKA_BROKERS, env.KAFKA_CLIENT_ID, stored);
+  // Stored offsets need a scan of the raw tables: only worth it when there is a Kafka to compare with.
+  const lag = env.KAFKA_BROKERS.length
+    ? await kafkaLag(env.KAFKA_BROKERS, env.KAFKA_CLIENT_ID, await storedOffsets(v.client))
+    : ({ kind: 'not_configured' } as const);
   return { ...viewData(v), freshness, delay, dlq, samples, showOriginal: v.rawTextAll, watermarks, lag };
 };

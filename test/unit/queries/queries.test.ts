@@ -11,6 +11,8 @@ import { precisionByWeek, ruleQuality } from '../../../src/lib/server/queries/ev
 import { topIncidents } from '../../../src/lib/server/queries/incidents.ts';
 import { dlqByTopic, dlqSamples, evaluatorWatermarks, tableFreshness } from '../../../src/lib/server/queries/pipeline.ts';
 import { lagFrom } from '../../../src/lib/server/queries/kafka-lag.ts';
+import { TABLES, csvColumns, type TableId } from '../../../src/lib/server/queries/tables.ts';
+import { toCsv } from '../../../src/lib/csv.ts';
 
 let pilot: Pilot;
 let db: TestDb;
@@ -267,9 +269,39 @@ describe('incidents and pipeline', () => {
     expect((await dlqSamples(db.client, false)).every((s) => s.original === null)).toBe(true);
 
     const mark = pilot.outputs.length; // every output stored before the watermark below, none after
-    await db.client.insert({ table: 'eval_watermarks', values: [{ evaluator: 'citations', evaluator_version: '1.0.0', watermark_at: new Date(Date.now() - 3_600_000).toISOString(), watermark_id: '', outputs_evaluated: 10 }], format: 'JSONEachRow' });
-    const [w] = await evaluatorWatermarks(db.client);
-    expect(w).toMatchObject({ evaluator: 'citations', outputs_evaluated: 10, backlog: mark, errors: 0 });
+    await db.client.insert({
+      table: 'eval_watermarks',
+      values: [
+        { evaluator: 'citations', evaluator_version: '1.0.0', watermark_at: new Date(Date.now() - 3_600_000).toISOString(), watermark_id: '', outputs_evaluated: 10 },
+        { evaluator: 'leakage', evaluator_version: '2.0.0', watermark_at: new Date(Date.now() + 60_000).toISOString(), watermark_id: '', outputs_evaluated: mark },
+      ],
+      format: 'JSONEachRow',
+    });
+    await db.client.insert({ table: 'evaluation_errors', values: [{ output_id: 'o1', evaluator: 'leakage', evaluator_version: '2.0.0', error: 'boom' }], format: 'JSONEachRow' });
+    const marks = await evaluatorWatermarks(db.client);
+    expect(marks).toEqual([
+      expect.objectContaining({ evaluator: 'citations', outputs_evaluated: 10, backlog: mark, errors: 0 }),
+      expect.objectContaining({ evaluator: 'leakage', evaluator_version: '2.0.0', backlog: 0, errors: 1 }),
+    ]);
+  });
+
+  it('every exportable table runs and its CSV has the declared columns, with raw text only when allowed', async () => {
+    const planned = new Map([['mof', 400], ['mhlw', 300], ['da', 100]]);
+    for (const id of Object.keys(TABLES) as TableId[]) {
+      const rowsOut = await TABLES[id].rows({ client: db.client, filters: F({ ministry: 'mof' }), planned, rawText: false });
+      const cols = csvColumns(id, rowsOut);
+      expect(cols.length, id).toBeGreaterThan(1);
+      const csv = toCsv(cols, rowsOut);
+      expect(csv.split('\r\n')[0], id).toBe('\uFEFF' + cols.join(','));
+      if (id.startsWith('overview') || id.startsWith('heatmap') || id === 'ministry-incidents') {
+        for (const r of rowsOut) if ('ministry' in r) expect(r.ministry, id).toBe('mof');
+      }
+    }
+    const hidden = await TABLES['pipeline-dlq-samples'].rows({ client: db.client, filters: F(), planned, rawText: false });
+    expect(hidden.every((r) => r.original === null)).toBe(true);
+    const byApp = await TABLES['overview-requests-by-app'].rows({ client: db.client, filters: F({ ministry: 'mof' }), planned, rawText: false });
+    const f = F({ ministry: 'mof' });
+    expect(byApp.find((r) => r.app === 'chat')?.requests).toBe(pilot.usage.filter((u) => u.app === 'chat' && within(f, u.occurred_at, u)).length);
   });
 
   it('consumer lag = high watermark − next stored offset', () => {

@@ -98,16 +98,15 @@ export async function evaluatorWatermarks(client: ClickHouseClient): Promise<Wat
       (r) => [r.evaluator, r.n],
     ),
   );
-  return Promise.all(
-    marks.map(async ({ watermark_raw, ...m }) => {
-      const [b] = await rows<{ n: number }>(
-        client,
-        "SELECT count() AS n FROM outputs WHERE ingested_at > toDateTime64({w:String}, 3, 'UTC')",
-        { w: watermark_raw },
-      );
-      return { ...m, backlog: b?.n ?? 0, errors: errors.get(m.evaluator) ?? 0 };
-    }),
-  );
+  if (marks.length === 0) return [];
+  // One scan of outputs.ingested_at for every evaluator's backlog, not one scan each.
+  const params: Record<string, string> = {};
+  const counts = marks.map((m, i) => {
+    params[`w${i}`] = m.watermark_raw;
+    return `countIf(ingested_at > toDateTime64({w${i}:String}, 3, 'UTC')) AS b${i}`;
+  });
+  const [b] = await rows<Record<string, number>>(client, `SELECT ${counts.join(', ')} FROM outputs`, params);
+  return marks.map(({ watermark_raw: _, ...m }, i) => ({ ...m, backlog: b?.[`b${i}`] ?? 0, errors: errors.get(m.evaluator) ?? 0 }));
 }
 
 export interface IngestDelay {
