@@ -25,7 +25,9 @@ export const handle: Handle = async ({ event, resolve }) => {
 
   const decision = routeDecision(event.url.pathname, event.locals.user);
   if (decision === 'signin') {
-    const wantsPage = event.request.method === 'GET' && (event.request.headers.get('accept') ?? '').includes('text/html');
+    // Page loads and client-side navigations (data requests) go to the sign-in page; API calls get 401.
+    const wantsPage =
+      event.request.method === 'GET' && (event.isDataRequest || (event.request.headers.get('accept') ?? '').includes('text/html'));
     if (!wantsPage) error(401, 'Sign in to continue');
     const next = event.url.pathname + event.url.search;
     redirect(303, `/login?next=${encodeURIComponent(next)}`);
