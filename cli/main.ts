@@ -8,6 +8,7 @@ import { registerMigrate } from './commands/migrate.ts';
 import { registerSchemas } from './commands/schemas.ts';
 import { registerEvaluate } from './commands/evaluate.ts';
 import { registerSimulate } from './commands/simulate.ts';
+import { registerAlerts } from './commands/alerts.ts';
 import { registerLaws } from './commands/laws.ts';
 import { registerIngest } from './commands/ingest.ts';
 import { registerUsers } from './commands/users.ts';
@@ -21,6 +22,7 @@ export function buildProgram(): Command {
   registerSchemas(program);
   registerEvaluate(program);
   registerSimulate(program);
+  registerAlerts(program);
   registerLaws(program);
   registerIngest(program);
   registerUsers(program);
