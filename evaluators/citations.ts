@@ -47,8 +47,11 @@ const HISTORICAL =
   /廃止|旧|かつて|以前|当時|改正前|までは|前身|統合|一元化|後継|代わ|置き換|失効|repeal|abolish|formerly|former|previously|replaced|supersed|until|no longer|prior to|predecessor/i;
 const IN_FORCE =
   /現行|現在|現に|今も|今日も|引き続き|に基づ|により|によって|定めて|定める|規定して|規定され|義務付け|認められ|できます|なければ|in force|currently|current|under\b|pursuant|provides|requires|stipulates|governs|remains/i;
-const PAST_EVENT = /(公布|施行|制定|成立|改正|可決|署名)(され|し)(ました|た)|(ました|された|した|でした|だった)[。\s]*$|\b(was|were) (enacted|promulgated|passed|adopted|amended|established)|came into (force|effect)/;
-const FUTURE_HINT = /予定|見込|目指|目標|計画|までに|以降|から施行|向け|目途|めど|予算|要求|will|plan|expected|scheduled|target/i;
+// A future date is a plan when followed by "from/until/towards…" or stated with plan words; it is told
+// as a fact when the clause is in the past or describes the present state.
+const PLAN_RIGHT_AFTER = /^[^。、，,]{0,8}?(から|(?<!に)より|まで|以降|以後|に向け|を目途|をめど|目標|予定|見込|を目指)/;
+const FUTURE_HINT = /予定|見込|目指|目標|計画|予算|要求|見通し|将来|今後|想定|予測|推計|ビジョン|ロードマップ|will|plan|expected|scheduled|target|forecast|projected|by \d/i;
+const TOLD_AS_FACT = /された|した|ました|でした|だった|ている|ています|ていた|ておりま|となって|とおり|済み|現在|現行|現に|により|に基づ|付け|\b(was|were|has been|have been|is now|are now)\b/;
 /** How far around a match sentence-level context is read (keeps run-on text linear). */
 const CONTEXT = 200;
 const RAG_APPS = new Set(['legal_research', 'diet_response_search']);
@@ -152,8 +155,7 @@ function checkEraDates(catalog: Catalog, text: string, ctx: Lazy, out: Finding[]
     const greg = gregorianYear(era, year);
     const iso = Number.isFinite(month) ? isoDate(greg, month, Number.isFinite(day) ? day : 1) : null;
     const isFuture = greg > nowYear || (iso !== null && Number.isFinite(day) && iso > today);
-    // A fiscal year (年度) ahead is ordinary in budgets and plans; only calendar dates are checked.
-    if (!isFuture || (label.includes('年度') && !isLawNumber)) continue;
+    if (!isFuture) continue;
     if (isLawNumber) {
       out.push(
         finding('future_era_date', 'high', 0.95, m.index, m.index + label.length, label,
@@ -161,16 +163,17 @@ function checkEraDates(catalog: Catalog, text: string, ctx: Lazy, out: Finding[]
       );
       continue;
     }
-    // A future date is fine in a plan ("令和9年4月に施行予定"); it is wrong when told as a past event.
+    // A future date is fine in a plan ("令和9年4月に施行予定", "令和9年度から"); told as a fact or a
+    // past event ("令和10年の改正により現在の規定となっています", "令和11年…付けの通知で示された") it is wrong.
     const sentence = sentenceAt(ctx.spans, m.index);
-    const rest = sentence ? text.slice(m.index, Math.min(sentence.end, m.index + CONTEXT)) : after;
-    const whole = sentence ? text.slice(Math.max(sentence.start, m.index - CONTEXT), Math.min(sentence.end, m.index + CONTEXT)) : rest;
-    if (PAST_EVENT.test(rest) && !FUTURE_HINT.test(whole)) {
-      out.push(
-        finding('future_era_date', 'medium', 0.8, m.index, m.index + label.length, label,
-          `${label} (${greg}) is told as a past event but is after this answer's date (${today})`),
-      );
-    }
+    const end = m.index + label.length;
+    const rest = sentence ? text.slice(end, Math.min(sentence.end, end + CONTEXT)) : after;
+    const whole = sentence ? text.slice(Math.max(sentence.start, m.index - CONTEXT), Math.min(sentence.end, end + CONTEXT)) : rest;
+    if (PLAN_RIGHT_AFTER.test(rest) || FUTURE_HINT.test(whole) || !TOLD_AS_FACT.test(rest)) continue;
+    out.push(
+      finding('future_era_date', 'medium', 0.8, m.index, end, label,
+        `${label} (${greg}) is after this answer's date (${today}) but is told as a fact`),
+    );
   }
 }
 
@@ -218,7 +221,7 @@ function nameIndex(catalog: Catalog): NameIndex {
   const englishByFirstWord = new Map<string, { variant: string; law: LawEntry }[]>();
   for (const [name, law] of catalog.byNameEn) {
     for (const variant of englishVariants(name)) {
-      const first = variant.split(' ')[0];
+      const first = /^[a-z]+/.exec(variant)?.[0] ?? variant; // "long-term care…" is found at the word "long"
       const list = englishByFirstWord.get(first) ?? [];
       list.push({ variant, law });
       englishByFirstWord.set(first, list);

@@ -36,6 +36,7 @@ export interface LeakagePatternsFile {
   residence_markers: string;
   organisation_markers: string;
   person_labels: string;
+  confidentiality_3_discussion: string;
 }
 
 export interface LeakagePack {
@@ -49,9 +50,12 @@ export interface LeakagePack {
   residence: RegExp;
   organisation: RegExp;
   person: RegExp;
+  confidentiality3Discussion: RegExp;
 }
 
 const D = '[0-9０-９]';
+/** A number glued to letters or path characters is an identifier (a URL path, a document id), not a person's number. */
+const GLUE = '[A-Za-zＡ-Ｚａ-ｚ_/=#%&?]';
 const SEP = '[ \\u3000\\-‐－]';
 
 export function compileLeakagePack(file: LeakagePatternsFile, where = 'leakage patterns'): LeakagePack {
@@ -73,10 +77,11 @@ export function compileLeakagePack(file: LeakagePatternsFile, where = 'leakage p
       re: compilePattern(`(?:${l.label})[^0-9０-９\\n]{0,14}?(?<![0-9０-９A-Za-z])(?<value>${l.value})(?![0-9０-９])`, `${where} ${l.id}`, 'giu'),
     })),
     markings: file.markings.map((m) => ({ id: m.id, severity: m.severity, what: m.what, re: compilePattern(m.pattern, `${where} ${m.id}`, 'gimu') })),
+    confidentiality3Discussion: compilePattern(file.confidentiality_3_discussion, `${where} confidentiality_3_discussion`, 'iu'),
     residence: compilePattern(file.residence_markers, `${where} residence_markers`, 'iu'),
     organisation: compilePattern(file.organisation_markers, `${where} organisation_markers`, 'iu'),
     person: compilePattern(
-      `(?:${file.person_labels})\\s?[：:]?\\s?[\\u4E00-\\u9FFFァ-ヶー]{2,8}|[\\u4E00-\\u9FFF]{1,4}[ \\u3000]?[\\u4E00-\\u9FFFぁ-んァ-ヶ]{1,4}(?:さん|様|氏|殿|君)|[\\u4E00-\\u9FFF]{2,6}[（(]${D}{1,3}歳[）)]|\\b(?:Mr|Ms|Mrs|Dr)\\.?\\s[A-Z][a-z]{1,20}`,
+      `(?:${file.person_labels})\\s?[：:]?\\s?[\\u4E00-\\u9FFF々ァ-ヶー]{2,8}|[\\u4E00-\\u9FFF]{1,3}[者人]\\s?[：:]\\s?[\\u4E00-\\u9FFF々]{1,4}[ \\u3000]?[\\u4E00-\\u9FFF々ぁ-んァ-ヶ]{1,4}|[\\u4E00-\\u9FFF々]{1,4}[ \\u3000]?[\\u4E00-\\u9FFF々ぁ-んァ-ヶ]{1,4}(?:さん|様|氏|殿|君)|[\\u4E00-\\u9FFF]{2,6}[（(]${D}{1,3}歳[）)]|\\b(?:Mr|Ms|Mrs|Dr)\\.?\\s[A-Z][a-z]{1,20}`,
       `${where} person`,
       'u',
     ),
@@ -121,9 +126,11 @@ export function findLeaks(pack: LeakagePack, text: string, where: Where): Findin
   const out: Finding[] = [];
   const hasDigits = /[0-9０-９]/.test(text);
   if (hasDigits) {
-    individualNumbers(text, where, out);
-    cardNumbers(text, where, out);
-    mobileNumbers(text, where, out);
+    const numeric: Finding[] = [];
+    individualNumbers(text, where, numeric);
+    cardNumbers(text, where, numeric);
+    mobileNumbers(text, where, numeric);
+    out.push(...outsideUrls(text, numeric));
     labelledNumbers(pack, text, where, out);
     residentialAddresses(pack, text, where, out);
   }
@@ -133,10 +140,21 @@ export function findLeaks(pack: LeakagePack, text: string, where: Where): Findin
   return out;
 }
 
+const URL_SPAN = /https?:\/\/[^\s<>"'「」（）()]{1,2000}/g;
+
+/** Drops number findings inside a URL: "…/txt/120222191X07020241114/51" is a document path. */
+function outsideUrls(text: string, found: Finding[]): Finding[] {
+  if (found.length === 0 || !text.includes('http')) return found;
+  const spans: [number, number][] = [];
+  URL_SPAN.lastIndex = 0;
+  for (let m = URL_SPAN.exec(text); m; m = URL_SPAN.exec(text)) spans.push([m.index, m.index + m[0].length]);
+  return found.filter((f) => !spans.some(([a, b]) => f.start >= a && f.end <= b));
+}
+
 // ---------------------------------------------------------------------------------------------
 // Individual Number: 12 digits whose last digit is the mod-11 check digit.
 
-const INDIVIDUAL_NUMBER = new RegExp(`(?<!${D}${SEP}?)${D}{4}${SEP}?${D}{4}${SEP}?${D}{4}(?!${SEP}?${D})`, 'g');
+const INDIVIDUAL_NUMBER = new RegExp(`(?<!${D}${SEP}?|${GLUE})${D}{4}${SEP}?${D}{4}${SEP}?${D}{4}(?!${SEP}?${D}|${GLUE})`, 'g');
 
 export function isValidIndividualNumber(digits: string): boolean {
   if (!/^\d{12}$/.test(digits)) return false;
@@ -165,7 +183,7 @@ function individualNumbers(text: string, where: Where, out: Finding[]): void {
 // ---------------------------------------------------------------------------------------------
 // Payment cards: 13-19 digits, Luhn, and a known brand prefix. Masked numbers contain no run of digits.
 
-const CARD = new RegExp(`(?<!${D}${SEP}?)${D}(?:${SEP}?${D}){12,18}(?!${SEP}?${D})`, 'g');
+const CARD = new RegExp(`(?<!${D}${SEP}?|${GLUE})${D}(?:${SEP}?${D}){12,18}(?!${SEP}?${D}|${GLUE})`, 'g');
 
 export function luhnValid(digits: string): boolean {
   let sum = 0;
@@ -215,7 +233,7 @@ function cardNumbers(text: string, where: Where, out: Finding[]): void {
 // Personal mobiles (070/080/090). Landlines and switchboards (03-…, 0120-…, 050-…) are not personal.
 
 const MOBILE = new RegExp(
-  `(?<!${D}|${D}${SEP}|[+＋])(?:[+＋]81${SEP}?(?:[(（]0[)）])?[789７８９]0|0[789]0|０[７８９]０)${SEP}?[)）]?${SEP}?${D}{4}${SEP}?${D}{4}(?!${SEP}?${D})`,
+  `(?<!${D}|${D}${SEP}|[+＋]|${GLUE})(?:[+＋]81${SEP}?(?:[(（]0[)）])?[789７８９]0|0[789]0|０[７８９]０)${SEP}?[)）]?${SEP}?${D}{4}${SEP}?${D}{4}(?!${SEP}?${D}|${GLUE})`,
   'g',
 );
 
@@ -292,7 +310,7 @@ function residentialAddress(pack: LeakagePack, text: string, where: Where, m: Re
   const around = text.slice(Math.max(0, start - 60), Math.min(text.length, end + 20));
   if (!pack.person.test(around)) return;
   const residence = pack.residence.test(around);
-  if (!residence && pack.organisation.test(text.slice(end, end + 14))) return; // an office address with a contact name
+  if (!residence && pack.organisation.test(text.slice(end, end + 24))) return; // an office address with a contact name
   const cut = m[0].search(/[0-9０-９一二三四五六七八九十百]/);
   const masked = cut === 0 ? `****${m[0].slice(m[0].indexOf(' '))}` : `${m[0].slice(0, Math.max(0, cut))}****`;
   out.push(leak(where, 'name_with_residential_address', 'high', 0.8, start, end, masked, `a named person with a residential street address (${masked})`));
@@ -345,6 +363,7 @@ function credentials(text: string, where: Where, out: Finding[]): void {
 
 function markings(pack: LeakagePack, text: string, where: Where, out: Finding[]): void {
   if (!/機密性|秘|㊙|SECRET|confidentiality/i.test(text)) return;
+  const marked: Finding[] = [];
   for (const mk of pack.markings) {
     mk.re.lastIndex = 0;
     for (let m = mk.re.exec(text); m; m = mk.re.exec(text)) {
@@ -354,8 +373,24 @@ function markings(pack: LeakagePack, text: string, where: Where, out: Finding[])
       }
       const label = m[0].trim().slice(0, 40);
       const start = m.index + m[0].indexOf(label);
-      out.push(leak(where, mk.id, mk.severity, 0.9, start, start + label.length, label,
+      marked.push(leak(where, mk.id, mk.severity, 0.9, start, start + label.length, label,
         `content marked ${mk.what.replace(/ marking$/, '')}, above the platform's clearance (機密性2)`));
     }
   }
+  // 機密性3 outside a bracket or heading: still a marking of the content ("機密性3情報（要保機）を含む。")
+  // unless the sentence talks about the classification rules ("機密性3以上の情報は入力しないでください").
+  CONFIDENTIALITY_3.lastIndex = 0;
+  for (let m = CONFIDENTIALITY_3.exec(text); m; m = CONFIDENTIALITY_3.exec(text)) {
+    const at = m.index;
+    if (marked.some((f) => at >= f.start - 2 && at < f.end)) continue;
+    const from = Math.max(0, text.lastIndexOf('。', at) + 1, text.lastIndexOf('\n', at) + 1, at - 80);
+    let to = text.slice(at, at + 80).search(/[。\n]/);
+    to = to < 0 ? Math.min(text.length, at + 80) : at + to;
+    if (pack.confidentiality3Discussion.test(text.slice(from, to))) continue;
+    marked.push(leak(where, 'marking_confidentiality_3', 'high', 0.75, at, at + m[0].length, m[0],
+      "content marked 機密性3, above the platform's clearance (機密性2)"));
+  }
+  out.push(...marked);
 }
+
+const CONFIDENTIALITY_3 = /機密性\s?[3３三](?:情報)?/g;

@@ -181,3 +181,18 @@ describe('flag contract', () => {
     expect(strip(run(citations, r))).toEqual(strip(run(citations, r)));
   });
 });
+
+describe('future dates told as facts', () => {
+  const asOf = { occurred_at: '2026-11-21T00:00:00+09:00' };
+  it.each([
+    ['令和10年の改正により現在の規定となっています。'],
+    ['令和11年7月28日付けの通知で示されたとおりです。'],
+    ['令和9年度の実績は前年度を上回りました。'],
+  ])('flags %s', (r) => expect(findings(citations, r, asOf)).toEqual(['future_era_date']));
+  it.each([
+    ['令和9年4月から新制度が始まります。'],
+    ['令和10年度までに整備する計画です。'],
+    ['令和9年度予算の概算要求を行いました。'],
+    ['令和12年を目標に普及率を高めます。'],
+  ])('does not flag %s', (r) => expect(findings(citations, r, asOf)).toEqual([]));
+});

@@ -110,3 +110,16 @@ describe('evidence never echoes a secret', () => {
     expect(text.slice(flag.evidence[0].start, flag.evidence[0].end).replace(/[\s-]/g, '').slice(-4)).toBe(flag.evidence[0].text.slice(-4));
   });
 });
+
+describe('context cases', () => {
+  it.each([
+    ['申出人：佐々木誠　千葉県船橋市本町4丁目28番7号 関係省庁に説明するため、要点を教えてください。', 'name_with_residential_address'],
+    ['機密性3情報（要保機）を含む。 説明会の開催通知を作成してください。', 'marking_confidentiality_3'],
+  ])('%s', (text, rule) => expect(findings(leakage, text)).toContain(rule));
+  it.each([
+    ['詳細は https://kokkai.ndl.go.jp/txt/120222191X07020241114/51 を参照してください。'], // ids in a URL path
+    ['文書番号 A09012345678 を参照'],
+    ['機密性3の情報は、本プラットフォームでは取り扱えません。'],
+    ['機密性3情報とは何ですか。'],
+  ])('does not flag %s', (text) => expect(findings(leakage, text)).toEqual([]));
+});
