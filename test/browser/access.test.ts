@@ -3,7 +3,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser } from 'playwright-core';
 import { CITATION_RESPONSE, XSS_RESPONSE } from './fixture.ts';
-import { baseURL, fixture, launchBrowser, signIn, statusOf } from './helpers.ts';
+import { baseURL, fixture, launchBrowser, open, signIn, statusOf } from './helpers.ts';
 
 let browser: Browser;
 beforeAll(async () => {
@@ -43,10 +43,13 @@ describe('signing in', () => {
   it('signing out revokes the session on the server, not just the cookie', async () => {
     const { context, page } = await signIn(browser, 'reviewer');
     const [cookie] = (await context.cookies()).filter((c) => c.name === 'oversight_session');
-    await page.goto('/incidents');
+    await open(page, '/incidents');
     const csrf = await page.locator('input[name="csrf"]').first().inputValue();
     const res = await context.request.post('/logout', { form: { csrf }, headers: { origin: baseURL() }, maxRedirects: 0 });
     expect(res.status()).toBe(303);
+    // The open page now navigates client-side without a session: it lands on the sign-in page.
+    await page.click('nav a[href="/heatmap"]');
+    await page.waitForURL('**/login?next=*');
     // Replaying the old cookie must not work any more.
     const replay = await browser.newContext({ baseURL: baseURL() });
     await replay.addCookies([{ ...cookie }]);
