@@ -6,13 +6,13 @@ import { ALL_ROLES } from '$lib/server/queries/tables.ts';
 import { dayRange } from '$lib/server/queries/filters.ts';
 import {
   accuracyDaily, accuracyRates, activeUsers, activeWindows, adoptionPct, dailyActiveUsers, requestsBy, requestsDailyBy,
-  riskBySeverity, riskDaily, sumAccuracy,
+  riskBySeverity, riskDaily, riskDailyBySeverity, sumAccuracy,
 } from '$lib/server/queries/overview.ts';
 
 export const load: PageServerLoad = async ({ locals, url }) => {
   const v = await openView(locals, url, ALL_ROLES);
   const { client, filters: f } = v;
-  const [active, dau, byApp, byModel, appDaily, accuracy, risk] = await Promise.all([
+  const [active, dau, byApp, byModel, appDaily, accuracy, risk, riskSeverity] = await Promise.all([
     activeUsers(client, f),
     dailyActiveUsers(client, f),
     requestsBy(client, f, 'app'),
@@ -20,6 +20,7 @@ export const load: PageServerLoad = async ({ locals, url }) => {
     requestsDailyBy(client, f, 'app'),
     accuracyDaily(client, f),
     riskDaily(client, f),
+    riskDailyBySeverity(client, f),
   ]);
   const totals = sumAccuracy(accuracy);
   const planned = v.filters.ministry ? (v.planned.get(v.filters.ministry) ?? 0) : [...v.planned.values()].reduce((a, b) => a + b, 0);
@@ -37,6 +38,7 @@ export const load: PageServerLoad = async ({ locals, url }) => {
     totals,
     rates: accuracyRates(totals),
     risk,
+    riskSeverity,
     riskTable: await riskBySeverity(client, f, totals.outputs),
   };
 };

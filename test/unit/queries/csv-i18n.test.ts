@@ -42,3 +42,26 @@ describe('i18n', () => {
     expect(categoryName('new_category', 'ja')).toBe('new_category');
   });
 });
+
+describe('ingester metrics on the pipeline page', () => {
+  it('reads lag, totals and the paused flag from the shared pipeline registry', async () => {
+    const { metrics } = await import('../../../pipelines/metrics.ts');
+    const { ingestMetrics } = await import('../../../src/lib/server/queries/ingest-metrics.ts');
+    expect((await ingestMetrics()).active).toBe(false);
+    metrics.consumed.inc({ kind: 'usage' }, 10);
+    metrics.inserted.inc({ kind: 'usage' }, 9);
+    metrics.dlq.inc({ kind: 'usage', reason: 'invalid' }, 1);
+    metrics.lag.set({ topic: 'genai.usage.v1', partition: 1 }, 40);
+    metrics.lag.set({ topic: 'genai.usage.v1', partition: 0 }, 2);
+    metrics.paused.set(1);
+    expect(await ingestMetrics()).toEqual({
+      active: true,
+      paused: true,
+      totals: [{ kind: 'usage', consumed: 10, inserted: 9, dlq: 1 }],
+      lag: [
+        { topic: 'genai.usage.v1', partition: 0, lag: 2 },
+        { topic: 'genai.usage.v1', partition: 1, lag: 40 },
+      ],
+    });
+  });
+});

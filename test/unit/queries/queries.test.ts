@@ -4,7 +4,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makePilot, openPilotDb, day, type Pilot, type TestDb, type FlagRow, type IncidentRow } from './fixture.ts';
 import { addDays, dayRange, parseFilters, FilterError, type Filters } from '../../../src/lib/server/queries/filters.ts';
-import { accuracyDaily, accuracyRates, activeUsers, adoptionPct, dailyActiveUsers, latestDataDay, requestsBy, riskBySeverity, riskDaily, sumAccuracy } from '../../../src/lib/server/queries/overview.ts';
+import { accuracyDaily, accuracyRates, activeUsers, adoptionPct, dailyActiveUsers, latestDataDay, mauByMinistry, requestsBy, riskBySeverity, riskDaily, riskDailyBySeverity, sumAccuracy } from '../../../src/lib/server/queries/overview.ts';
 import { ministryWeekHeatmap, mondayOf } from '../../../src/lib/server/queries/heatmap.ts';
 import { modelScorecard } from '../../../src/lib/server/queries/models.ts';
 import { precisionByWeek, ruleQuality } from '../../../src/lib/server/queries/evaluators.ts';
@@ -86,6 +86,14 @@ describe('overview', () => {
     expect(adoptionPct(got.mau, planned, f.ministry)).toBeCloseTo((users(addDays(f.to, -29)) / plannedTotal) * 100, 10);
   });
 
+  it('monthly active users per ministry (the ministry list)', async () => {
+    const f = F();
+    const got = await mauByMinistry(db.client, f);
+    for (const m of ['mof', 'mhlw', 'da']) {
+      expect(got.get(m)).toBe(distinct(pilot.usage.filter((u) => within({ ...f, from: addDays(f.to, -29), ministry: m }, u.occurred_at, u)).map((u) => u.user_id)));
+    }
+  });
+
   it('daily active users per day', async () => {
     const f = F({ ministry: 'da' });
     const got = await dailyActiveUsers(db.client, f);
@@ -147,6 +155,11 @@ describe('overview', () => {
 
     const daily = await riskDaily(db.client, f);
     expect(daily.reduce((a, r) => a + r.flags, 0)).toBe(live.length);
+    const bySeverity = await riskDailyBySeverity(db.client, f);
+    for (const r of bySeverity) {
+      expect(r.flags).toBe(live.filter((x) => dayOf(x.output_at) === r.day && x.severity === r.severity).length);
+    }
+    expect(bySeverity.reduce((a, r) => a + r.flags, 0)).toBe(live.length);
   });
 });
 

@@ -185,6 +185,23 @@ export async function riskDaily(client: ClickHouseClient, f: Filters): Promise<R
   );
 }
 
+export interface RiskSeverityDay {
+  day: string;
+  severity: string;
+  flags: number;
+}
+
+/** Findings per day and severity, the second view of the same flags. */
+export async function riskDailyBySeverity(client: ClickHouseClient, f: Filters): Promise<RiskSeverityDay[]> {
+  return rows<RiskSeverityDay>(
+    client,
+    `SELECT toString(toDate(output_at)) AS day, severity, count() AS flags FROM ${LIVE_FLAGS}
+      WHERE ${LIVE_FLAGS_WHERE} AND ${FINDING} AND ${whereSql(f, { day: 'toDate(output_at)' })}
+      GROUP BY day, severity ORDER BY day, severity`,
+    whereParams(f),
+  );
+}
+
 export interface RiskCell {
   category: string;
   severity: string;
