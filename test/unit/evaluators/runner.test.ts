@@ -128,6 +128,17 @@ describe('backfill', () => {
   });
 });
 
+describe('alerts', () => {
+  it('without a hook, opened incidents go to alerts/notify.ts', async () => {
+    await db.client.insert({ table: 'outputs', values: [output('o-alert', 'カード 4111 1111 1111 1111 で決済', { ingested_at: '2026-07-02 12:00:00.000' })], format: 'JSONEachRow' });
+    const res = await runEvaluationOnce(db.client, { settleMs: 0, evaluators: ['leakage'] });
+    expect(res.incidentsOpened).toBe(1);
+    const { closeAlerts } = await import('../../../alerts/notify.ts');
+    const totals = await closeAlerts();
+    expect(totals?.incidents).toBe(1);
+  });
+});
+
 describe('errors', () => {
   it('an evaluator that throws records evaluation_errors and the pass goes on', async () => {
     await db.client.insert({ table: 'outputs', values: [output('o-err', '本日は晴天なり。', { ingested_at: '2026-07-03 00:00:00.000' })], format: 'JSONEachRow' });
