@@ -1,0 +1,56 @@
+// Compression as ClickHouse stores it: compressed vs uncompressed bytes of the active parts per table
+// (system.parts) and per column (system.columns), for docs/CAPACITY.md.
+import type { ClickHouseClient } from '../../clickhouse/client.ts';
+
+export interface TableStorage {
+  table: string;
+  rows: number;
+  compressed_bytes: number;
+  uncompressed_bytes: number;
+  ratio: number | null;
+  bytes_per_row: number | null;
+}
+
+export interface ColumnStorage {
+  table: string;
+  column: string;
+  compressed_bytes: number;
+  uncompressed_bytes: number;
+}
+
+export async function tableStorage(client: ClickHouseClient, tables: string[]): Promise<TableStorage[]> {
+  const rs = await client.query({
+    query: `SELECT table, sum(rows) AS rows, sum(data_compressed_bytes) AS compressed_bytes, sum(data_uncompressed_bytes) AS uncompressed_bytes
+              FROM system.parts WHERE active AND database = currentDatabase() AND table IN {tables:Array(String)}
+             GROUP BY table ORDER BY table`,
+    query_params: { tables },
+    format: 'JSONEachRow',
+  });
+  const got = await rs.json<{ table: string; rows: number; compressed_bytes: number; uncompressed_bytes: number }>();
+  return got.map((r) => ({
+    ...r,
+    ratio: r.compressed_bytes > 0 ? r.uncompressed_bytes / r.compressed_bytes : null,
+    bytes_per_row: r.rows > 0 ? r.compressed_bytes / r.rows : null,
+  }));
+}
+
+export async function columnStorage(client: ClickHouseClient, tables: string[]): Promise<ColumnStorage[]> {
+  const rs = await client.query({
+    query: `SELECT table, name AS column, data_compressed_bytes AS compressed_bytes, data_uncompressed_bytes AS uncompressed_bytes
+              FROM system.columns WHERE database = currentDatabase() AND table IN {tables:Array(String)}
+             ORDER BY table, compressed_bytes DESC`,
+    query_params: { tables },
+    format: 'JSONEachRow',
+  });
+  return rs.json<ColumnStorage>();
+}
+
+/** Empties the data tables (not the migration ledger or accounts) so the next section starts clean. */
+export async function truncateData(client: ClickHouseClient): Promise<void> {
+  const rs = await client.query({
+    query: `SELECT name FROM system.tables WHERE database = currentDatabase() AND engine LIKE '%MergeTree'
+              AND name NOT IN ('schema_migrations', 'users', 'sessions')`,
+    format: 'JSONEachRow',
+  });
+  for (const { name } of await rs.json<{ name: string }>()) await client.command({ query: `TRUNCATE TABLE ${name}` });
+}

@@ -1,0 +1,189 @@
+// Dashboard queries: p50/p95 of each page's data at each dataset size, through the rollups and through
+// the same queries rewritten onto the raw tables, with the two answers compared.
+import type { ClickHouseClient } from '../../../clickhouse/client.ts';
+import { MINISTRIES } from '../../../contracts/ministries.ts';
+import type { BenchRow } from '../../lib/report.ts';
+import { notAvailable } from '../../lib/report.ts';
+import { percentile, progress, sleep, timed } from '../../lib/stats.ts';
+import { compareAnswers } from './compare.ts';
+import { DEFAULT_FLAG_MIX, insertDerived, insertRequests, type FlagKind } from './dataset.ts';
+import { trafficShape } from './distributions.ts';
+import { PAGES, type PageLoader } from './pages.ts';
+import { instrumentedClient, rollupDefinitions, type QueryLog } from './raw-client.ts';
+
+export interface DashboardOptions {
+  /** Dataset sizes in outputs, ascending; each is a top-up of the previous one. */
+  sizes: number[];
+  /** Days the data spans, ending yesterday (UTC). */
+  days: number;
+  rollupRuns: number;
+  rawRuns: number;
+  flagMix?: FlagKind[];
+  flagMixSource?: string;
+}
+
+export interface DashboardDetails {
+  dataset: Record<string, unknown>[];
+  pages: Record<string, unknown>[];
+}
+
+const SECTION = 'Dashboard';
+const P95_TARGET_MS = 300;
+const RAW_RATIO_TARGET = 10;
+
+type Filters = import('../../../src/lib/server/queries/filters.ts').Filters;
+
+function isoDay(d: Date): string {
+  return d.toISOString().slice(0, 10);
+}
+
+/** The views a user opens: last 7, 30 and 90 days; ministry pages cycle through the largest ministries. */
+function filterVariants(to: string, ministryScoped: boolean): Filters[] {
+  const back = (n: number) => isoDay(new Date(Date.parse(`${to}T00:00:00Z`) - (n - 1) * 86_400_000));
+  const big = [...MINISTRIES].sort((a, b) => b.planned_users - a.planned_users).slice(0, 3).map((m) => m.code);
+  const ranges = [30, 7, 90];
+  return ranges.map((days, i) => ({
+    from: back(days),
+    to,
+    ministry: ministryScoped ? big[i % big.length] : null,
+    app: null,
+    model: null,
+  }));
+}
+
+async function waitForMerges(client: ClickHouseClient, maxMs: number): Promise<number> {
+  const t0 = Date.now();
+  for (;;) {
+    const rs = await client.query({ query: 'SELECT count() AS n FROM system.merges', format: 'JSONEachRow' });
+    const [{ n }] = await rs.json<{ n: number }>();
+    if (Number(n) === 0 || Date.now() - t0 > maxMs) return Number(n);
+    await sleep(1000);
+  }
+}
+
+async function countOf(client: ClickHouseClient, table: string): Promise<number> {
+  const rs = await client.query({ query: `SELECT count() AS n FROM ${table}`, format: 'JSONEachRow' });
+  return Number((await rs.json<{ n: number }>())[0].n);
+}
+
+async function timeLoader(loader: PageLoader, client: ClickHouseClient, variants: Filters[], runs: number): Promise<number[]> {
+  const samples: number[] = [];
+  for (let i = 0; i < runs; i++) samples.push((await timed(() => loader(client, variants[i % variants.length]))).ms);
+  return samples;
+}
+
+export async function runDashboardBench(client: ClickHouseClient, opts: DashboardOptions): Promise<{ rows: BenchRow[]; details: DashboardDetails }> {
+  const rows: BenchRow[] = [];
+  const details: DashboardDetails = { dataset: [], pages: [] };
+  const to = isoDay(new Date(Date.now() - 86_400_000));
+  const startDay = isoDay(new Date(Date.parse(`${to}T00:00:00Z`) - (opts.days - 1) * 86_400_000));
+  const shape = trafficShape(startDay, opts.days);
+  const mix = opts.flagMix ?? DEFAULT_FLAG_MIX;
+  const defs = rollupDefinitions();
+
+  const loaders = new Map<string, PageLoader | Error>();
+  for (const page of PAGES) {
+    try {
+      loaders.set(page.name, await page.load());
+    } catch (err) {
+      loaders.set(page.name, err as Error);
+    }
+  }
+  const p95BySize = new Map<string, Map<number, number>>();
+
+  let have = 0;
+  for (const size of opts.sizes) {
+    const gen = await timed(async () => {
+      progress(`dashboard: generating outputs ${have.toLocaleString()} → ${size.toLocaleString()} (${startDay}..${to})`);
+      await insertRequests(client, shape, have, size - have);
+      await insertDerived(client, shape, have, size - have, mix);
+    });
+    have = size;
+    const pending = await waitForMerges(client, 60_000);
+    const counts: Record<string, number> = {};
+    for (const t of ['usage_events', 'outputs', 'feedback', 'flags', 'incidents', 'ingest_errors', 'usage_daily', 'outputs_daily', 'feedback_daily']) {
+      counts[t] = await countOf(client, t);
+    }
+    details.dataset.push({ size, generate_ms: Math.round(gen.ms), merges_still_running: pending, rows: counts });
+    progress(`dashboard: ${size.toLocaleString()} outputs ready in ${(gen.ms / 1000).toFixed(1)} s: ${JSON.stringify(counts)}`);
+    const label = size >= 1e6 ? `${size / 1e6}M` : `${size / 1e3}k`;
+
+    for (const page of PAGES) {
+      const loader = loaders.get(page.name)!;
+      const measure = `${page.name} page data @ ${label} outputs`;
+      if (loader instanceof Error) {
+        rows.push(notAvailable(SECTION, measure, 'ms p95', `queries not loadable (${loader.message.split('\n')[0]})`, `< ${P95_TARGET_MS} ms`));
+        continue;
+      }
+      try {
+        const variants = filterVariants(to, page.ministryScoped ?? false);
+        const rollupLog: QueryLog = { queries: 0, rollupQueries: 0, tables: new Set() };
+        const rawLog: QueryLog = { queries: 0, rollupQueries: 0, tables: new Set() };
+        const viaRollup = instrumentedClient(client, 'rollup', defs, rollupLog);
+        const viaRaw = instrumentedClient(client, 'raw', defs, rawLog);
+        const answerRollup = await loader(viaRollup, variants[0]); // also the warm-up
+        const usesRollups = rollupLog.rollupQueries > 0;
+        const rollupMs = await timeLoader(loader, viaRollup, variants, opts.rollupRuns);
+        const p50 = percentile(rollupMs, 50);
+        const p95 = percentile(rollupMs, 95);
+        let rawP50: number | null = null;
+        let rawP95: number | null = null;
+        let agreement: ReturnType<typeof compareAnswers> | null = null;
+        if (usesRollups) {
+          const answerRaw = await loader(viaRaw, variants[0]);
+          agreement = compareAnswers(answerRollup, answerRaw);
+          const rawMs = await timeLoader(loader, viaRaw, variants, opts.rawRuns);
+          rawP50 = percentile(rawMs, 50);
+          rawP95 = percentile(rawMs, 95);
+        }
+        const ratio = rawP50 !== null ? rawP50 / p50 : null;
+        const pass = p95 < P95_TARGET_MS && (ratio === null || ratio >= RAW_RATIO_TARGET) && (agreement?.agree ?? true);
+        const noteParts = [`p50 ${p50.toFixed(1)} ms`];
+        if (usesRollups) {
+          noteParts.push(`raw p50/p95 ${rawP50!.toFixed(0)}/${rawP95!.toFixed(0)} ms`);
+          noteParts.push(agreement!.agree ? 'answers agree' : `ANSWERS DIFFER (${agreement!.examples.join('; ')})`);
+        } else {
+          noteParts.push(`reads no rollup (${[...rollupLog.tables].join(', ')})`);
+        }
+        rows.push({
+          section: SECTION,
+          measure,
+          value: p95,
+          unit: 'ms p95',
+          ratio,
+          ratioOf: ratio === null ? undefined : 'faster than raw (p50)',
+          target: usesRollups ? `< ${P95_TARGET_MS} ms, >= ${RAW_RATIO_TARGET}× raw` : `< ${P95_TARGET_MS} ms`,
+          pass,
+          note: noteParts.join('; '),
+        });
+        details.pages.push({
+          page: page.name, size, p50_ms: p50, p95_ms: p95, raw_p50_ms: rawP50, raw_p95_ms: rawP95, runs: opts.rollupRuns,
+          raw_runs: usesRollups ? opts.rawRuns : 0, queries_per_load: rollupLog.queries / (opts.rollupRuns + 1),
+          tables: [...rollupLog.tables], agreement, variants,
+        });
+        if (!p95BySize.has(page.name)) p95BySize.set(page.name, new Map());
+        p95BySize.get(page.name)!.set(size, p95);
+        progress(`dashboard: ${measure}: p50 ${p50.toFixed(1)} ms, p95 ${p95.toFixed(1)} ms` + (rawP50 !== null ? `, raw p50 ${rawP50.toFixed(0)} ms` : ''));
+      } catch (err) {
+        rows.push(notAvailable(SECTION, measure, 'ms p95', `query failed: ${(err as Error).message.split('\n')[0]}`, `< ${P95_TARGET_MS} ms`));
+      }
+    }
+  }
+  if (opts.sizes.length >= 2) {
+    const [a, b] = [opts.sizes[0], opts.sizes[opts.sizes.length - 1]];
+    for (const [page, bySize] of p95BySize) {
+      const pa = bySize.get(a);
+      const pb = bySize.get(b);
+      if (pa === undefined || pb === undefined) continue;
+      rows.push({
+        section: SECTION,
+        measure: `${page} p95 growth ${a / 1e6}M → ${b / 1e6}M`,
+        value: pb / pa,
+        unit: '×',
+        note: `data grew ${(b / a).toFixed(0)}×; rollup rows grow with days × ministries × apps × models, not with events`,
+      });
+    }
+  }
+  details.dataset.push({ flag_mix_source: opts.flagMixSource ?? 'assumed (DEFAULT_FLAG_MIX)', flag_mix: mix, days: opts.days, from: startDay, to });
+  return { rows, details };
+}

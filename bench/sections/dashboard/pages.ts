@@ -1,0 +1,98 @@
+// The data of each dashboard page, loaded the way the page does: the same query functions from
+// src/lib/server/queries with the same filters. Modules are imported when the bench runs, so a page
+// whose queries have not landed is reported as "not available" instead of breaking the bench.
+import type { ClickHouseClient } from '../../../clickhouse/client.ts';
+import type { Filters } from '../../../src/lib/server/queries/filters.ts';
+import { plannedUsers } from '../../../contracts/ministries.ts';
+
+export type PageLoader = (client: ClickHouseClient, f: Filters) => Promise<unknown>;
+
+export interface Page {
+  name: string;
+  /** What the page shows, for the notes. */
+  about: string;
+  /** Pages scoped to one ministry. */
+  ministryScoped?: boolean;
+  load: () => Promise<PageLoader>;
+}
+
+const Q = '../../../src/lib/server/queries/';
+
+async function overviewData(client: ClickHouseClient, f: Filters) {
+  const o = await import(`${Q}overview.ts`);
+  const inc = await import(`${Q}incidents.ts`);
+  const [active, daily, byApp, byModel, appDaily, accuracy, risk, counts, top] = await Promise.all([
+    o.activeUsers(client, f),
+    o.dailyActiveUsers(client, f),
+    o.requestsBy(client, f, 'app'),
+    o.requestsBy(client, f, 'model'),
+    o.requestsDailyBy(client, f, 'app'),
+    o.accuracyDaily(client, f),
+    o.riskDaily(client, f),
+    inc.incidentCounts(client, f),
+    inc.topIncidents(client, f),
+  ]);
+  const outputs = o.sumAccuracy(accuracy).outputs;
+  const severity = await o.riskBySeverity(client, f, outputs);
+  return { active, daily, byApp, byModel, appDaily, accuracy, risk, severity, counts, top };
+}
+
+export const PAGES: Page[] = [
+  {
+    name: 'overview',
+    about: 'DAU/WAU/MAU, requests by app and model, accuracy, risk by category and severity, incident counts',
+    load: async () => overviewData,
+  },
+  {
+    name: 'heatmap',
+    about: 'ministry × week adoption and findings per 1,000 outputs',
+    load: async () => {
+      const h = await import(`${Q}heatmap.ts`);
+      const planned = plannedUsers();
+      return (client, f) => h.ministryWeekHeatmap(client, f, planned);
+    },
+  },
+  {
+    name: 'ministry',
+    about: 'the overview for one ministry (a CAIO view)',
+    ministryScoped: true,
+    load: async () => overviewData,
+  },
+  {
+    name: 'models',
+    about: 'model scorecard (volume, latency, errors, flag rates) and daily latency',
+    load: async () => {
+      const m = await import(`${Q}models.ts`);
+      return async (client, f) => ({ scorecard: await m.modelScorecard(client, f), latency: await m.latencyDaily(client, f) });
+    },
+  },
+  {
+    name: 'evaluators',
+    about: 'rule quality (precision from reviewer verdicts) and precision by week',
+    load: async () => {
+      const e = await import(`${Q}evaluators.ts`);
+      return async (client, f) => {
+        const [rules, weeks] = await Promise.all([e.ruleQuality(client, f), e.precisionByWeek(client, f)]);
+        return { rules, weeks };
+      };
+    },
+  },
+  {
+    name: 'pipeline',
+    about: 'table freshness, DLQ, evaluator watermarks and backlog, ingest delay, stored offsets',
+    load: async () => {
+      const p = await import(`${Q}pipeline.ts`);
+      return async (client) => {
+        const [fresh, dlq, samples, marks, delay, offsets] = await Promise.all([
+          p.tableFreshness(client),
+          p.dlqByTopic(client),
+          p.dlqSamples(client, false),
+          p.evaluatorWatermarks(client),
+          p.ingestDelay(client),
+          p.storedOffsets(client),
+        ]);
+        return { fresh, dlq, samples, marks, delay, offsets };
+      };
+    },
+  },
+];

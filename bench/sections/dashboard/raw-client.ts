@@ -1,0 +1,58 @@
+// "The same answer computed from raw tables": a client that runs the dashboard's own query functions
+// with every rollup table replaced by the aggregation of raw rows it stands for. The replacement is
+// the rollup's materialized-view SELECT, read from the migrations, so raw and rollup answers can only
+// differ if the rollups drifted from the raw data — which is exactly what the bench asserts.
+import type { ClickHouseClient } from '../../../clickhouse/client.ts';
+import { loadMigrations } from '../../../clickhouse/migrate.ts';
+import { renderMigration } from '../../../clickhouse/render.ts';
+
+/** rollup table → the SELECT over raw tables that its materialized view inserts. */
+export function rollupDefinitions(): Map<string, string> {
+  const defs = new Map<string, string>();
+  for (const m of loadMigrations()) {
+    for (const stmt of renderMigration(m.sql, { rawTextTtlDays: 400 })) {
+      const mv = /CREATE MATERIALIZED VIEW\s+(?:IF NOT EXISTS\s+)?\S+\s+TO\s+(\w+)(?:\s*\([^)]*\))?\s+AS\s+(SELECT[\s\S]*?);?\s*$/i.exec(stmt);
+      if (mv) defs.set(mv[1], mv[2]);
+    }
+  }
+  return defs;
+}
+
+/** Rewrites FROM/JOIN <rollup> [FINAL] into FROM (<raw aggregation>) AS <rollup>. */
+export function rewriteToRaw(sql: string, defs: Map<string, string>): { sql: string; rollups: string[] } {
+  const used: string[] = [];
+  const out = sql.replace(/\b(FROM|JOIN)\s+(\w+)(\s+FINAL)?\b/gi, (whole, kw: string, table: string) => {
+    const def = defs.get(table);
+    if (!def) return whole;
+    used.push(table);
+    return `${kw} (${def}) AS ${table}`;
+  });
+  return { sql: out, rollups: used };
+}
+
+export interface QueryLog {
+  queries: number;
+  rollupQueries: number;
+  tables: Set<string>;
+}
+
+type QueryArgs = Parameters<ClickHouseClient['query']>[0];
+
+/**
+ * Wraps a client: in 'raw' mode rollup tables are rewritten to raw aggregations; in both modes the
+ * tables each query reads are logged, so the bench can tell which pages use rollups at all.
+ */
+export function instrumentedClient(client: ClickHouseClient, mode: 'rollup' | 'raw', defs: Map<string, string>, log: QueryLog): ClickHouseClient {
+  return new Proxy(client, {
+    get(target, prop, receiver) {
+      if (prop !== 'query') return Reflect.get(target, prop, receiver);
+      return (args: QueryArgs) => {
+        const { sql, rollups } = rewriteToRaw(args.query, defs);
+        log.queries++;
+        if (rollups.length) log.rollupQueries++;
+        for (const m of args.query.matchAll(/\b(?:FROM|JOIN)\s+(\w+)/gi)) log.tables.add(m[1]);
+        return target.query(mode === 'raw' ? { ...args, query: sql } : args);
+      };
+    },
+  });
+}

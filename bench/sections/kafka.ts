@@ -1,0 +1,246 @@
+// Kafka ingestion on a real broker (scripts/kafka.mjs): simulated usage events are produced once, then
+// read twice from the same topic — by a bare KafkaJS consume loop (the ceiling: fetch and count, no
+// work) and by `oversight ingest` in a child process with its own chDB directory (validation, dedup,
+// batched inserts, commits after the insert). The ingester is done when its group's committed offsets
+// cover every message: a commit happens only after ClickHouse acknowledged the rows.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { join, resolve } from 'node:path';
+import { dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Kafka, logLevel, CompressionTypes, type Admin } from 'kafkajs';
+import { TOPICS } from '../../contracts/events.ts';
+import type { SectionContext } from '../run.ts';
+import type { BenchRow } from '../lib/report.ts';
+import { notAvailable } from '../lib/report.ts';
+import { progress, sleep } from '../lib/stats.ts';
+import { simulatedEvents } from '../lib/sim-events.ts';
+import { watchPeakMemory } from '../lib/proc-memory.ts';
+
+const SECTION = 'Ingestion';
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
+const KAFKA_SCRIPT = join(ROOT, 'scripts', 'kafka.mjs');
+const RATE_TARGET = 50_000;
+const RATIO_TARGET = 0.7;
+const RSS_TARGET_MB = 300;
+/** Same fetch sizes as the ingester's consumer, so the bare loop differs only by the work done. */
+const FETCH = { minBytes: 1 << 20, maxWaitTimeInMs: 1000, maxBytesPerPartition: 4 << 20, maxBytes: 32 << 20 };
+
+interface Broker {
+  brokers: string;
+  stop(): Promise<void>;
+}
+
+/**
+ * Simulated usage events, made unique: the simulator's sample is repeated with a suffix on the ids
+ * when more events are wanted than one simulation pass is worth spending time on.
+ */
+async function usageMessages(n: number): Promise<{ key: string; value: Buffer }[]> {
+  const sampleSize = Math.min(n, 200_000);
+  const { usage } = await simulatedEvents({ usage: sampleSize });
+  const out: { key: string; value: Buffer }[] = new Array(n);
+  for (let i = 0; i < n; i++) {
+    const base = usage[i % usage.length] as Record<string, unknown>;
+    const copy = Math.floor(i / usage.length);
+    const e = copy === 0 ? base : { ...base, event_id: `${base.event_id}-${copy}`, request_id: `${base.request_id}-${copy}` };
+    out[i] = { key: String(e.user_id), value: Buffer.from(JSON.stringify(e)) };
+  }
+  return out;
+}
+
+async function produce(kafka: Kafka, topic: string, messages: { key: string; value: Buffer }[]): Promise<number> {
+  const producer = kafka.producer({ allowAutoTopicCreation: false });
+  await producer.connect();
+  const t0 = performance.now();
+  // About 1 MB per request (the broker's default message.max.bytes caps one partition's record batch),
+  // a few requests in flight.
+  const chunk = 2_500;
+  const window = 6;
+  for (let i = 0; i < messages.length; i += chunk * window) {
+    const sends: Promise<unknown>[] = [];
+    for (let j = i; j < Math.min(messages.length, i + chunk * window); j += chunk) {
+      sends.push(producer.send({ topic, acks: 1, compression: CompressionTypes.None, messages: messages.slice(j, j + chunk) }));
+    }
+    await Promise.all(sends);
+  }
+  const ms = performance.now() - t0;
+  await producer.disconnect();
+  return ms;
+}
+
+/** The ceiling: a KafkaJS group consumer that only counts messages. */
+async function bareLoop(kafka: Kafka, topic: string, n: number, timeoutMs: number): Promise<{ rate: number; ms: number }> {
+  const consumer = kafka.consumer({ groupId: `bench-bare-${Date.now()}`, ...FETCH });
+  await consumer.connect();
+  await consumer.subscribe({ topic, fromBeginning: true });
+  let count = 0;
+  let first = 0;
+  let last = 0;
+  const done = new Promise<void>((res, rej) => {
+    const timer = setTimeout(() => rej(new Error(`bare loop read ${count} of ${n} in ${timeoutMs / 1000} s`)), timeoutMs);
+    void consumer.run({
+      eachBatch: async ({ batch }) => {
+        if (!first) first = performance.now();
+        count += batch.messages.length;
+        if (count >= n) {
+          last = performance.now();
+          clearTimeout(timer);
+          res();
+        }
+      },
+    });
+  });
+  try {
+    await done;
+  } finally {
+    await consumer.disconnect();
+  }
+  // Messages of the first batch arrived at `first`; the rate covers the ones after it.
+  return { rate: n / ((last - first) / 1000), ms: last - first };
+}
+
+async function committed(admin: Admin, groupId: string, topic: string): Promise<number> {
+  const res = await admin.fetchOffsets({ groupId, topics: [topic] });
+  return res.flatMap((t) => t.partitions).reduce((s, p) => s + Math.max(0, Number(p.offset)), 0);
+}
+
+function startIngester(ctx: SectionContext, brokers: string, groupId: string): { child: ChildProcess; log: string[] } {
+  const log: string[] = [];
+  const child = spawn(process.execPath, [join(ROOT, 'bin', 'oversight.mjs'), 'ingest', '--group', groupId, '--no-metrics'], {
+    cwd: ROOT,
+    env: {
+      ...process.env,
+      KAFKA_BROKERS: brokers,
+      OVERSIGHT_DATA_DIR: join(ctx.workDir, 'ingester-db'),
+      CLICKHOUSE_URL: '',
+      CLICKHOUSE_CLUSTER: '',
+      ...(ctx.sizes.ingestBatchSize ? { INGEST_BATCH_SIZE: String(ctx.sizes.ingestBatchSize) } : {}),
+    },
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  child.stderr!.setEncoding('utf8');
+  child.stderr!.on('data', (d: string) => {
+    for (const line of d.split('\n').filter(Boolean)) {
+      log.push(line);
+      if (log.length > 200) log.shift();
+    }
+  });
+  return { child, log };
+}
+
+async function stopChild(child: ChildProcess, timeoutMs: number): Promise<number | null> {
+  if (child.exitCode !== null) return child.exitCode;
+  const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
+  child.kill('SIGTERM');
+  const t = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+  const code = await exited;
+  clearTimeout(t);
+  return code;
+}
+
+export async function runKafkaBench(ctx: SectionContext): Promise<{ rows: BenchRow[]; details: unknown }> {
+  const n = ctx.sizes.kafkaEvents;
+  const partitions = ctx.sizes.kafkaPartitions;
+  const rateMeasure = 'Kafka → validation → chDB (usage events)';
+  const rssMeasure = 'consumer peak RSS (oversight ingest child)';
+  let broker: Broker;
+  try {
+    const { startBroker } = (await import(KAFKA_SCRIPT)) as { startBroker(o: object): Promise<Broker> };
+    progress('kafka: starting a Kafka broker');
+    broker = await startBroker({ dir: join(ctx.workDir, 'kafka'), log: progress });
+  } catch (err) {
+    const why = `no Kafka broker (${(err as Error).message.split('\n')[0]})`;
+    return {
+      rows: [
+        notAvailable(SECTION, rateMeasure, 'events/s', why, `>= ${RATE_TARGET.toLocaleString()}/s, >= ${RATIO_TARGET}× bare`),
+        notAvailable(SECTION, rssMeasure, 'MB', why, `< ${RSS_TARGET_MB} MB`),
+      ],
+      details: { error: why },
+    };
+  }
+  const kafka = new Kafka({ clientId: 'oversight-bench', brokers: [broker.brokers], logLevel: logLevel.NOTHING });
+  const admin = kafka.admin();
+  const rows: BenchRow[] = [];
+  const details: Record<string, unknown> = { events: n, partitions };
+  let ingester: ReturnType<typeof startIngester> | undefined;
+  try {
+    await admin.connect();
+    await admin.createTopics({
+      topics: [TOPICS.usage, TOPICS.outputs, TOPICS.feedback, TOPICS.dlq].map((topic) => ({ topic, numPartitions: partitions, replicationFactor: 1 })),
+      waitForLeaders: true,
+    });
+    progress(`kafka: simulating ${n.toLocaleString()} usage events`);
+    const messages = await usageMessages(n);
+    const bytes = messages.reduce((s, m) => s + m.value.length, 0);
+    const produceMs = await produce(kafka, TOPICS.usage, messages);
+    messages.length = 0;
+    details.bytes = bytes;
+    details.produce_ms = produceMs;
+    progress(`kafka: produced ${n.toLocaleString()} events (${(bytes / 2 ** 20).toFixed(0)} MB) in ${(produceMs / 1000).toFixed(1)} s`);
+
+    const timeoutMs = Math.max(120_000, (n / 5000) * 1000);
+    const bare = await bareLoop(kafka, TOPICS.usage, n, timeoutMs);
+    details.bare = bare;
+    progress(`kafka: bare KafkaJS loop ${Math.round(bare.rate).toLocaleString()} events/s`);
+
+    const groupId = `bench-ingest-${Date.now()}`;
+    ingester = startIngester(ctx, broker.brokers, groupId);
+    const mem = watchPeakMemory(ingester.child.pid!);
+    const tStart = performance.now();
+    let first: { at: number; done: number } | null = null;
+    let end: { at: number; done: number } | null = null;
+    let done = 0;
+    while (performance.now() - tStart < timeoutMs) {
+      if (ingester.child.exitCode !== null) throw new Error(`oversight ingest exited with ${ingester.child.exitCode}: ${ingester.log.slice(-3).join(' | ')}`);
+      done = await committed(admin, groupId, TOPICS.usage).catch(() => done);
+      const at = performance.now();
+      if (done > 0 && !first) first = { at, done };
+      if (done >= n) {
+        end = { at, done };
+        break;
+      }
+      await sleep(100);
+    }
+    const peakMb = mem.stop();
+    const exit = await stopChild(ingester.child, 30_000);
+    details.ingester = { exit, peak_rss_mb: peakMb, startup_to_first_commit_ms: first ? first.at - tStart : null, log_tail: ingester.log.slice(-5) };
+    if (!first || !end) throw new Error(`ingester committed ${done} of ${n} messages in ${timeoutMs / 1000} s: ${ingester.log.slice(-3).join(' | ')}`);
+    const rate = (end.done - first.done) / ((end.at - first.at) / 1000);
+    const ratio = rate / bare.rate;
+    details.ingest = { rate, measured_events: end.done - first.done, ms: end.at - first.at };
+    progress(`kafka: ingester ${Math.round(rate).toLocaleString()} events/s (${ratio.toFixed(2)}× bare), peak RSS ${peakMb.toFixed(0)} MB`);
+    rows.push({
+      section: SECTION,
+      measure: rateMeasure,
+      value: rate,
+      unit: 'events/s',
+      ratio,
+      ratioOf: 'of bare KafkaJS loop',
+      target: `>= ${RATE_TARGET.toLocaleString()}/s, >= ${RATIO_TARGET}× bare`,
+      pass: rate >= RATE_TARGET && ratio >= RATIO_TARGET,
+      note:
+        `${n.toLocaleString()} simulated events, ${partitions} partitions, ${(bytes / n).toFixed(0)} B/event; bare loop ${Math.round(bare.rate).toLocaleString()}/s; ` +
+        `rate between first and last commit (${(end.done - first.done).toLocaleString()} events)` +
+        (ctx.sizes.ingestBatchSize ? `; INGEST_BATCH_SIZE=${ctx.sizes.ingestBatchSize}` : ''),
+    });
+    rows.push({
+      section: SECTION,
+      measure: rssMeasure,
+      value: peakMb,
+      unit: 'MB',
+      target: `< ${RSS_TARGET_MB} MB`,
+      pass: peakMb < RSS_TARGET_MB,
+      note: 'VmHWM of /proc/<pid>/status; includes chDB (in-process ClickHouse) in the same process',
+    });
+  } catch (err) {
+    const why = (err as Error).message.split('\n')[0];
+    progress(`kafka: failed: ${(err as Error).stack}`);
+    rows.push(notAvailable(SECTION, rateMeasure, 'events/s', why, `>= ${RATE_TARGET.toLocaleString()}/s, >= ${RATIO_TARGET}× bare`));
+    rows.push(notAvailable(SECTION, rssMeasure, 'MB', why, `< ${RSS_TARGET_MB} MB`));
+    details.error = why;
+  } finally {
+    if (ingester) await stopChild(ingester.child, 10_000);
+    await admin.disconnect().catch(() => {});
+    await broker.stop();
+  }
+  return { rows, details };
+}

@@ -1,0 +1,38 @@
+// How big each section's work is. The full run stays well under 25 minutes on 2 shared cores; the
+// quick run under 2 minutes. Sizes are recorded in every result file.
+export interface BenchSizes {
+  /** Usage events through Kafka (bare loop and ingester each read them all). */
+  kafkaEvents: number;
+  kafkaPartitions: number;
+  /** Events per kind through the file source. */
+  fileEvents: { usage: number; outputs: number; feedback: number };
+  /** Simulated outputs each evaluator reads. */
+  evaluatorOutputs: number;
+  /**
+   * INGEST_BATCH_SIZE for the ingestion sections, when the default cannot be used. With the default
+   * 5000 the ingester's stored-id lookup for simulated (UUID) ids is a query text over ClickHouse's
+   * max_query_size (256 KiB), which fails and is retried forever; 4000 stays under it.
+   */
+  ingestBatchSize?: number;
+  dashboard: { sizes: number[]; days: number; rollupRuns: number; rawRuns: number };
+}
+
+export function sizesFor(quick: boolean): BenchSizes {
+  return quick
+    ? {
+        kafkaEvents: 100_000,
+        kafkaPartitions: 4,
+        fileEvents: { usage: 50_000, outputs: 5_000, feedback: 1_000 },
+        evaluatorOutputs: 5_000,
+        ingestBatchSize: 4000,
+        dashboard: { sizes: [200_000], days: 120, rollupRuns: 9, rawRuns: 3 },
+      }
+    : {
+        kafkaEvents: 1_000_000,
+        kafkaPartitions: 4,
+        fileEvents: { usage: 300_000, outputs: 30_000, feedback: 5_000 },
+        evaluatorOutputs: 30_000,
+        ingestBatchSize: 4000,
+        dashboard: { sizes: [1_000_000, 10_000_000], days: 120, rollupRuns: 20, rawRuns: 5 },
+      };
+}

@@ -1,0 +1,38 @@
+// `oversight bench` (`npm run bench`): measures ingestion, evaluators and dashboard queries in one run
+// and prints one table of figures and ratios. The bench modules (chDB data generation, Kafka, the
+// evaluators) are imported inside the action so `oversight --help` and other commands stay fast.
+import type { Command } from 'commander';
+import { UsageError } from '../usage-error.ts';
+
+const SECTIONS = ['evaluators', 'ingestion', 'kafka', 'dashboard'] as const;
+export type BenchSection = (typeof SECTIONS)[number];
+
+interface BenchCliOptions {
+  quick?: boolean;
+  only?: string;
+  out?: string;
+  keep?: boolean;
+}
+
+export function registerBench(program: Command): void {
+  program
+    .command('bench')
+    .description('measure ingestion, evaluator and dashboard-query performance; print one table, write bench/results/')
+    .option('--quick', 'small sizes (100k events, 200k outputs, no 10M): finishes in about 2 minutes')
+    .option('--only <sections>', `comma-separated subset of ${SECTIONS.join(', ')}`)
+    .option('--out <dir>', 'results directory (default: bench/results, or bench/results/tmp for --quick and --only)')
+    .option('--keep', 'keep the temporary data directories under /tmp for inspection')
+    .action(async (opts: BenchCliOptions) => {
+      const only = opts.only ? opts.only.split(',').map((s) => s.trim()).filter(Boolean) : [...SECTIONS];
+      const unknown = only.filter((s) => !(SECTIONS as readonly string[]).includes(s));
+      if (unknown.length) throw new UsageError(`unknown bench section(s) ${unknown.join(', ')}; choose from ${SECTIONS.join(', ')}`);
+      const { runBench } = await import('../../bench/run.ts');
+      await runBench({
+        quick: opts.quick ?? false,
+        sections: new Set(only as BenchSection[]),
+        partial: Boolean(opts.only),
+        outDir: opts.out,
+        keep: opts.keep ?? false,
+      });
+    });
+}
