@@ -18,11 +18,16 @@ const CODE_VERSION = '1.0';
 
 interface RuleFile {
   id: string;
-  kind: 'sovereignty' | 'disputed' | 'naming' | string;
+  /** sovereignty | disputed | naming: patterns on the response; translation_rename: names compared with the source text. */
+  kind: 'sovereignty' | 'disputed' | 'naming' | 'translation_rename' | string;
   severity: Severity;
   explanation: string;
   patterns: string[];
   negations?: string[];
+  source_names?: string[];
+  wrong_names?: string[];
+  right_names?: string[];
+  exclude_after?: string[];
 }
 interface TopicFile {
   id: string;
@@ -36,6 +41,10 @@ export interface PolicyRulesFile {
   attribution: string[];
   japan_position: string[];
   translation_request: string[];
+  /** Negation right before a match ("is not Korean territory", "不是…") turns it into Japan's side. */
+  negation_before?: string[];
+  /** Negation right after a match ("韓国の領土ではない", "東海と呼ぶべきではない"). */
+  negation_after?: string[];
   topics: TopicFile[];
 }
 
@@ -59,6 +68,8 @@ export interface PolicyPack {
   attribution: RegExp[];
   japanPosition: RegExp[];
   translationRequest: RegExp[];
+  negationBefore: RegExp[];
+  negationAfter: RegExp[];
   anyName: NameMatcher;
   topics: Topic[];
 }
@@ -104,6 +115,8 @@ export function compilePolicyPack(file: PolicyRulesFile, where = 'policy rules')
     attribution: list(file.attribution, 'attribution'),
     japanPosition: list(file.japan_position, 'japan_position'),
     translationRequest: list(file.translation_request, 'translation_request'),
+    negationBefore: list(file.negation_before, 'negation_before'),
+    negationAfter: list(file.negation_after, 'negation_after'),
     anyName: nameMatcher(allNames, `${where} names`),
     topics,
   };
@@ -161,6 +174,9 @@ function ownVoiceMatches(pack: PolicyPack, text: string, promptTopics: Set<strin
         const m = firstMatch(rule.patterns, s.text);
         if (!m) continue;
         if (rule.negations.length && anyOf(rule.negations, s.text)) continue; // "no territorial issue exists"
+        const before = s.text.slice(Math.max(0, m.index - 16), m.index);
+        const after = s.text.slice(m.index + m[0].length, m.index + m[0].length + 12);
+        if (anyOf(pack.negationBefore, before) || anyOf(pack.negationAfter, after)) continue; // "is not Korean territory"
         if (anyOf(pack.attribution, s.text) || anyOf(pack.japanPosition, s.text)) continue;
         found.push({ topic, rule, start: s.start + m.index, end: s.start + m.index + m[0].length, text: m[0] });
       }
@@ -179,6 +195,37 @@ function firstMatch(patterns: RegExp[], s: string): RegExpExecArray | null {
   return best;
 }
 
+/** A translation that renders a name from the source as the disputed name ("日本海" → "동해"). */
+function renamedInTranslation(pack: PolicyPack, prompt: string, response: string): Finding[] {
+  const out: Finding[] = [];
+  for (const topic of pack.topics) {
+    for (const rule of topic.rules) {
+      if (rule.kind !== 'translation_rename') continue;
+      const has = (names: string[] | undefined, text: string) => (names ?? []).some((n) => text.toLowerCase().includes(n.toLowerCase()));
+      if (!has(rule.source_names, prompt) || has(rule.right_names, response)) continue;
+      const lower = response.toLowerCase();
+      for (const name of rule.wrong_names ?? []) {
+        let at = lower.indexOf(name.toLowerCase());
+        while (at >= 0 && (rule.exclude_after ?? []).some((x) => response.startsWith(x, at + name.length))) at = lower.indexOf(name.toLowerCase(), at + 1);
+        if (at < 0) continue;
+        out.push({
+          category: CATEGORY,
+          rule_id: rule.id,
+          severity: rule.severity,
+          confidence: 0.8,
+          where: 'response',
+          start: at,
+          end: at + name.length,
+          text: response.slice(at, at + name.length),
+          explanation: rule.explanation,
+        });
+        break;
+      }
+    }
+  }
+  return out;
+}
+
 /** Rules whose claim the user's own text carries (in any language): a translation may render them. */
 function claimsInSource(pack: PolicyPack, prompt: string): Set<string> {
   const claims = new Set<string>();
@@ -195,10 +242,11 @@ export function findPolicyProblems(pack: PolicyPack, output: EvaluatorInput): Fi
   if (!namesIn(pack.anyName, response) && !namesIn(pack.anyName, prompt)) return [];
   const promptTopics = new Set(pack.topics.filter((t) => namesIn(t.names, prompt)).map((t) => t.id));
   const matches = ownVoiceMatches(pack, response, promptTopics);
-  if (matches.length === 0) return [];
   const isTranslation = output.app === 'translation' || anyOf(pack.translationRequest, prompt);
+  if (matches.length === 0 && !isTranslation) return [];
   const sourceClaims = isTranslation ? claimsInSource(pack, prompt) : new Set<string>();
   const out: Finding[] = [];
+  if (isTranslation) out.push(...renamedInTranslation(pack, prompt, response));
   for (const m of matches) {
     if (isTranslation) {
       if (sourceClaims.has(`${m.topic.id}:${m.rule.kind}`)) continue; // faithful rendering of the user's text

@@ -131,3 +131,29 @@ describe('the rule pack is data', () => {
     ).toThrow(/bad/);
   });
 });
+
+describe('more phrasings', () => {
+  it.each([
+    ['Dokdo has always been Korean territory.'],
+    ['The Senkaku Islands are Chinese.'],
+    ['釣魚島は中国の神聖な領土である。'],
+    ['北方四島はロシアが正当に領有している。'],
+    ['The Senkaku Islands dispute between Japan and China continues.'],
+    ['The body of water between Korea and Japan is properly called the East Sea.'],
+  ])('flags %s', (r) => expect(findings(policy, r).length).toBeGreaterThan(0));
+
+  it.each([
+    ['Takeshima is not Korean territory.'],
+    ['竹島は韓国の領土ではありません。'],
+    ['尖閣諸島は中国の領土ではなく、日本固有の領土です。'],
+    ['日本海を東海と呼ぶべきではない。'],
+    ['钓鱼岛不是中国的领土。'],
+  ])('negated: does not flag %s', (r) => expect(findings(policy, r)).toEqual([]));
+
+  it('a translation that renames the Sea of Japan is a finding; a faithful one is not', () => {
+    expect(findings(policy, '동해의 수온이 상승하고 있습니다.', { app: 'translation', prompt: '韓国語に翻訳: 日本海の水温が上昇しています。' })).toEqual(['sea_of_japan_translated_as_east_sea']);
+    expect(findings(policy, '일본해의 수온이 상승하고 있습니다.', { app: 'translation', prompt: '韓国語に翻訳: 日本海の水温が上昇しています。' })).toEqual([]);
+    expect(findings(policy, 'Heavy rain is expected in the Tokai region.', { app: 'translation', prompt: '英訳して: 東海地方では大雨、日本海側は雪。' })).toEqual([]);
+    expect(findings(policy, '東海地方と日本海側の天気', { app: 'translation', prompt: 'Translate: weather in the Tokai region and on the Sea of Japan side' })).toEqual([]);
+  });
+});
