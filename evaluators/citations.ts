@@ -31,6 +31,7 @@ const ERA_DATE = new RegExp(`(${ERA_NAMES})\\s?(元|${NUMERAL})\\s?年(?:度)?(?
 const ARTICLE_EN = /\b(?:Article|Art\.)\s*(\d{1,5})(?:\s*\(\d{1,3}\)|,?\s+(?:paragraph|item)\s+\d{1,3})*\s+of\s+(?:the\s+)?/gi;
 const ARTICLE_AFTER_TITLE = new RegExp(`^\\s?(?:の\\s?)?(第\\s?)?(${NUMERAL})\\s?条`, 'u');
 const REPEALED_ARTICLE_AFTER = new RegExp(`^\\s?(?:[（(][^）)]{0,40}[）)])?\\s?(?:の\\s?)?第?\\s?${NUMERAL}\\s?条`, 'u');
+const EN_ARTICLE_AFTER_TITLE = /^\s?,?\s?(?:Article|Art\.)\s?(\d{1,5})/;
 const SAME_LAW_ARTICLE = new RegExp(`同法\\s?(?:の\\s?)?第\\s?(${NUMERAL})\\s?条`, 'gu');
 // A law name ends with one of these; the catalog lookup runs only at these positions.
 const NAME_END = /法律|法|令|規則|条例/g;
@@ -39,7 +40,7 @@ const EN_WORD = /\b[a-z]+/g;
 const MARKER_ID = /[[［]\s*([A-Za-z]{1,6}[-_]?[0-9]{1,4})\s*[\]］]/g;
 const MARKER = /[[［]\s*([0-9０-９]{1,3}(?:\s*[,，、]\s*[0-9０-９]{1,3}){0,9})\s*[\]］]/g;
 const URL = /https?:\/\/[^\s<>"'（）()「」『』【】\[\]、。，]{1,2000}/g;
-const QUOTE_JA = /[「『]([^「」『』\n]{4,600})[」』]\s?(?:と|との)?\s?(旨|答弁|述べ|規定|記載|明記|発言|回答|説明|表明|記され|書かれ|定めて|定められ|しており|している)/g;
+const QUOTE_JA = /[「『]([^「」『』\n]{4,600})[」』]\s?(?:と|との)?\s?(旨|答弁|答え|述べ|規定|記載|明記|明言|発言|回答|説明|表明|強調|指摘|言及|主張|記され|書かれ|書い|定めて|定められ|しており|している)/g;
 const QUOTE_EN =
   /\b(stated|said|answered|replied|testified|noted|declared|wrote|reads|provides|stipulates)\b[^"“”\n]{0,30}["“]([^"“”\n]{8,600})["”]|["“]([^"“”\n]{8,600})["”][^"“”\n]{0,20}\b(stated|said|answered|replied|testified|noted|declared)\b/gi;
 
@@ -365,6 +366,9 @@ function checkMentions(catalog: Catalog, text: string, mentions: Mention[], cons
     // An article right after the title: "民法第709条", "民法709条", "民法（…）第709条".
     const art = ARTICLE_AFTER_TITLE.exec(text.slice(cursor, cursor + 24));
     if (art) checkArticle(law, parseNumeral(art[2]), cursor + art.index, cursor + art[0].length, text, out);
+    // English: "the Civil Code (Act No. 89 of 1896), Article 1100".
+    const artEn = /^[A-Za-z]/.test(text[mention.start]) ? EN_ARTICLE_AFTER_TITLE.exec(text.slice(cursor, cursor + 24)) : null;
+    if (artEn) checkArticle(law, Number(artEn[1]), cursor + artEn[0].indexOf('A'), cursor + artEn[0].length, text, out);
   }
   // "同法第16条" refers to the law named last before it.
   if (!text.includes('同法')) return;
@@ -537,6 +541,9 @@ function checkGrounding(text: string, prompt: string, sources: SourceLike[], out
     checkMarkers(text, sources, out);
     checkIdMarkers(text, sources, out);
   }
+  // URLs and quotations are checked against what was retrieved; with nothing retrieved there is no
+  // yardstick (a marker, though, then points at nothing and is checked above).
+  if (sources.length === 0) return;
   if (text.includes('http')) checkUrls(text, sources, out);
   if (/[「『"“]/.test(text)) checkQuotes(text, prompt, sources, out);
 }

@@ -196,3 +196,19 @@ describe('future dates told as facts', () => {
     ['令和12年を目標に普及率を高めます。'],
   ])('does not flag %s', (r) => expect(findings(citations, r, asOf)).toEqual([]));
 });
+
+describe('more citation forms', () => {
+  it('English article after the title', () => {
+    expect(findings(citations, 'See the Civil Code (Act No. 89 of 1896), Article 1100.')).toEqual(['article_out_of_range']);
+    expect(findings(citations, 'See the Civil Code, Article 709.')).toEqual([]);
+  });
+  it('attributed quotations with other verbs', () => {
+    const rag = { app: 'diet_response_search', sources: [{ id: '1', title: 't', excerpt: '政府としては、適切に対応してまいります。' }] };
+    expect(findings(citations, '大臣は「生成AIは全面禁止とする」と強調しました[1]。', rag)).toEqual(['quote_not_in_sources']);
+    expect(findings(citations, '大臣は「適切に対応してまいります」と明言しました[1]。', rag)).toEqual([]);
+  });
+  it('without retrieved sources, quotations and URLs are not judged', () => {
+    expect(findings(citations, '大臣は「生成AIは全面禁止とする」と答弁しました。https://example.go.jp/a/b', { app: 'diet_response_search', sources: [] })).toEqual([]);
+    expect(findings(citations, '根拠は次のとおりです[1]。', { app: 'legal_research', sources: [] })).toEqual(['citation_marker_without_source']);
+  });
+});

@@ -123,3 +123,16 @@ describe('context cases', () => {
     ['機密性3情報とは何ですか。'],
   ])('does not flag %s', (text) => expect(findings(leakage, text)).toEqual([]));
 });
+
+describe('marking variants', () => {
+  it.each([
+    ['【極秘・取扱厳重注意】次期計画', 'marking_secret'],
+    ['■極秘\n次期計画', 'marking_secret'],
+    ['秘密区分：極秘', 'marking_secret'],
+    ['【特定秘密・指定番号123】', 'marking_specially_designated_secret'],
+    ['【機密性３情報　取扱注意】会議資料', 'marking_confidentiality_3'],
+  ])('%s', (text, rule) => expect(findings(leakage, text)).toContain(rule));
+  it.each([['秘密保持の区分：なし'], ['極秘裏に進められた交渉として報道されました。'], ['【取扱注意】会議資料'], ['【機密性2】会議資料']])('does not flag %s', (text) =>
+    expect(findings(leakage, text)).toEqual([]),
+  );
+});
