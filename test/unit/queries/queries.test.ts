@@ -4,7 +4,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makePilot, openPilotDb, day, type Pilot, type TestDb, type FlagRow, type IncidentRow } from './fixture.ts';
 import { addDays, dayRange, parseFilters, FilterError, type Filters } from '../../../src/lib/server/queries/filters.ts';
-import { accuracyDaily, accuracyRates, activeUsers, adoptionPct, dailyActiveUsers, latestDataDay, mauByMinistry, requestsBy, riskBySeverity, riskDaily, riskDailyBySeverity, sumAccuracy } from '../../../src/lib/server/queries/overview.ts';
+import { accuracyDaily, accuracyRates, activeUsers, adoptionPct, dailyActiveUsers, latestDataDay, mauByMinistry, ministryAdoption, requestsBy, riskBySeverity, riskDaily, riskDailyBySeverity, sumAccuracy } from '../../../src/lib/server/queries/overview.ts';
 import { ministryWeekHeatmap, mondayOf } from '../../../src/lib/server/queries/heatmap.ts';
 import { modelScorecard } from '../../../src/lib/server/queries/models.ts';
 import { precisionByWeek, ruleQuality } from '../../../src/lib/server/queries/evaluators.ts';
@@ -92,6 +92,12 @@ describe('overview', () => {
     for (const m of ['mof', 'mhlw', 'da']) {
       expect(got.get(m)).toBe(distinct(pilot.usage.filter((u) => within({ ...f, from: addDays(f.to, -29), ministry: m }, u.occurred_at, u)).map((u) => u.user_id)));
     }
+    const planned = new Map([['mof', 400], ['mhlw', 300], ['da', 100]]);
+    const list = await ministryAdoption(db.client, f, planned);
+    expect(list).toHaveLength(22); // every ministry of the reference list, with or without traffic
+    const mof = list.find((r) => r.ministry === 'mof')!;
+    expect(mof.adoption_pct).toBeCloseTo((got.get('mof')! / 400) * 100, 10);
+    expect(list.find((r) => r.ministry === 'mod')).toEqual({ ministry: 'mod', mau: 0, planned_users: 0, adoption_pct: null });
   });
 
   it('daily active users per day', async () => {

@@ -2,6 +2,7 @@
 // Reads the daily rollups (usage_daily, outputs_daily, feedback_daily); flags and incidents are read
 // with FINAL because they are ReplacingMergeTree tables whose latest version is the truth.
 import { FINDING, LIVE_FLAGS, LIVE_FLAGS_WHERE, CONFIRMED_VERDICT, ratio, rows, type ClickHouseClient } from './db.ts';
+import { MINISTRIES } from '../../../../contracts/ministries.ts';
 import { addDays, dayRange, whereParams, whereSql, type Filters } from './filters.ts';
 
 /** The latest day any usage was recorded (up to `today`), or null on an empty database. */
@@ -235,6 +236,24 @@ export async function filterOptions(client: ClickHouseClient, ministry: string |
     ministry ? { ministry } : {},
   );
   return got[0] ?? { apps: [], models: [] };
+}
+
+export interface MinistryAdoption {
+  ministry: string;
+  mau: number;
+  planned_users: number;
+  adoption_pct: number | null;
+}
+
+/** Every ministry in view (all, or the filter's one) with its MAU and adoption, in reference order. */
+export async function ministryAdoption(client: ClickHouseClient, f: Filters, planned: Map<string, number>): Promise<MinistryAdoption[]> {
+  const mau = await mauByMinistry(client, f);
+  const codes = f.ministry ? [f.ministry] : MINISTRIES.map((m) => m.code);
+  return codes.map((ministry) => {
+    const plannedUsers = planned.get(ministry) ?? 0;
+    const active = mau.get(ministry) ?? 0;
+    return { ministry, mau: active, planned_users: plannedUsers, adoption_pct: ratio(active, plannedUsers, 100) };
+  });
 }
 
 /** Monthly active users (30 days ending on `to`) per ministry, for the ministry list. */

@@ -4,7 +4,7 @@
 import type { Role } from '../auth/roles.ts';
 import type { ClickHouseClient } from './db.ts';
 import type { Filters } from './filters.ts';
-import { accuracyDaily, accuracyRates, dailyActiveUsers, requestsBy, riskBySeverity, riskDaily, sumAccuracy } from './overview.ts';
+import { accuracyDaily, accuracyRates, dailyActiveUsers, ministryAdoption, requestsBy, riskBySeverity, riskDaily, sumAccuracy } from './overview.ts';
 import { ministryWeekHeatmap } from './heatmap.ts';
 import { topIncidents } from './incidents.ts';
 import { modelScorecard } from './models.ts';
@@ -70,6 +70,11 @@ export const TABLES = {
     roles: ALL_ROLES,
     columns: ['ministry', 'week', 'active_users', 'planned_users', 'adoption_pct', 'outputs', 'flags', 'flags_per_1000'],
     rows: async ({ client, filters, planned }) => (await ministryWeekHeatmap(client, filters, planned)).cells as unknown as Record<string, unknown>[],
+  },
+  'ministries-adoption': {
+    roles: ALL_ROLES,
+    columns: ['ministry', 'mau', 'planned_users', 'adoption_pct'],
+    rows: async ({ client, filters, planned }) => (await ministryAdoption(client, filters, planned)) as unknown as Record<string, unknown>[],
   },
   'ministry-incidents': {
     roles: ALL_ROLES,
