@@ -4,7 +4,7 @@
 import { createWriteStream, mkdirSync, type WriteStream } from 'node:fs';
 import { once } from 'node:events';
 import { join } from 'node:path';
-import { Kafka, type Producer, CompressionTypes } from 'kafkajs';
+import { Kafka, type Producer, CompressionTypes, logLevel } from 'kafkajs';
 import { TOPICS, type EventKind } from '../../contracts/events.ts';
 import type { SimEvent } from './generator.ts';
 
@@ -92,51 +92,82 @@ export interface KafkaSinkOptions {
 }
 
 /**
- * Produces to the three topics. Messages are buffered per topic and sent in batches; `write` awaits
- * the send when a batch is full, so the generator never runs ahead of the broker by more than a batch.
+ * Produces to the three topics. Messages are buffered per topic and sent in batches, with a few sends
+ * in flight at once; `write` waits when that many are outstanding, so the generator never runs ahead
+ * of the broker by more than a few batches. Retried sends may duplicate a message: harmless, because
+ * the ingester drops ids it already stored and the tables replace on their ids.
  */
 export async function createKafkaSink(opts: KafkaSinkOptions): Promise<EventSink & { sent: Record<EventKind, number> }> {
   if (opts.brokers.length === 0) throw new Error('KAFKA_BROKERS is empty: set it to host:port[,host:port]');
-  const kafka = new Kafka({ clientId: opts.clientId ?? 'oversight-simulate', brokers: opts.brokers, retry: { retries: 8 } });
+  const kafka = new Kafka({ clientId: opts.clientId ?? 'oversight-simulate', brokers: opts.brokers, retry: { retries: 8 }, logLevel: logLevel.WARN });
   const admin = kafka.admin();
   await admin.connect();
   try {
     const existing = new Set(await admin.listTopics());
-    const missing = Object.values({ usage: TOPICS.usage, outputs: TOPICS.outputs, feedback: TOPICS.feedback }).filter((t) => !existing.has(t));
+    const missing = [TOPICS.usage, TOPICS.outputs, TOPICS.feedback].filter((t) => !existing.has(t));
     if (missing.length > 0) {
       await admin.createTopics({ topics: missing.map((topic) => ({ topic, numPartitions: opts.partitions ?? 6 })), waitForLeaders: true });
     }
   } finally {
     await admin.disconnect();
   }
-  const producer: Producer = kafka.producer({ allowAutoTopicCreation: false, idempotent: true, maxInFlightRequests: 1 });
+  const producer: Producer = kafka.producer({ allowAutoTopicCreation: false, maxInFlightRequests: MAX_IN_FLIGHT });
   await producer.connect();
-  const batchSize = opts.batchSize ?? 2000;
+  const batchSize = opts.batchSize ?? 5000;
   const pending: Record<EventKind, Array<{ key: string; value: string }>> = { usage: [], outputs: [], feedback: [] };
   const sent: Record<EventKind, number> = { usage: 0, outputs: 0, feedback: 0 };
+  const bytes: Record<EventKind, number> = { usage: 0, outputs: 0, feedback: 0 };
+  const inFlight = new Set<Promise<void>>();
+  let failure: Error | null = null;
 
-  async function flush(kind: EventKind): Promise<void> {
+  function send(kind: EventKind): void {
     const messages = pending[kind];
     if (messages.length === 0) return;
     pending[kind] = [];
-    await producer.send({ topic: TOPICS[kind], messages, acks: -1, compression: CompressionTypes.None });
-    sent[kind] += messages.length;
+    bytes[kind] = 0;
+    const p = producer
+      .send({ topic: TOPICS[kind], messages, acks: -1, compression: CompressionTypes.None })
+      .then(() => {
+        sent[kind] += messages.length;
+      })
+      .catch((err: Error) => {
+        failure ??= err;
+      })
+      .finally(() => inFlight.delete(p));
+    inFlight.add(p);
+  }
+
+  async function settle(limit: number): Promise<void> {
+    while (inFlight.size > limit) await Promise.race(inFlight);
+    if (failure) throw failure;
   }
 
   return {
     sent,
     write(e) {
-      pending[e.kind].push({ key: keyOf(e), value: JSON.stringify(e.event) });
-      if (pending[e.kind].length >= batchSize) return flush(e.kind);
+      if (failure) throw failure;
+      const value = JSON.stringify(e.event);
+      pending[e.kind].push({ key: keyOf(e), value });
+      bytes[e.kind] += value.length * 3; // worst case UTF-8 size, so a batch stays under the broker's limit
+      if (pending[e.kind].length >= batchSize || bytes[e.kind] >= MAX_BATCH_BYTES) {
+        send(e.kind);
+        if (inFlight.size >= MAX_IN_FLIGHT) return settle(MAX_IN_FLIGHT - 1);
+      }
     },
     async close() {
       try {
-        await flush('usage');
-        await flush('outputs');
-        await flush('feedback');
+        send('usage');
+        send('outputs');
+        send('feedback');
+        await settle(0);
       } finally {
         await producer.disconnect();
       }
     },
   };
 }
+
+/** Produce requests outstanding at once: enough to overlap network round trips, few enough to bound memory. */
+const MAX_IN_FLIGHT = 4;
+/** Below the broker's default message.max.bytes (1 MiB) for one record batch. */
+const MAX_BATCH_BYTES = 900_000;
