@@ -25,7 +25,29 @@ export function sqlString(s: string): string {
 }
 
 const ID_COLUMN: Record<EventKind, string> = { usage: 'event_id', outputs: 'output_id', feedback: 'output_id' };
-const LOOKUP_CHUNK = 10_000;
+// One lookup carries at most this much key text; the query also raises max_query_size (256 KiB by
+// default, which a few thousand long ids would exceed and fail the lookup on every retry).
+export const LOOKUP_MAX_BYTES = 1 << 20;
+export const LOOKUP_SETTINGS = { max_query_size: String(4 << 20) };
+
+/** Splits items into runs whose keys add up to at most `maxBytes` (at least one item per run). */
+export function chunkByBytes<T>(items: T[], size: (it: T) => number, maxBytes = LOOKUP_MAX_BYTES): T[][] {
+  const out: T[][] = [];
+  let cur: T[] = [];
+  let bytes = 0;
+  for (const it of items) {
+    const b = size(it) + 1;
+    if (cur.length && bytes + b > maxBytes) {
+      out.push(cur);
+      cur = [];
+      bytes = 0;
+    }
+    cur.push(it);
+    bytes += b;
+  }
+  if (cur.length) out.push(cur);
+  return out;
+}
 
 /** A TSV field (ClickHouse's TSV escaping). */
 export function tsvField(s: string): string {
@@ -65,9 +87,9 @@ export function storedKeysQuery(kind: EventKind, items: Accepted[]): string {
 /** Keys of `items` that the table already holds. */
 export async function storedKeys(client: ClickHouseClient, kind: EventKind, items: Accepted[]): Promise<Set<string>> {
   const found = new Set<string>();
-  for (let i = 0; i < items.length; i += LOOKUP_CHUNK) {
-    const chunk = items.slice(i, i + LOOKUP_CHUNK);
-    const rs = await client.query({ query: storedKeysQuery(kind, chunk), format: 'JSONEachRow' });
+  // Key length approximates the TSV line (escaping may add a little; the 4 MiB setting leaves room).
+  for (const chunk of chunkByBytes(items, (it) => it.key.length * 3)) {
+    const rs = await client.query({ query: storedKeysQuery(kind, chunk), format: 'JSONEachRow', clickhouse_settings: LOOKUP_SETTINGS });
     for (const r of await rs.json<{ k: string }>()) found.add(r.k);
   }
   return found;

@@ -2,7 +2,7 @@
 // copies those three from the stored output being rated. Outputs this process ingested recently are
 // answered from memory (feedback usually follows its answer within minutes); the rest are looked up.
 import type { ClickHouseClient } from '@clickhouse/client';
-import { sqlString, tsvField } from './dedup.ts';
+import { chunkByBytes, LOOKUP_SETTINGS, sqlString, tsvField } from './dedup.ts';
 import type { FeedbackRow } from './rows.ts';
 
 export interface OutputMeta {
@@ -31,17 +31,15 @@ export class OutputMetaCache {
   }
 }
 
-const CHUNK = 5000;
-
 /** Fills ministry/app/model of feedback rows in place; rows whose output is not stored stay empty. */
 export async function enrichFeedback(client: ClickHouseClient, rows: FeedbackRow[], cache: OutputMetaCache): Promise<void> {
   const missing = new Set<string>();
   for (const r of rows) if (!cache.get(r.output_id)) missing.add(r.output_id);
-  const ids = [...missing];
-  for (let i = 0; i < ids.length; i += CHUNK) {
+  for (const chunk of chunkByBytes([...missing], (id) => id.length * 3)) {
     // Ids travel as one TSV literal (see dedup.ts); the bloom-filter index of migration 0010 skips granules.
-    const tsv = sqlString(ids.slice(i, i + CHUNK).map(tsvField).join('\n'));
+    const tsv = sqlString(chunk.map(tsvField).join('\n'));
     const rs = await client.query({
+      clickhouse_settings: LOOKUP_SETTINGS,
       query:
         'SELECT output_id, any(ministry) AS ministry, any(app) AS app, any(model) AS model FROM outputs ' +
         `WHERE output_id IN (SELECT id FROM format(TSV, 'id String', ${tsv})) GROUP BY output_id`,

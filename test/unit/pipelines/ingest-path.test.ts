@@ -76,6 +76,17 @@ describe('ingest path', () => {
     expect(await count(`SELECT sum(requests) AS n FROM usage_daily WHERE model = 'm-dup'`)).toBe(51);
   });
 
+  it('looks up large batches of long ids (beyond max_query_size) without failing', async () => {
+    const path = createIngestPath(client, 'usage', { ...base, batchSize: 6000, retry: { initialMs: 1, maxMs: 1 }, onStall: (err) => { throw err; } });
+    const longId = (i: number) => `${'x'.repeat(190)}-${i}`;
+    for (let i = 0; i < 6000; i++) path.add(rec('t-long', i, line(usage(i, 'long', { event_id: longId(i) }))));
+    await path.flush();
+    for (let i = 0; i < 6000; i++) path.add(rec('t-long', 6000 + i, line(usage(i, 'long', { event_id: longId(i) }))));
+    await path.flush();
+    expect(path.counts).toMatchObject({ inserted: 6000, duplicates: 6000 });
+    expect(await count(`SELECT sum(requests) AS n FROM usage_daily WHERE model = 'm-long'`)).toBe(6000);
+  });
+
   it('records where each row came from', async () => {
     const path = createIngestPath(client, 'outputs', base);
     path.add({ topic: 'genai.outputs.v1', partition: 3, offset: '1234', value: line(output(1, 'src')) });
