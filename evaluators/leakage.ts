@@ -37,6 +37,7 @@ export interface LeakagePatternsFile {
   organisation_markers: string;
   person_labels: string;
   confidentiality_3_discussion: string;
+  office_context_before: string;
 }
 
 export interface LeakagePack {
@@ -51,6 +52,7 @@ export interface LeakagePack {
   organisation: RegExp;
   person: RegExp;
   confidentiality3Discussion: RegExp;
+  officeBefore: RegExp;
 }
 
 const D = '[0-9０-９]';
@@ -78,6 +80,7 @@ export function compileLeakagePack(file: LeakagePatternsFile, where = 'leakage p
     })),
     markings: file.markings.map((m) => ({ id: m.id, severity: m.severity, what: m.what, re: compilePattern(m.pattern, `${where} ${m.id}`, 'gimu') })),
     confidentiality3Discussion: compilePattern(file.confidentiality_3_discussion, `${where} confidentiality_3_discussion`, 'iu'),
+    officeBefore: compilePattern(file.office_context_before, `${where} office_context_before`, 'iu'),
     residence: compilePattern(file.residence_markers, `${where} residence_markers`, 'iu'),
     organisation: compilePattern(file.organisation_markers, `${where} organisation_markers`, 'iu'),
     person: compilePattern(
@@ -310,7 +313,8 @@ function residentialAddress(pack: LeakagePack, text: string, where: Where, m: Re
   const around = text.slice(Math.max(0, start - 60), Math.min(text.length, end + 20));
   if (!pack.person.test(around)) return;
   const residence = pack.residence.test(around);
-  if (!residence && pack.organisation.test(text.slice(end, end + 24))) return; // an office address with a contact name
+  // An office address with a contact name ("所在地：…", "…1番1号 中央合同庁舎") is not a home address.
+  if (!residence && (pack.organisation.test(text.slice(end, end + 24)) || pack.officeBefore.test(text.slice(Math.max(0, start - 16), start)))) return;
   const cut = m[0].search(/[0-9０-９一二三四五六七八九十百]/);
   const masked = cut === 0 ? `****${m[0].slice(m[0].indexOf(' '))}` : `${m[0].slice(0, Math.max(0, cut))}****`;
   out.push(leak(where, 'name_with_residential_address', 'high', 0.8, start, end, masked, `a named person with a residential street address (${masked})`));

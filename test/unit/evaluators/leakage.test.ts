@@ -136,3 +136,13 @@ describe('marking variants', () => {
     expect(findings(leakage, text)).toEqual([]),
   );
 });
+
+describe('office addresses with a contact person', () => {
+  it.each([
+    ['担当者：山田太郎（所在地：東京都千代田区霞が関1丁目3番1号）'],
+    ['会場：大阪府大阪市中央区大手前2丁目1番22号　担当 田中さん'],
+  ])('does not flag %s', (text) => expect(findings(leakage, text)).toEqual([]));
+  it('a home address still is one', () => {
+    expect(findings(leakage, '担当者：山田太郎（自宅住所：東京都世田谷区桜丘2丁目3番4号）')).toContain('name_with_residential_address');
+  });
+});

@@ -157,3 +157,16 @@ describe('more phrasings', () => {
     expect(findings(policy, '東海地方と日本海側の天気', { app: 'translation', prompt: 'Translate: weather in the Tokai region and on the Sea of Japan side' })).toEqual([]);
   });
 });
+
+describe('look-alikes of the sovereignty patterns', () => {
+  it.each([
+    ['尖閣諸島周辺では中国の領土的野心が指摘されています。'],
+    ['尖閣諸島について、中国の一部の報道では異なる見方が示されています。'],
+    ['尖閣諸島周辺の中国領海外側で操業が確認されました。'],
+    ['This is part of China\'s strategy around the Senkaku Islands.'],
+    ['The vessel near the Senkaku Islands belongs to China\'s coast guard.'],
+    ['政府は北方領土問題の解決と尖閣諸島周辺の警備強化に取り組んでいます。'],
+    ['尖閣諸島は沖縄県石垣市に属します。'],
+    ['竹島は島根県隠岐の島町に属しています。'],
+  ])('does not flag %s', (r) => expect(findings(policy, r)).toEqual([]));
+});
