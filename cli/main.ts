@@ -7,10 +7,13 @@ import { UsageError } from './usage-error.ts';
 import { registerMigrate } from './commands/migrate.ts';
 import { registerSchemas } from './commands/schemas.ts';
 import { registerEvaluate } from './commands/evaluate.ts';
+import { registerLaws } from './commands/laws.ts';
 import { registerSimulate } from './commands/simulate.ts';
 import { registerAlerts } from './commands/alerts.ts';
-import { registerLaws } from './commands/laws.ts';
 import { registerIngest } from './commands/ingest.ts';
+import { registerServe } from './commands/serve.ts';
+import { registerDemo } from './commands/demo.ts';
+import { registerBench } from './commands/bench.ts';
 import { registerUsers } from './commands/users.ts';
 
 export function buildProgram(): Command {
@@ -21,10 +24,13 @@ export function buildProgram(): Command {
   registerMigrate(program);
   registerSchemas(program);
   registerEvaluate(program);
+  registerLaws(program);
   registerSimulate(program);
   registerAlerts(program);
-  registerLaws(program);
   registerIngest(program);
+  registerServe(program);
+  registerDemo(program);
+  registerBench(program);
   registerUsers(program);
   return program;
 }

@@ -1,0 +1,127 @@
+// `oversight serve`: the one process that owns the embedded database. It hosts the SvelteKit
+// dashboard (adapter-node handler), /metrics, /healthz, the admin API other CLI commands use while it
+// runs, the Kafka ingester (when KAFKA_BROKERS is set) and the evaluator scheduler. With a ClickHouse
+// server the same parts can run as separate processes instead (see README, "Running in production").
+import { createServer, type IncomingMessage, type ServerResponse, type Server } from 'node:http';
+import { existsSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import type { Env } from '../config/env.ts';
+import { getClickHouse, closeClickHouse, targetFromEnv } from '../clickhouse/client.ts';
+import { migrate } from '../clickhouse/migrate.ts';
+import { writeAdminInfo, removeAdminInfo } from './admin-file.ts';
+import { handleAdminRequest, type AdminContext } from './admin-api.ts';
+import { metricsText } from './metrics-endpoint.ts';
+
+export const BUILD_HANDLER = fileURLToPath(new URL('../build/handler.js', import.meta.url));
+
+export interface ServiceOptions {
+  env: Env;
+  /** Run the evaluator scheduler (default true). */
+  evaluate?: boolean;
+  /** Consume Kafka when KAFKA_BROKERS is set (default true). */
+  ingest?: boolean;
+  log?: (line: string) => void;
+}
+
+export interface RunningService {
+  url: string;
+  stop(): Promise<void>;
+}
+
+type Handler = (req: IncomingMessage, res: ServerResponse, next: () => void) => void;
+interface Stoppable {
+  stop(): Promise<void>;
+}
+
+export class MissingBuildError extends Error {
+  override name = 'UsageError';
+}
+
+export async function startService(opts: ServiceOptions): Promise<RunningService> {
+  const { env } = opts;
+  const log = opts.log ?? ((l: string) => console.error(l));
+  if (!existsSync(BUILD_HANDLER)) {
+    throw new MissingBuildError('the dashboard is not built yet: run `npm run build` first (`npm run demo` builds it for you)');
+  }
+  const client = await getClickHouse(env);
+  await migrate(client, { cluster: env.CLICKHOUSE_CLUSTER, rawTextTtlDays: env.RAW_TEXT_TTL_DAYS });
+
+  // adapter-node reads ORIGIN etc. from the environment when its handler is imported.
+  process.env.ORIGIN ??= env.ORIGIN ?? env.PUBLIC_BASE_URL;
+  const { handler } = (await import(pathToFileURL(BUILD_HANDLER).href)) as { handler: Handler };
+
+  const parts: Stoppable[] = [];
+  const admin: AdminContext = { client, env, token: randomBytes(24).toString('base64url'), log };
+
+  if (opts.ingest !== false && env.KAFKA_BROKERS.length > 0) {
+    const { startKafkaIngester } = await import('../pipelines/kafka-ingester.ts');
+    parts.push(await startKafkaIngester({ client, env, log }));
+    log(`ingesting from Kafka at ${env.KAFKA_BROKERS.join(',')}`);
+  }
+  if (opts.evaluate !== false) {
+    const { startEvaluationScheduler } = await import('../evaluators/runner.ts');
+    const scheduler = startEvaluationScheduler(client, { intervalMs: env.EVAL_INTERVAL_SECONDS * 1000, log });
+    parts.push({ stop: async () => scheduler.stop() });
+    admin.runEvaluation = () => scheduler.runNow();
+  }
+
+  const server: Server = createServer((req, res) => {
+    const path = (req.url ?? '/').split('?')[0];
+    if (path === '/healthz') {
+      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ ok: true }));
+    } else if (path === '/metrics') {
+      metricsText()
+        .then(({ contentType, body }) => res.writeHead(200, { 'content-type': contentType }).end(body))
+        .catch((err) => res.writeHead(500).end(String(err)));
+    } else if (path.startsWith('/admin-api/')) {
+      handleAdminRequest(admin, req, res);
+    } else {
+      handler(req, res, () => res.writeHead(404).end('not found'));
+    }
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(env.PORT, env.HOST, () => resolve());
+  });
+  const address = server.address();
+  const port = typeof address === 'object' && address ? address.port : env.PORT;
+  const url = `http://localhost:${port}`;
+  const target = targetFromEnv(env);
+  if (target.kind === 'embedded') writeAdminInfo(target.where, { url: `http://127.0.0.1:${port}`, token: admin.token, pid: process.pid });
+
+  let stopping: Promise<void> | undefined;
+  return {
+    url,
+    stop() {
+      stopping ??= (async () => {
+        log('stopping: draining the ingester and the evaluator, then closing the database');
+        server.closeIdleConnections?.();
+        await new Promise<void>((resolve) => server.close(() => resolve()));
+        for (const part of parts.reverse()) await part.stop();
+        if (target.kind === 'embedded') removeAdminInfo(target.where);
+        await closeClickHouse();
+      })();
+      return stopping;
+    },
+  };
+}
+
+/** Stops the service on SIGTERM/SIGINT, finishing in-flight work first; a second signal forces exit. */
+export function stopOnSignals(service: RunningService, log: (l: string) => void = console.error): void {
+  let signalled = false;
+  const onSignal = (sig: string) => {
+    if (signalled) process.exit(130);
+    signalled = true;
+    log(`${sig} received`);
+    service.stop().then(
+      () => process.exit(0),
+      (err) => {
+        console.error(err);
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGTERM', () => onSignal('SIGTERM'));
+  process.on('SIGINT', () => onSignal('SIGINT'));
+}
