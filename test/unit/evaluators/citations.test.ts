@@ -87,16 +87,14 @@ describe('article out of range', () => {
 describe('era calendar', () => {
   it.each([
     ['大正20年に制定された制度です。', 'impossible_era_date'],
-    ['明治46年の法律'],
-    ['平成31年5月1日に施行されました。'],
-    ['昭和64年1月8日に公布されました。'],
+    ['明治46年の法律', 'impossible_era_date'],
+    ['平成31年5月1日に施行されました。', 'impossible_era_date'],
+    ['昭和64年1月8日に公布されました。', 'impossible_era_date'],
     ['令和10年法律第2号により創設されました。', 'future_era_date'],
     ['令和9年4月1日に施行されました。', 'future_era_date'],
     ['令和8年12月1日に公布されました。', 'future_era_date'], // same year, after the output's date
   ])('flags %s', (r, rule) => {
-    const got = findings(citations, r);
-    expect(got.length).toBeGreaterThan(0);
-    if (rule) expect(got).toContain(rule);
+    expect(findings(citations, r)).toContain(rule);
   });
 
   it.each([
