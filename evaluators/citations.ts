@@ -621,6 +621,8 @@ function checkQuotes(text: string, prompt: string, sources: SourceLike[], out: F
     }
   }
   for (const { quote, start, gist } of quotes) {
+    // Fast path: a verbatim quotation needs no normalisation.
+    if (sources.some((s) => (s.excerpt ?? '').includes(quote))) continue;
     // An elided quotation ("A……B") is grounded when each of its pieces is.
     const pieces = quote.split(/…|\.{3}|‥/).map(normalizeForMatch).filter((p) => p.length > 0);
     const q = pieces.join('');
