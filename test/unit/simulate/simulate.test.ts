@@ -49,7 +49,7 @@ describe('simulate: determinism and contracts', () => {
     const h = createHash('sha256');
     for await (const e of simulateEvents(SMALL)) h.update(e.kind + JSON.stringify(e.event) + '\n');
     expect(h.digest('hex')).toBe(a.hash);
-  });
+  }, 120_000);
 
   it('every event validates against the zod contracts and links to its request', () => {
     const sim = new Simulation(SMALL);
@@ -80,7 +80,7 @@ describe('simulate: determinism and contracts', () => {
     expect(eventIds.size).toBe(t.usage);
     expect(requests.size).toBe(t.usage);
     expect(outputs.size).toBe(t.outputs);
-  });
+  }, 120_000);
 
   it('keys messages by user_id (usage) and output_id (outputs, feedback)', () => {
     const { events } = collect({ ...SMALL, days: 2 });
@@ -196,7 +196,7 @@ describe('simulate: planted risks', () => {
     const s = many.truth.summary().by_plant.my_number;
     expect(s.observed_rate).toBeGreaterThan(0.08);
     expect(s.observed_rate).toBeLessThan(0.12);
-  });
+  }, 120_000);
 
   it('Individual Numbers carry a valid mod-11 check digit; look-alikes fail it', () => {
     const found = byPlant('my_number');
@@ -286,7 +286,7 @@ describe('simulate: planted risks', () => {
       if (o.app !== 'diet_response_search' || planted.has(o.output_id)) continue;
       for (const m of o.response.matchAll(/「([^」]+)」と答弁/g)) expect(o.sources.some((s) => s.excerpt.includes(m[1]))).toBe(true);
     }
-  });
+  }, 120_000);
 });
 
 describe('simulate: sinks and memory', () => {
