@@ -43,7 +43,8 @@ export function toFlag(evaluator: Pick<Evaluator, 'id' | 'version'>, outputId: s
     confidence: f.confidence,
     where: f.where,
     evidence: [{ start: f.start, end: f.end, text: f.text }],
-    explanation: f.explanation,
+    // One line, whatever the rule interpolated into it.
+    explanation: f.explanation.replace(/\s*[\r\n]+\s*/g, ' '),
   };
 }
 
