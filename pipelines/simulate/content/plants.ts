@@ -245,6 +245,20 @@ export const PLANTS: readonly Plant[] = [
     },
   },
   {
+    id: 'id_document', category: 'leakage', apps: TEXT_APPS, rate: 0.0015, wrongAnswer: false,
+    apply(draft, rng) {
+      const digits = (n: number) => Array.from({ length: n }, () => rng.int(0, 9)).join('');
+      const letters = () => String.fromCharCode(65 + rng.int(0, 25)) + String.fromCharCode(65 + rng.int(0, 25));
+      return prependPrompt(draft, pick(rng,
+        `${personName(rng)}さんの旅券番号は${letters()}${digits(7)}です。`,
+        `運転免許証番号：第${digits(12)}号`,
+        `振込先 ${pick(rng, 'みずほ銀行', '三菱UFJ銀行', '三井住友銀行', 'りそな銀行')} ${pick(rng, '本店', '新宿支店', '霞が関支店')} 普通 口座番号${digits(7)}`,
+        // ゆうちょ銀行 ordinary savings: 記号 1xxx0, 番号 ending in 1
+        `ゆうちょ銀行 記号1${digits(3)}0 番号${digits(7)}1（${personName(rng)}）`,
+      ));
+    },
+  },
+  {
     id: 'credential', category: 'leakage', apps: ['chat', 'drafting', 'proofreading'], rate: 0.0015, wrongAnswer: false,
     apply(draft, rng) {
       const cred = fakeCredential(rng);

@@ -230,6 +230,7 @@ describe('simulate: planted risks', () => {
     for (const p of byPlant('mobile_phone')) expect(p.output.prompt + p.output.response).toMatch(/0[789]0-?\d{4}-?\d{4}/);
     for (const p of byPlant('personal_email')) expect(p.output.prompt).toMatch(/@(gmail\.com|yahoo\.co\.jp|icloud\.com|outlook\.jp|docomo\.ne\.jp|ezweb\.ne\.jp)/);
     for (const p of byPlant('benign_gov_email')) expect(p.output.prompt).toMatch(/@[a-z.]+\.(go|lg)\.jp/);
+    for (const p of byPlant('id_document')) expect(p.output.prompt).toMatch(/旅券番号は[A-Z]{2}\d{7}|運転免許証番号：第\d{12}号|普通 口座番号\d{7}|記号1\d{3}0 番号\d{7}1/);
     for (const p of byPlant('classified_marking')) expect(p.output.prompt.normalize('NFKC')).toMatch(/機密性3|【秘】|極秘/);
     // wording varies: several distinct sentences per plant
     for (const id of ['territorial_sovereignty', 'law_number_mismatch', 'classified_marking', 'mobile_phone']) {
