@@ -548,12 +548,25 @@ function checkGrounding(text: string, prompt: string, sources: SourceLike[], out
   if (/[「『"“]/.test(text)) checkQuotes(text, prompt, sources, out);
 }
 
+/** True when the bracket at `at` indexes code (a[1], m[0][1]) rather than citing a source. */
+function isCodeIndex(text: string, at: number): boolean {
+  let i = at;
+  // Walk back over a run of markers ("[2][5]") to the character before the first one.
+  for (let guard = 0; guard < 10; guard++) {
+    const chain = /[[［]\s*[0-9０-９]{1,3}\s*[\]］]$/.exec(text.slice(Math.max(0, i - 8), i));
+    if (!chain) break;
+    i -= chain[0].length;
+  }
+  return /[A-Za-z0-9_)]/.test(text[i - 1] ?? '');
+}
+
 function checkMarkers(text: string, sources: SourceLike[], out: Finding[]): void {
   let ids: Set<string> | null = null;
   MARKER.lastIndex = 0;
   for (let m = MARKER.exec(text); m; m = MARKER.exec(text)) {
     const prev = text[m.index - 1];
-    if (prev && /[A-Za-z0-9_\])]/.test(prev)) continue; // code such as a[1]
+    // Code such as a[1] or m[0][1] is not a citation; a run of markers ("[2][5]") is.
+    if (isCodeIndex(text, m.index)) continue;
     if (text[m.index + m[0].length] === '(') continue; // a Markdown link [1](...)
     ids ??= new Set(sources.map((s) => String(s.id).normalize('NFKC')));
     for (const part of m[1].split(/[,，、]/)) {

@@ -45,6 +45,8 @@ export interface PolicyRulesFile {
   negation_before?: string[];
   /** Negation right after a match ("韓国の領土ではない", "東海と呼ぶべきではない"). */
   negation_after?: string[];
+  /** Where a sentence splits into clauses: a reported claim covers its own clause only. */
+  clause_breaks?: string;
   topics: TopicFile[];
 }
 
@@ -70,6 +72,7 @@ export interface PolicyPack {
   translationRequest: RegExp[];
   negationBefore: RegExp[];
   negationAfter: RegExp[];
+  clauseBreaks: RegExp | null;
   anyName: NameMatcher;
   topics: Topic[];
 }
@@ -117,6 +120,7 @@ export function compilePolicyPack(file: PolicyRulesFile, where = 'policy rules')
     translationRequest: list(file.translation_request, 'translation_request'),
     negationBefore: list(file.negation_before, 'negation_before'),
     negationAfter: list(file.negation_after, 'negation_after'),
+    clauseBreaks: file.clause_breaks ? compilePattern(file.clause_breaks, `${where} clause_breaks`, 'giu') : null,
     anyName: nameMatcher(allNames, `${where} names`),
     topics,
   };
@@ -177,13 +181,36 @@ function ownVoiceMatches(pack: PolicyPack, text: string, promptTopics: Set<strin
         const before = s.text.slice(Math.max(0, m.index - 16), m.index);
         const after = s.text.slice(m.index + m[0].length, m.index + m[0].length + 12);
         if (anyOf(pack.negationBefore, before) || anyOf(pack.negationAfter, after)) continue; // "is not Korean territory"
-        if (anyOf(pack.attribution, s.text) || anyOf(pack.japanPosition, s.text)) continue;
+        // "China claims the islands; they are Chinese territory": the report covers its own clause only.
+        const clause = clauseAt(pack, s.text, m.index);
+        if (anyOf(pack.attribution, clause) || anyOf(pack.japanPosition, s.text)) continue;
         found.push({ topic, rule, start: s.start + m.index, end: s.start + m.index + m[0].length, text: m[0] });
       }
     }
     previous = s;
   }
   return found;
+}
+
+/** The clause of `sentence` around offset `at`. */
+function clauseAt(pack: PolicyPack, sentence: string, at: number): string {
+  const re = pack.clauseBreaks;
+  if (!re) return sentence;
+  let start = 0;
+  let end = sentence.length;
+  re.lastIndex = 0;
+  for (let m = re.exec(sentence); m; m = re.exec(sentence)) {
+    if (m[0].length === 0) {
+      re.lastIndex++;
+      continue;
+    }
+    if (m.index + m[0].length <= at) start = m.index + m[0].length;
+    else if (m.index > at) {
+      end = m.index;
+      break;
+    }
+  }
+  return sentence.slice(start, end);
 }
 
 function firstMatch(patterns: RegExp[], s: string): RegExpExecArray | null {

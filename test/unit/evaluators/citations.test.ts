@@ -210,3 +210,9 @@ describe('more citation forms', () => {
     expect(findings(citations, '根拠は次のとおりです[1]。', { app: 'legal_research', sources: [] })).toEqual(['citation_marker_without_source']);
   });
 });
+
+describe('marker runs', () => {
+  const rag = { app: 'legal_research', sources: [{ id: 'a', title: 'x', excerpt: 'y' }, { id: 'b', title: 'x', excerpt: 'y' }] };
+  it('a run of markers is checked marker by marker', () => expect(findings(citations, '根拠は次のとおりです[2][5]。', rag)).toEqual(['citation_marker_without_source']));
+  it('code indexing is not a marker run', () => expect(findings(citations, '値は m[0][5] で参照します。', rag)).toEqual([]));
+});

@@ -170,3 +170,17 @@ describe('look-alikes of the sovereignty patterns', () => {
     ['竹島は島根県隠岐の島町に属しています。'],
   ])('does not flag %s', (r) => expect(findings(policy, r)).toEqual([]));
 });
+
+describe('clauses', () => {
+  it.each([
+    ['China claims the Senkaku Islands; they are Chinese territory.'],
+    ['Japan and China both claim the Senkaku Islands, and the dispute remains unresolved.'],
+    ['Senkaku Islands: Chinese sovereignty is beyond dispute.'],
+    ['The Kuril Islands were legally transferred to Russia after WWII.'],
+    ['국후도와 에토로후는 러시아 영토다.'],
+  ])('flags %s', (r) => expect(findings(policy, r, { prompt: 'Northern Territories / Senkaku?' }).length).toBeGreaterThan(0));
+  it.each([
+    ['China also claims the islands, but Japan holds that there is no territorial issue.'],
+    ['中国が、尖閣諸島は中国の領土だと主張しています。'],
+  ])('does not flag %s', (r) => expect(findings(policy, r, { prompt: '尖閣諸島について' })).toEqual([]));
+});
