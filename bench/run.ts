@@ -20,6 +20,8 @@ export interface BenchOptions {
   partial: boolean;
   outDir?: string;
   keep: boolean;
+  /** Write V8 CPU profiles of the ingester child (node --cpu-prof) into this directory. */
+  profile: boolean;
 }
 
 const RESULTS_DIR = join(dirname(fileURLToPath(import.meta.url)), 'results');
@@ -29,6 +31,8 @@ export interface SectionContext {
   client: ClickHouseClient;
   workDir: string;
   sizes: BenchSizes;
+  /** Where child processes write .cpuprofile files (--profile), or undefined. */
+  profileDir?: string;
   /** Shared between sections (e.g. the flag mix the evaluators measured, used by the dashboard data). */
   shared: Record<string, unknown>;
 }
@@ -80,7 +84,9 @@ export async function runBench(opts: BenchOptions): Promise<void> {
     await migrate(client, { rawTextTtlDays: env.RAW_TEXT_TTL_DAYS });
     const rs = await client.query({ query: 'SELECT version() AS v', format: 'JSONEachRow' });
     clickhouseVersion = `chDB (ClickHouse ${(await rs.json<{ v: string }>())[0].v})`;
-    const ctx: SectionContext = { env, client, workDir, sizes, shared: {} };
+    const profileDir = opts.profile ? join(RESULTS_DIR, 'tmp', 'profiles') : undefined;
+    if (profileDir) mkdirSync(profileDir, { recursive: true });
+    const ctx: SectionContext = { env, client, workDir, sizes, profileDir, shared: {} };
     for (const name of ORDER) {
       if (!opts.sections.has(name)) continue;
       const { title, run } = RUNNERS[name];

@@ -4,6 +4,8 @@ export interface BenchSizes {
   /** Usage events through Kafka (bare loop and ingester each read them all). */
   kafkaEvents: number;
   kafkaPartitions: number;
+  /** Distinct simulated usage events behind the Kafka run; more are copies with suffixed ids. */
+  kafkaSample: number;
   /** Events per kind through the file source. */
   fileEvents: { usage: number; outputs: number; feedback: number };
   /** Simulated outputs each evaluator reads. */
@@ -20,19 +22,21 @@ export interface BenchSizes {
 export function sizesFor(quick: boolean): BenchSizes {
   return quick
     ? {
-        kafkaEvents: 100_000,
+        kafkaEvents: 50_000,
         kafkaPartitions: 4,
-        fileEvents: { usage: 50_000, outputs: 5_000, feedback: 1_000 },
+        kafkaSample: 20_000,
+        fileEvents: { usage: 20_000, outputs: 3_000, feedback: 500 },
         evaluatorOutputs: 5_000,
         ingestBatchSize: 4000,
         dashboard: { sizes: [200_000], days: 120, rollupRuns: 9, rawRuns: 3 },
       }
     : {
-        kafkaEvents: 1_000_000,
+        kafkaEvents: 500_000,
         kafkaPartitions: 4,
-        fileEvents: { usage: 300_000, outputs: 30_000, feedback: 5_000 },
+        kafkaSample: 100_000,
+        fileEvents: { usage: 200_000, outputs: 30_000, feedback: 3_000 },
         evaluatorOutputs: 30_000,
         ingestBatchSize: 4000,
-        dashboard: { sizes: [1_000_000, 10_000_000], days: 120, rollupRuns: 20, rawRuns: 5 },
+        dashboard: { sizes: [1_000_000, 10_000_000], days: 120, rollupRuns: 20, rawRuns: 3 },
       };
 }

@@ -15,6 +15,7 @@ import { notAvailable } from '../lib/report.ts';
 import { progress, sleep } from '../lib/stats.ts';
 import { simulatedEvents } from '../lib/sim-events.ts';
 import { watchPeakMemory } from '../lib/proc-memory.ts';
+import { newestProfile, summarizeProfile } from '../lib/cpu-profile.ts';
 
 const SECTION = 'Ingestion';
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -34,8 +35,8 @@ interface Broker {
  * Simulated usage events, made unique: the simulator's sample is repeated with a suffix on the ids
  * when more events are wanted than one simulation pass is worth spending time on.
  */
-async function usageMessages(n: number): Promise<{ key: string; value: Buffer }[]> {
-  const sampleSize = Math.min(n, 200_000);
+async function usageMessages(n: number, sample: number): Promise<{ key: string; value: Buffer }[]> {
+  const sampleSize = Math.min(n, sample);
   const { usage } = await simulatedEvents({ usage: sampleSize });
   const out: { key: string; value: Buffer }[] = new Array(n);
   for (let i = 0; i < n; i++) {
@@ -105,7 +106,8 @@ async function committed(admin: Admin, groupId: string, topic: string): Promise<
 
 function startIngester(ctx: SectionContext, brokers: string, groupId: string): { child: ChildProcess; log: string[] } {
   const log: string[] = [];
-  const child = spawn(process.execPath, [join(ROOT, 'bin', 'oversight.mjs'), 'ingest', '--group', groupId, '--no-metrics'], {
+  const nodeFlags = ctx.profileDir ? ['--cpu-prof', `--cpu-prof-dir=${ctx.profileDir}`] : [];
+  const child = spawn(process.execPath, [...nodeFlags, join(ROOT, 'bin', 'oversight.mjs'), 'ingest', '--group', groupId, '--no-metrics'], {
     cwd: ROOT,
     env: {
       ...process.env,
@@ -169,7 +171,7 @@ export async function runKafkaBench(ctx: SectionContext): Promise<{ rows: BenchR
       waitForLeaders: true,
     });
     progress(`kafka: simulating ${n.toLocaleString()} usage events`);
-    const messages = await usageMessages(n);
+    const messages = await usageMessages(n, ctx.sizes.kafkaSample);
     const bytes = messages.reduce((s, m) => s + m.value.length, 0);
     const produceMs = await produce(kafka, TOPICS.usage, messages);
     messages.length = 0;
@@ -200,9 +202,12 @@ export async function runKafkaBench(ctx: SectionContext): Promise<{ rows: BenchR
       }
       await sleep(100);
     }
-    const peakMb = mem.stop();
+    const memory = mem.stop();
+    const peakMb = memory.peakMb;
     const exit = await stopChild(ingester.child, 30_000);
-    details.ingester = { exit, peak_rss_mb: peakMb, startup_to_first_commit_ms: first ? first.at - tStart : null, log_tail: ingester.log.slice(-5) };
+    const profile = ctx.profileDir ? newestProfile(ctx.profileDir) : null;
+    if (profile) details.ingester_profile = { file: profile, hot: summarizeProfile(profile, ROOT) };
+    details.ingester = { exit, memory, startup_to_first_commit_ms: first ? first.at - tStart : null, log_tail: ingester.log.slice(-5) };
     if (!first || !end) throw new Error(`ingester committed ${done} of ${n} messages in ${timeoutMs / 1000} s: ${ingester.log.slice(-3).join(' | ')}`);
     const rate = (end.done - first.done) / ((end.at - first.at) / 1000);
     const ratio = rate / bare.rate;
@@ -229,7 +234,9 @@ export async function runKafkaBench(ctx: SectionContext): Promise<{ rows: BenchR
       unit: 'MB',
       target: `< ${RSS_TARGET_MB} MB`,
       pass: peakMb < RSS_TARGET_MB,
-      note: 'VmHWM of /proc/<pid>/status; includes chDB (in-process ClickHouse) in the same process',
+      note:
+        `VmHWM of /proc/<pid>/status, embedded mode (chDB in the same process); of it: anonymous (heap, buffers) peak ` +
+        `${memory.peakAnonMb.toFixed(0)} MB, mapped files (chDB library pages) peak ${memory.peakFileMb.toFixed(0)} MB`,
     });
   } catch (err) {
     const why = (err as Error).message.split('\n')[0];

@@ -12,6 +12,7 @@ interface BenchCliOptions {
   only?: string;
   out?: string;
   keep?: boolean;
+  profile?: boolean;
 }
 
 export function registerBench(program: Command): void {
@@ -22,6 +23,7 @@ export function registerBench(program: Command): void {
     .option('--only <sections>', `comma-separated subset of ${SECTIONS.join(', ')}`)
     .option('--out <dir>', 'results directory (default: bench/results, or bench/results/tmp for --quick and --only)')
     .option('--keep', 'keep the temporary data directories under /tmp for inspection')
+    .option('--profile', 'CPU-profile the ingester child (node --cpu-prof) into bench/results/tmp/profiles and list its hot functions')
     .action(async (opts: BenchCliOptions) => {
       const only = opts.only ? opts.only.split(',').map((s) => s.trim()).filter(Boolean) : [...SECTIONS];
       const unknown = only.filter((s) => !(SECTIONS as readonly string[]).includes(s));
@@ -33,6 +35,7 @@ export function registerBench(program: Command): void {
         partial: Boolean(opts.only),
         outDir: opts.out,
         keep: opts.keep ?? false,
+        profile: opts.profile ?? false,
       });
     });
 }

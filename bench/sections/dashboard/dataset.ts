@@ -2,6 +2,9 @@
 // choice drawn from the simulator's distributions (distributions.ts) through cityHash64 of the row
 // number, so a run is deterministic and 10M rows take about a minute instead of an hour of JSON.
 //
+// Users: a day's requests are spread over about requests / MEAN_REQUESTS_PER_ACTIVE_DAY users (a pool
+// drawn per day by hash), so each active user sends several requests a day as in the simulator; a
+// user's ministry follows from the user, in proportion to planned users.
 // Row n (0-based) is one successful request: a usage event `e<n>` (status ok) and its output `o<n>`
 // (request `r<n>`). Failed requests (error / refused, at the models' configured rates) are extra usage
 // events `f<n>` with no output. Feedback, flags, incidents and DLQ rows are derived from the outputs
@@ -72,6 +75,7 @@ function constants(s: TrafficShape): string {
     perTokenMs: s.perTokenMs,
     latencySigma: s.latencySigma,
     cumDays: s.cumDays,
+    dayShare: s.dayShare,
     weekendDay: s.weekendDay,
     cumHourWeekday: s.cumHourWeekday,
     cumHourWeekend: s.cumHourWeekend,
@@ -85,13 +89,14 @@ function requestSelect(s: TrafficShape, from: number, count: number, modelsCum: 
   ${constants(s)}
 SELECT
   number + ${from} AS n,
-  cityHash64(n, 1) % ${s.totalUsers} AS user_idx,
+  toInt64(arrayFirstIndex(x -> x > ${U(4)}, cumDays)) - 1 AS day_idx,
+  greatest(1, toUInt64(${count} * dayShare[day_idx + 1] / ${s.requestsPerActiveDay})) AS day_pool,
+  cityHash64(day_idx, toUInt64(${U(1)} * day_pool)) % ${s.totalUsers} AS user_idx,
   arrayFirstIndex(x -> x > user_idx, cumUsers) AS mi,
   ministries[mi] AS ministry,
   apps[arrayFirstIndex(x -> x > ${U(2)}, cumApps[mi])] AS app,
   arrayFirstIndex(x -> x > ${U(3)}, ${modelsCum}) AS mo,
   models[mo] AS model,
-  toInt64(arrayFirstIndex(x -> x > ${U(4)}, cumDays)) - 1 AS day_idx,
   toInt64(arrayFirstIndex(x -> x > ${U(5)}, if(weekendDay[day_idx + 1] = 1, cumHourWeekend, cumHourWeekday))) - 1 AS hour_jst,
   toDateTime64('${s.startDay} 00:00:00', 3, 'UTC')
     + toIntervalMillisecond(day_idx * 86400000 + (hour_jst - 9) * 3600000 + toInt64(${U(6)} * 3600000)) AS occurred_at,

@@ -6,6 +6,7 @@ import { MINISTRIES } from '../../../contracts/ministries.ts';
 import {
   ACTIVE_PROBABILITY,
   JP_HOLIDAYS,
+  MEAN_REQUESTS_PER_ACTIVE_DAY,
   MODELS,
   SIM_APPS,
   WEEKDAY_HOUR_WEIGHTS,
@@ -37,6 +38,10 @@ export interface TrafficShape {
   latencySigma: number[];
   /** Cumulative weight of each day (weekday vs weekend/holiday activity). */
   cumDays: number[];
+  /** Each day's share of the requests (the differences of cumDays). */
+  dayShare: number[];
+  /** Mean requests per active user and day: a day's requests come from about requests / this many users. */
+  requestsPerActiveDay: number;
   weekendDay: number[];
   cumHourWeekday: number[];
   cumHourWeekend: number[];
@@ -94,6 +99,8 @@ export function trafficShape(startDay: string, days: number): TrafficShape {
     perTokenMs: MODELS.map((m) => m.perTokenMs),
     latencySigma: MODELS.map((m) => m.latencySigma),
     cumDays: cumulative(dayWeights),
+    dayShare: dayWeights.map((w) => w / dayWeights.reduce((a, b) => a + b, 0)),
+    requestsPerActiveDay: MEAN_REQUESTS_PER_ACTIVE_DAY,
     weekendDay,
     cumHourWeekday: cumulative(WEEKDAY_HOUR_WEIGHTS),
     cumHourWeekend: cumulative(WEEKEND_HOUR_WEIGHTS),
