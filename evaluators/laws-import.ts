@@ -155,6 +155,8 @@ function parseCsv(text: string): ImportedLaw[] {
   const iTitle = col('title');
   const iNum = col('number_raw');
   if (iTitle < 0 || iNum < 0) {
+    const headerless = parseHeaderlessCsv(rows);
+    if (headerless) return headerless;
     throw new LawListFormatError(`CSV header must name the law title (法令名) and number (法令番号) columns; found: ${header.join(', ')}`);
   }
   const iId = col('law_id');
@@ -174,6 +176,34 @@ function parseCsv(text: string): ImportedLaw[] {
       abbrev: iAbbrev >= 0 ? splitList(r[iAbbrev] ?? null) : [],
       repealed: !!repeal && !/^(none|なし|-|現行|0|false)$/i.test(repeal),
     }];
+  });
+}
+
+/**
+ * Lists exported without a header (e.g. 公布年月日, 法令の種類, 法令番号, 法令名称): the number column is
+ * the one whose values read as law numbers, the title the longest other text column.
+ */
+function parseHeaderlessCsv(rows: string[][]): ImportedLaw[] | null {
+  const sample = rows.slice(0, 20);
+  const width = Math.max(...sample.map((r) => r.length));
+  const isNumber = (v: string | undefined) => !!v && LAW_NUM.test(v.replace(/\s/g, ''));
+  let iNum = -1;
+  for (let c = 0; c < width && iNum < 0; c++) if (sample.filter((r) => isNumber(r[c])).length >= Math.ceil(sample.length * 0.8)) iNum = c;
+  if (iNum < 0) return null;
+  let iTitle = -1;
+  let best = 0;
+  for (let c = 0; c < width; c++) {
+    if (c === iNum) continue;
+    const avg = sample.reduce((n, r) => n + (/^[\d/\-.年月日]+$/.test(r[c] ?? '') ? 0 : (r[c] ?? '').length), 0) / sample.length;
+    if (avg > best) [best, iTitle] = [avg, c];
+  }
+  if (iTitle < 0) return null;
+  const iDate = [...Array(width).keys()].find((c) => sample.every((r) => ymd(r[c] ?? null) !== null));
+  return rows.flatMap((r) => {
+    const title = r[iTitle]?.trim();
+    const num = r[iNum]?.trim();
+    if (!title || !num || !isNumber(num)) return [];
+    return [{ law_id: null, title, number_raw: num, promulgated: iDate !== undefined ? ymd(r[iDate] ?? null) : null, abbrev: [], repealed: false }];
   });
 }
 

@@ -86,3 +86,13 @@ describe('oversight laws import', () => {
     expect(bad.status).toBe(2);
   }, 180_000);
 });
+
+describe('headerless CSV (公布年月日, 法令の種類, 法令番号, 法令名称)', () => {
+  it('finds the number and title columns by their content', () => {
+    const csv = '1947/05/03,法律,昭和二十二年法律第百二十五号,国家賠償法\n1951/06/01,法律,昭和二十六年法律第百八十五号,道路運送車両法\n';
+    expect(parseLawList(csv).map((l) => [l.title, l.number_raw, l.promulgated])).toEqual([
+      ['国家賠償法', '昭和二十二年法律第百二十五号', '1947-05-03'],
+      ['道路運送車両法', '昭和二十六年法律第百八十五号', '1951-06-01'],
+    ]);
+  });
+});
