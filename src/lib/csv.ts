@@ -13,9 +13,9 @@ export function csvCell(v: CsvValue): string {
 }
 
 /** Rows as CSV; `columns` fixes the order and names the header (the row keys). */
-export function toCsv(columns: readonly string[], rows: readonly Record<string, unknown>[]): string {
+export function toCsv(columns: readonly string[], rows: readonly object[]): string {
   const lines = [columns.map((c) => csvCell(c)).join(',')];
-  for (const r of rows) lines.push(columns.map((c) => csvCell(r[c] as CsvValue)).join(','));
+  for (const r of rows) lines.push(columns.map((c) => csvCell((r as Record<string, unknown>)[c] as CsvValue)).join(','));
   return '\uFEFF' + lines.join('\r\n') + '\r\n';
 }
 

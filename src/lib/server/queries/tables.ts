@@ -26,7 +26,8 @@ export interface TableContext {
 export interface TableSpec {
   roles: Role[];
   columns: string[];
-  rows(ctx: TableContext): Promise<Record<string, unknown>[]>;
+  /** Plain row objects; their keys are the CSV columns. */
+  rows(ctx: TableContext): Promise<object[]>;
 }
 
 export const TABLES = {
@@ -63,23 +64,23 @@ export const TABLES = {
     columns: ['category', 'severity', 'flags', 'per_1000'],
     rows: async ({ client, filters }) => {
       const outputs = sumAccuracy(await accuracyDaily(client, filters)).outputs;
-      return riskBySeverity(client, filters, outputs) as unknown as Promise<Record<string, unknown>[]>;
+      return riskBySeverity(client, filters, outputs);
     },
   },
   'heatmap-cells': {
     roles: ALL_ROLES,
     columns: ['ministry', 'week', 'active_users', 'planned_users', 'adoption_pct', 'outputs', 'flags', 'flags_per_1000'],
-    rows: async ({ client, filters, planned }) => (await ministryWeekHeatmap(client, filters, planned)).cells as unknown as Record<string, unknown>[],
+    rows: async ({ client, filters, planned }) => (await ministryWeekHeatmap(client, filters, planned)).cells,
   },
   'ministries-adoption': {
     roles: ALL_ROLES,
     columns: ['ministry', 'mau', 'planned_users', 'adoption_pct'],
-    rows: async ({ client, filters, planned }) => (await ministryAdoption(client, filters, planned)) as unknown as Record<string, unknown>[],
+    rows: async ({ client, filters, planned }) => (await ministryAdoption(client, filters, planned)),
   },
   'ministry-incidents': {
     roles: ALL_ROLES,
     columns: ['incident_id', 'ministry', 'category', 'severity', 'rule_ids', 'status', 'verdict', 'app', 'model', 'opened_at'],
-    rows: async ({ client, filters }) => (await topIncidents(client, filters, 50)) as unknown as Record<string, unknown>[],
+    rows: async ({ client, filters }) => (await topIncidents(client, filters, 50)),
   },
   'models-scorecard': {
     roles: ALL_ROLES,
@@ -99,37 +100,37 @@ export const TABLES = {
   'evaluators-rules': {
     roles: ALL_ROLES,
     columns: ['evaluator', 'rule_id', 'category', 'flags', 'findings', 'outputs', 'incidents', 'reviewed', 'confirmed', 'rejected', 'precision'],
-    rows: async ({ client, filters }) => (await ruleQuality(client, filters)) as unknown as Record<string, unknown>[],
+    rows: async ({ client, filters }) => (await ruleQuality(client, filters)),
   },
   'evaluators-precision-weekly': {
     roles: ALL_ROLES,
     columns: ['week', 'evaluator', 'reviewed', 'confirmed', 'precision'],
-    rows: async ({ client, filters }) => (await precisionByWeek(client, filters)) as unknown as Record<string, unknown>[],
+    rows: async ({ client, filters }) => (await precisionByWeek(client, filters)),
   },
   'pipeline-freshness': {
     roles: OPS_ROLES,
     columns: ['table', 'rows', 'last_insert', 'age_seconds'],
-    rows: async ({ client }) => (await tableFreshness(client)) as unknown as Record<string, unknown>[],
+    rows: async ({ client }) => (await tableFreshness(client)),
   },
   'pipeline-delay': {
     roles: OPS_ROLES,
     columns: ['table', 'events', 'p50_seconds', 'p95_seconds'],
-    rows: async ({ client }) => (await ingestDelay(client)) as unknown as Record<string, unknown>[],
+    rows: async ({ client }) => (await ingestDelay(client)),
   },
   'pipeline-dlq': {
     roles: OPS_ROLES,
     columns: ['topic', 'total', 'last_24h', 'last_failed_at'],
-    rows: async ({ client }) => (await dlqByTopic(client)) as unknown as Record<string, unknown>[],
+    rows: async ({ client }) => (await dlqByTopic(client)),
   },
   'pipeline-dlq-samples': {
     roles: OPS_ROLES,
     columns: ['topic', 'partition', 'offset', 'error', 'failed_at', 'original'],
-    rows: async ({ client, rawText }) => (await dlqSamples(client, rawText, 200)) as unknown as Record<string, unknown>[],
+    rows: async ({ client, rawText }) => (await dlqSamples(client, rawText, 200)),
   },
   'pipeline-watermarks': {
     roles: OPS_ROLES,
     columns: ['evaluator', 'evaluator_version', 'watermark_at', 'outputs_evaluated', 'backlog', 'errors', 'updated_at'],
-    rows: async ({ client }) => (await evaluatorWatermarks(client)) as unknown as Record<string, unknown>[],
+    rows: async ({ client }) => (await evaluatorWatermarks(client)),
   },
 } satisfies Record<string, TableSpec>;
 
@@ -140,7 +141,7 @@ export function isTableId(id: string): id is TableId {
 }
 
 /** The CSV columns: the declared ones, or (for tables whose columns depend on data) the first row's keys. */
-export function csvColumns(id: TableId, rows: Record<string, unknown>[]): string[] {
+export function csvColumns(id: TableId, rows: readonly object[]): string[] {
   const declared = (TABLES[id] as TableSpec).columns;
   return declared.length ? declared : Object.keys(rows[0] ?? {});
 }
