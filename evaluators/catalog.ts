@@ -10,6 +10,8 @@ export interface LawEntry {
   title: string;
   aliases: string[];
   title_en: string | null;
+  /** Common English short names ("APPI", "IT Basic Act"), matched like title_en. */
+  aliases_en?: string[];
   kind: string;
   era: string | null;
   era_year: number | null;
@@ -89,8 +91,9 @@ export function buildCatalog(file: CatalogFile): Catalog {
       byName.set(name, law);
       maxNameLength = Math.max(maxNameLength, name.length);
     }
-    if (law.title_en) {
-      const en = law.title_en.toLowerCase();
+    for (const name of [law.title_en, ...(law.aliases_en ?? [])]) {
+      if (!name) continue;
+      const en = name.toLowerCase();
       if (!byNameEn.has(en)) byNameEn.set(en, law);
       maxNameEnLength = Math.max(maxNameEnLength, en.length);
     }

@@ -35,7 +35,7 @@ const EN_ARTICLE_AFTER_TITLE = /^\s?,?\s?(?:Article|Art\.)\s?(\d{1,5})/;
 const SAME_LAW_ARTICLE = new RegExp(`同法\\s?(?:の\\s?)?第\\s?(${NUMERAL})\\s?条`, 'gu');
 // A law name ends with one of these; the catalog lookup runs only at these positions.
 const NAME_END = /法律|法|令|規則|条例/g;
-const EN_TITLE_HINT = /\b(?:Act|Code|Constitution)\b/i;
+const EN_TITLE_HINT = /\b(?:Act|Code|Constitution|APPI)\b/i;
 const EN_WORD = /\b[a-z]+/g;
 const MARKER_ID = /[[［]\s*([A-Za-z]{1,6}[-_]?[0-9]{1,4})\s*[\]］]/g;
 const MARKER = /[[［]\s*([0-9０-９]{1,3}(?:\s*[,，、]\s*[0-9０-９]{1,3}){0,9})\s*[\]］]/g;
@@ -640,7 +640,7 @@ function checkQuotes(text: string, prompt: string, sources: SourceLike[], out: F
     const pieces = quote.split(/…|\.{3}|‥/).map(normalizeForMatch).filter((p) => p.length > 0);
     const q = pieces.join('');
     if (q.length < 4) continue;
-    haystacks ??= [...sources.map((s) => normalizeForMatch(`${s.excerpt ?? ''}`)), normalizeForMatch(prompt)].filter(Boolean);
+    haystacks ??= [...sources.flatMap((s) => [normalizeForMatch(`${s.excerpt ?? ''}`), normalizeForMatch(`${s.title ?? ''}`)]), normalizeForMatch(prompt)].filter(Boolean);
     const hay = haystacks;
     if (hay.some((h) => pieces.every((p) => h.includes(p)))) continue;
     // A gist (旨) may paraphrase: accept it when nearly all of its wording is in one source.
@@ -656,12 +656,12 @@ function checkQuotes(text: string, prompt: string, sources: SourceLike[], out: F
   }
 }
 
+/** The same document whatever the scheme, "www.", fragment or trailing slash. */
 function normalizeUrl(u: string): string {
   try {
     const url = new globalThis.URL(u.trim());
-    url.hash = '';
-    return `${url.protocol}//${url.host.toLowerCase()}${url.pathname.replace(/\/+$/, '')}${url.search}`;
+    return `${url.host.toLowerCase().replace(/^www\./, '')}${url.pathname.replace(/\/+$/, '')}${url.search}`;
   } catch {
-    return u.trim().replace(/#.*$/, '').replace(/\/+$/, '');
+    return u.trim().replace(/^https?:\/\/(www\.)?/i, '').replace(/#.*$/, '').replace(/\/+$/, '');
   }
 }

@@ -216,3 +216,18 @@ describe('marker runs', () => {
   it('a run of markers is checked marker by marker', () => expect(findings(citations, '根拠は次のとおりです[2][5]。', rag)).toEqual(['citation_marker_without_source']));
   it('code indexing is not a marker run', () => expect(findings(citations, '値は m[0][5] で参照します。', rag)).toEqual([]));
 });
+
+describe('English short names and URL forms', () => {
+  it.each([
+    ['Under the IT Basic Act, the government currently prepares a priority plan.', 'repealed_law_as_current'],
+    ['Article 27 of the APPI (Act No. 58 of 2003) restricts third-party provision.', 'law_number_mismatch'],
+  ])('flags %s', (r, rule) => expect(findings(citations, r)).toContain(rule));
+  it('the same source URL with another scheme, www. or a trailing slash is grounded', () => {
+    const rag = { app: 'legal_research', sources: [{ id: '1', title: 't', url: 'https://www.example.go.jp/doc/1', excerpt: 'x' }] };
+    expect(findings(citations, '出典: http://example.go.jp/doc/1/ を参照', rag)).toEqual([]);
+  });
+  it('a quotation of a source title is grounded', () => {
+    const rag = { app: 'legal_research', sources: [{ id: '1', title: '第三者提供の制限', excerpt: '個人データを第三者に提供してはならない。' }] };
+    expect(findings(citations, '法は「第三者提供の制限」と規定しています[1]。', rag)).toEqual([]);
+  });
+});
