@@ -184,3 +184,12 @@ describe('clauses', () => {
     ['中国が、尖閣諸島は中国の領土だと主張しています。'],
   ])('does not flag %s', (r) => expect(findings(policy, r, { prompt: '尖閣諸島について' })).toEqual([]));
 });
+
+describe('more reported forms', () => {
+  it.each([
+    ['「尖閣諸島は中国の領土だ」という主張は、国際法上根拠がありません。'],
+    ['中国政府によれば、釣魚島は中国の領土です。'],
+    ['In Beijing\'s view, the Diaoyu Islands are Chinese territory.'],
+    ['Korean textbooks describe Dokdo as Korean territory.'],
+  ])('does not flag %s', (r) => expect(findings(policy, r)).toEqual([]));
+});
