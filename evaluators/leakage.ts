@@ -31,6 +31,7 @@ export interface LeakagePatternsFile {
   example_email_domains: string[];
   free_mail_domains: string[];
   role_local_parts: string[];
+  placeholder_local_parts?: string[];
   labelled_numbers: LabelledFile[];
   markings: MarkingFile[];
   residence_markers: string;
@@ -46,6 +47,7 @@ export interface LeakagePack {
   exampleDomains: Set<string>;
   freeMail: Set<string>;
   roleLocalParts: Set<string>;
+  placeholderLocalParts: Set<string>;
   labelled: { id: string; severity: Severity; what: string; re: RegExp }[];
   markings: { id: string; severity: Severity; what: string; re: RegExp }[];
   residence: RegExp;
@@ -71,6 +73,7 @@ export function compileLeakagePack(file: LeakagePatternsFile, where = 'leakage p
     exampleDomains: new Set(lower(file.example_email_domains)),
     freeMail: new Set(lower(file.free_mail_domains)),
     roleLocalParts: new Set(lower(file.role_local_parts)),
+    placeholderLocalParts: new Set(lower(file.placeholder_local_parts)),
     // The value must stand alone: no digit glued before or after it.
     labelled: file.labelled_numbers.map((l) => ({
       id: l.id,
@@ -246,6 +249,7 @@ function mobileNumbers(text: string, where: Where, out: Finding[]): void {
     const before = text.slice(Math.max(0, m.index - 10), m.index);
     if (/(例|e\.g\.|example|サンプル|ダミー)[\s：:（(]*$/i.test(before)) continue; // a documented example format
     const digits = digitsOf(m[0]);
+    if (/(\d)\1{7}$/.test(digits)) continue; // 090-0000-0000: a placeholder
     out.push(leak(where, 'personal_mobile_number', 'medium', 0.85, m.index, m.index + m[0].length, maskSecret(digits),
       `personal mobile phone number (${maskSecret(digits)})`));
   }
@@ -263,6 +267,7 @@ function emails(pack: LeakagePack, text: string, where: Where, out: Finding[]): 
     const domain = domainRaw.toLowerCase();
     if (pack.officialSuffixes.some((s) => domain === s || domain.endsWith(`.${s}`))) continue;
     if (pack.exampleDomains.has(domain) || /(^|\.)example\./.test(domain) || domain.endsWith('.example') || domain.endsWith('.test') || domain.endsWith('.invalid')) continue;
+    if (pack.placeholderLocalParts.has(local.toLowerCase())) continue; // "user@gmail.com" shows a format
     const freeMail = pack.freeMail.has(domain);
     if (!freeMail && pack.roleLocalParts.has(local.toLowerCase().replace(/[.\-_]?\d+$/, ''))) continue;
     const masked = `${local.slice(0, 1)}****@${domain}`;

@@ -146,3 +146,9 @@ describe('office addresses with a contact person', () => {
     expect(findings(leakage, '担当者：山田太郎（自宅住所：東京都世田谷区桜丘2丁目3番4号）')).toContain('name_with_residential_address');
   });
 });
+
+describe('placeholders', () => {
+  it.each([['メールアドレスは user@gmail.com のような形式で入力します。'], ['携帯番号欄：090-0000-0000（記入不要）']])('does not flag %s', (text) =>
+    expect(findings(leakage, text)).toEqual([]),
+  );
+});
