@@ -117,8 +117,8 @@ export async function startKafkaIngester(opts: KafkaIngesterOptions): Promise<Ka
     groupId,
     minBytes: Math.min(batchBytes, 4 << 20),
     maxWaitTimeInMs: env.INGEST_BATCH_MS,
-    maxBytesPerPartition: 4 << 20,
-    maxBytes: 32 << 20,
+    maxBytesPerPartition: 1 << 20,
+    maxBytes: 16 << 20,
     sessionTimeout: opts.sessionTimeoutMs ?? 30_000,
     heartbeatInterval: HEARTBEAT_EVERY_MS,
     allowAutoTopicCreation: false,
@@ -152,7 +152,9 @@ export async function startKafkaIngester(opts: KafkaIngesterOptions): Promise<Ka
     };
   };
 
-  await producer.connect();
+  await producer.connect().catch((err: Error) => {
+    throw new Error(`cannot connect to Kafka at ${brokers.join(',')}: ${err.message}`);
+  });
   const cache = new OutputMetaCache();
   const dlq = kafkaDlqSink(producer, prefix + TOPICS.dlq);
   const paths = {} as Record<EventKind, IngestPath>;

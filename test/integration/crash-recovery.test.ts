@@ -6,17 +6,19 @@ import { rmSync } from 'node:fs';
 import { closeClickHouse, getClickHouse, queryRows } from '../../clickhouse/client.ts';
 import { loadEnv } from '../../config/env.ts';
 import { line, output, usage } from './helpers/events.ts';
-import { fetchMetrics, metricSum, spawnIngester, tempDir, waitUntilConsumed, type IngesterChild } from './helpers/ingest.ts';
+import { committedOffsets, fetchMetrics, metricSum, spawnIngester, tempDir, waitUntilConsumed, type IngesterChild } from './helpers/ingest.ts';
 import { createTopics, produce, topicNames, type Msg } from './helpers/kafka.ts';
 
 const brokers = inject('kafkaBrokers');
 const dir = tempDir('crash');
+const drainDir = tempDir('drain');
 const children: IngesterChild[] = [];
 
 afterAll(async () => {
   for (const c of children) if (c.proc.exitCode === null && c.proc.signalCode === null) c.proc.kill('SIGKILL');
   await closeClickHouse();
   rmSync(dir, { recursive: true, force: true });
+  rmSync(drainDir, { recursive: true, force: true });
 });
 
 const tag = 'k3';
@@ -73,5 +75,35 @@ describe('crash recovery', () => {
     expect(await q(`SELECT sum(requests) AS n FROM usage_daily WHERE model = 'm-${tag}'`)).toEqual({ n: total });
     expect(await q(`SELECT count() AS n FROM outputs WHERE model = 'm-${tag}'`)).toEqual({ n: N_OUT });
     expect(await q(`SELECT sum(outputs) AS n FROM outputs_daily WHERE model = 'm-${tag}'`)).toEqual({ n: N_OUT });
+  });
+
+  it('on SIGTERM under load stores and commits what it read, then exits 0: committed offsets = stored rows', async () => {
+    const tag2 = 'k6';
+    const t2 = topicNames(`${tag2}.`);
+    await createTopics(brokers, `${tag2}.`);
+    const N = 40_000;
+    await produce(brokers, t2.usage, Array.from({ length: N }, (_, i) => ({ key: usage(i, tag2).user_id, value: line(usage(i, tag2)) })), 5000);
+    const c = spawnIngester({ dataDir: drainDir, brokers, group: `${tag2}-group`, prefix: `${tag2}.`, env: childEnv });
+    children.push(c);
+    const url = await c.metricsUrl;
+    let consumed = 0;
+    const deadline = Date.now() + 120_000;
+    while (consumed < 5000 && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 50));
+      consumed = metricSum(await fetchMetrics(url).catch(() => ''), 'oversight_ingest_consumed_total');
+    }
+    c.proc.kill('SIGTERM');
+    const exit = await c.exited;
+    expect(exit.code, c.output()).toBe(0);
+    const committed = [...(await committedOffsets(brokers, `${tag2}-group`, [t2.usage])).values()].reduce((s, o) => s + Math.max(o, 0), 0);
+    expect(committed).toBeGreaterThan(0);
+    expect(committed).toBeLessThan(N); // stopped mid-stream
+
+    await closeClickHouse(); // the first test's database; this process now opens the drained one
+    const client = await getClickHouse(loadEnv({ OVERSIGHT_DATA_DIR: drainDir }));
+    const [row] = await queryRows<{ n: number }>(client, `SELECT count() AS n FROM usage_events WHERE model = 'm-${tag2}'`);
+    // Every committed offset is stored, and nothing stored is left uncommitted (one partition's
+    // offsets are contiguous and each message is one row here).
+    expect(row.n).toBe(committed);
   });
 });
