@@ -7,7 +7,7 @@ import { getClickHouse } from '../../../../clickhouse/client.ts';
 import { plannedUsers } from '../../../../contracts/ministries.ts';
 import { ministryScope, requireRole, canSeeRawText, type HasUser, type Role, type SessionUser } from '../auth/guard.ts';
 import type { ClickHouseClient } from './db.ts';
-import { FilterError, filtersToQuery, isoDay, parseFilters, type Filters } from './filters.ts';
+import { FilterError, addDays, filtersToQuery, isoDay, parseFilters, type Filters } from './filters.ts';
 import { filterOptions, latestDataDay } from './overview.ts';
 
 export interface View {
@@ -30,7 +30,9 @@ export async function openView(locals: HasUser, url: URL, roles: Role[], overrid
   const scope = ministryScope(locals);
   const client = await getClickHouse();
   const today = isoDay(new Date());
-  const latest = await latestDataDay(client, today);
+  // Default to the last complete day with data: today is still filling up and would read as a drop.
+  // Only when nothing older exists (a fresh install) is today itself the default.
+  const latest = (await latestDataDay(client, addDays(today, -1))) ?? (await latestDataDay(client, today));
   let filters: Filters;
   try {
     filters = { ...parseFilters(url.searchParams, { scope, defaultTo: latest ?? today }), ...override };
