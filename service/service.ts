@@ -13,6 +13,7 @@ import { writeAdminInfo, removeAdminInfo } from './admin-file.ts';
 import { handleAdminRequest, type AdminContext } from './admin-api.ts';
 import { metricsText } from './metrics-endpoint.ts';
 
+const PROTOCOL_HEADER = 'x-oversight-protocol';
 export const BUILD_HANDLER = fileURLToPath(new URL('../build/handler.js', import.meta.url));
 
 export interface ServiceOptions {
@@ -47,8 +48,14 @@ export async function startService(opts: ServiceOptions): Promise<RunningService
   const client = await getClickHouse(env);
   await migrate(client, { cluster: env.CLICKHOUSE_CLUSTER, rawTextTtlDays: env.RAW_TEXT_TTL_DAYS });
 
-  // adapter-node reads ORIGIN etc. from the environment when its handler is imported.
-  process.env.ORIGIN ??= env.ORIGIN ?? env.PUBLIC_BASE_URL;
+  // adapter-node reads ORIGIN from the environment when its handler is imported. Without it, the
+  // origin comes from each request's Host header, which is right for localhost on any port; behind a
+  // proxy, set ORIGIN so SvelteKit's cross-site form check compares against the public address.
+  // adapter-node would otherwise assume https, and every form post from http://localhost would fail
+  // SvelteKit's cross-site check; this server speaks plain HTTP, so it says so in a header of its own
+  // (overwriting any client-sent value, so it cannot be spoofed).
+  if (env.ORIGIN) process.env.ORIGIN = env.ORIGIN;
+  else process.env.PROTOCOL_HEADER = PROTOCOL_HEADER;
   const { handler } = (await import(pathToFileURL(BUILD_HANDLER).href)) as { handler: Handler };
 
   const parts: Stoppable[] = [];
@@ -66,7 +73,19 @@ export async function startService(opts: ServiceOptions): Promise<RunningService
     admin.runEvaluation = () => scheduler.runNow();
   }
 
+  // Alerts: the daily per-ministry digest, and on stop, incident alerts still coalescing go out.
+  const { startDailyDigest } = await import('../alerts/digest.ts');
+  const { closeAlerts } = await import('../alerts/notify.ts');
+  const digest = startDailyDigest(client, { log });
+  parts.unshift({
+    stop: async () => {
+      digest.stop();
+      await closeAlerts();
+    },
+  });
+
   const server: Server = createServer((req, res) => {
+    req.headers[PROTOCOL_HEADER] = 'http';
     const path = (req.url ?? '/').split('?')[0];
     if (path === '/healthz') {
       res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ ok: true }));

@@ -3,7 +3,7 @@
 // (from files, or through Kafka when KAFKA_BROKERS is set), runs the evaluators, creates one login
 // per role and serves the dashboard.
 import type { Command } from 'commander';
-import { rmSync, existsSync } from 'node:fs';
+import { rmSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { loadEnv, type Env } from '../../config/env.ts';
 import { plannedUsers } from '../../contracts/ministries.ts';
@@ -12,6 +12,8 @@ import { migrate } from '../../clickhouse/migrate.ts';
 import { findRunningService } from '../../service/admin-file.ts';
 import { UsageError } from '../usage-error.ts';
 import { resolveWindow } from './simulate.ts';
+import { triageWithGroundTruth, type PlantedCategories } from '../demo-triage.ts';
+import type { PlantRecord } from '../../pipelines/simulate/index.ts';
 
 interface DemoFlags {
   days: string;
@@ -39,6 +41,7 @@ export function registerDemo(program: Command): void {
         const running = findRunningService(target.where);
         if (running) throw new UsageError(`Oversight is already running on ${target.where} (pid ${running.pid}); open ${running.url.replace('127.0.0.1', 'localhost')} or stop it first`);
         if (flags.fresh) rmSync(target.where, { recursive: true, force: true });
+        if (flags.fresh) rmSync(`${target.where}.demo.json`, { force: true });
       } else if (flags.fresh) {
         throw new UsageError('--fresh only deletes the embedded demo database; against a ClickHouse server, drop the tables yourself');
       }
@@ -49,21 +52,32 @@ export function registerDemo(program: Command): void {
       const client = await getClickHouse(env);
       await migrate(client, { cluster: env.CLICKHOUSE_CLUSTER, rawTextTtlDays: env.RAW_TEXT_TTL_DAYS }, log);
       const [{ outputs }] = await queryRows<{ outputs: number }>(client, 'SELECT count() AS outputs FROM outputs');
+      let planted: PlantedCategories | undefined;
       if (outputs > 0) {
         log(`the database already holds ${outputs.toLocaleString()} outputs: reusing them (use --fresh to start over)`);
       } else {
-        await loadTraffic(client, env, flags);
+        planted = await loadTraffic(client, env, flags);
       }
 
       const { runEvaluationOnce, describeRun } = await import('../../evaluators/runner.ts');
       // Everything was ingested above, so there is no in-flight insert to wait for (settleMs 0).
       const evaluated = await runEvaluationOnce(client, { log, settleMs: 0 });
       log(`evaluators: ${describeRun(evaluated)}`);
+      if (planted) await triageWithGroundTruth(client, planted, { share: 0.3, log });
 
       const { ensureDemoUsers } = await import('../../src/lib/server/auth/accounts.ts');
       const users = await ensureDemoUsers(client);
       if (!flags.serve) return;
 
+      // The simulated population is `scale` × each ministry's planned users; the dashboard's planned users
+      // are scaled the same way (unless the operator set OVERSIGHT_PLANNED_USERS), so adoption reads as
+      // it would at full size.
+      const scale = rememberDemoScale(target.where, Number(flags.scale), planted !== undefined);
+      if (!process.env.OVERSIGHT_PLANNED_USERS) {
+        const scaled = Object.fromEntries([...plannedUsers()].map(([code, n]) => [code, Math.max(1, Math.round(n * scale))]));
+        process.env.OVERSIGHT_PLANNED_USERS = JSON.stringify(scaled);
+        log(`planned users scaled by ${scale} to match the simulated population`);
+      }
       const { startService, stopOnSignals } = await import('../../service/service.ts');
       const service = await startService({ env, log });
       stopOnSignals(service);
@@ -82,7 +96,18 @@ export function registerDemo(program: Command): void {
     });
 }
 
-async function loadTraffic(client: ClickHouseClient, env: Env, flags: DemoFlags): Promise<void> {
+/** The scale the demo data was generated at, kept beside the data so a rerun shows the same adoption. */
+function rememberDemoScale(dataDir: string, scale: number, generatedNow: boolean): number {
+  const file = `${resolve(dataDir)}.demo.json`;
+  if (generatedNow || !existsSync(file)) {
+    writeFileSync(file, JSON.stringify({ scale }));
+    return scale;
+  }
+  return (JSON.parse(readFileSync(file, 'utf8')) as { scale: number }).scale;
+}
+
+/** Generates and ingests the traffic; returns what the simulator planted in each output. */
+async function loadTraffic(client: ClickHouseClient, env: Env, flags: DemoFlags): Promise<PlantedCategories> {
   const { createFileSink, createKafkaSink, runSimulation } = await import('../../pipelines/simulate/index.ts');
   const window = resolveWindow({ days: flags.days }, Date.now());
   const options = {
@@ -93,23 +118,29 @@ async function loadTraffic(client: ClickHouseClient, env: Env, flags: DemoFlags)
     plannedUsers: plannedUsers(env.OVERSIGHT_PLANNED_USERS),
   };
   if (!(options.scale > 0 && options.scale <= 1)) throw new UsageError('--scale must be a number in (0, 1]');
+  const planted: PlantedCategories = new Map();
+  const onPlant = (r: PlantRecord) => {
+    if (r.category === 'benign') return;
+    if (!planted.has(r.output_id)) planted.set(r.output_id, new Set());
+    planted.get(r.output_id)!.add(r.category);
+  };
   log(`generating ${window.days} days of traffic from ${window.start} for all ministries (scale ${options.scale}, seed ${flags.seed})`);
 
   if (env.KAFKA_BROKERS.length > 0) {
     // Through the real pipeline: produce to Kafka, then the service's consumer group ingests it.
     const sink = await createKafkaSink({ brokers: env.KAFKA_BROKERS, clientId: `${env.KAFKA_CLIENT_ID}-demo` });
-    const run = await runSimulation(options, sink, { progress: log });
+    const run = await runSimulation(options, sink, { progress: log, onPlant });
     log(`produced ${run.stats.events.toLocaleString()} events to Kafka at ${env.KAFKA_BROKERS.join(',')}; ingesting them`);
     const { startKafkaIngester } = await import('../../pipelines/kafka-ingester.ts');
     const ingester = await startKafkaIngester({ client, env, log });
     await waitForOutputs(client, run.stats.events);
     await ingester.stop();
-    return;
+    return planted;
   }
 
   const dir = resolve(join(env.OVERSIGHT_DATA_DIR, '..', 'demo-traffic'));
   const sink = createFileSink(dir);
-  const run = await runSimulation(options, sink, { progress: log });
+  const run = await runSimulation(options, sink, { progress: log, onPlant });
   log(`generated ${run.stats.events.toLocaleString()} events (${run.stats.events_per_second.toLocaleString()}/s) into ${dir}`);
   const { ingestFiles } = await import('../../pipelines/file-source.ts');
   const paths = Object.values(sink.paths).filter((p) => existsSync(p));
@@ -122,6 +153,7 @@ async function loadTraffic(client: ClickHouseClient, env: Env, flags: DemoFlags)
     onProgress: (p) => log(`ingesting ${p.source}: ${p.read.toLocaleString()} read (${Math.round(p.eventsPerSecond).toLocaleString()}/s)`),
   });
   log(`ingested ${summary.inserted.toLocaleString()} events in ${summary.seconds.toFixed(1)} s (${Math.round(summary.eventsPerSecond).toLocaleString()}/s), ${summary.rejected} rejected`);
+  return planted;
 }
 
 /** Waits until the consumer has stored everything produced (all three tables), with progress. */
