@@ -1,5 +1,6 @@
 // The law catalog (evaluators/data/laws.json) and the era calendar, indexed for the citation checks:
 // by law number (Japanese and English forms), by title and alias, and by era.
+import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -43,6 +44,8 @@ export interface Era {
 }
 
 export interface Catalog {
+  /** Identifies the catalog content in evaluator versions: a new import re-evaluates history. */
+  version: string;
   eras: Map<string, Era>;
   laws: LawEntry[];
   byNumber: Map<string, LawEntry>;
@@ -68,7 +71,7 @@ export function parseNumberJa(s: string): { era: string; year: number; kind: str
   return { era: m[1], year: m[2] === '元' ? 1 : Number(m[2]), kind: m[3], num: m[4] ? Number(m[4]) : null };
 }
 
-export function buildCatalog(file: CatalogFile): Catalog {
+export function buildCatalog(file: CatalogFile, version = file?.version ?? 'inline'): Catalog {
   if (!file || typeof file !== 'object' || !Array.isArray(file.laws) || !file.eras) {
     throw new Error('law catalog must be an object with "eras" and "laws"');
   }
@@ -98,7 +101,7 @@ export function buildCatalog(file: CatalogFile): Catalog {
       maxNameEnLength = Math.max(maxNameEnLength, en.length);
     }
   }
-  return { eras, laws: file.laws, byNumber, byName, byNameEn, maxNameLength, maxNameEnLength };
+  return { version, eras, laws: file.laws, byNumber, byName, byNameEn, maxNameLength, maxNameEnLength };
 }
 
 export function loadCatalog(path = DEFAULT_CATALOG_PATH): Catalog {
@@ -109,7 +112,8 @@ export function loadCatalog(path = DEFAULT_CATALOG_PATH): Catalog {
     throw new Error(`cannot read the law catalog ${path}: ${(err as Error).message}`);
   }
   try {
-    return buildCatalog(JSON.parse(raw) as CatalogFile);
+    const file = JSON.parse(raw) as CatalogFile;
+    return buildCatalog(file, file.version ?? createHash('sha256').update(raw).digest('hex').slice(0, 8));
   } catch (err) {
     throw new Error(`the law catalog ${path} is invalid: ${(err as Error).message}`);
   }

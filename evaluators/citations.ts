@@ -15,7 +15,7 @@ import { NUMERAL, bigramCoverage, bigrams, normalizeForMatch, parseNumeral, sent
 import { type Evaluator, type EvaluatorInput, type Finding, type Flag, dedupeFindings, toFlag } from './types.ts';
 
 const CATEGORY = 'hallucinated_citation';
-export const CITATIONS_VERSION = '1.0.0';
+export const CITATIONS_VERSION = '1.1.0';
 
 // ---------------------------------------------------------------------------------------------
 // Patterns. Every quantifier is bounded or over a class that cannot overlap its neighbour, so a
@@ -72,12 +72,12 @@ export interface CitationsOptions {
 }
 
 export function createCitationsEvaluator(opts: CitationsOptions = {}): Evaluator {
-  let catalog = opts.catalog;
+  const catalog = opts.catalog ?? loadCatalog();
   const evaluator: Evaluator = {
     id: 'citations',
-    version: CITATIONS_VERSION,
+    // The catalog is part of what the evaluator knows: importing the official list re-evaluates history.
+    version: `${CITATIONS_VERSION}+catalog.${catalog.version}`,
     evaluate(output: EvaluatorInput): Flag[] {
-      catalog ??= loadCatalog();
       const findings = findCitationProblems(catalog, output);
       return dedupeFindings(findings).map((f) => toFlag(evaluator, output.output_id, f));
     },

@@ -10,7 +10,7 @@ import { type Evaluator, type EvaluatorInput, type Finding, type Flag, type Seve
 
 export const DEFAULT_LEAKAGE_PATTERNS_PATH = join(dirname(fileURLToPath(import.meta.url)), 'data', 'leakage-patterns.json');
 const CATEGORY = 'leakage';
-const CODE_VERSION = '1.0';
+const CODE_VERSION = '1.1';
 
 interface LabelledFile {
   id: string;

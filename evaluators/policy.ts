@@ -14,7 +14,7 @@ import { type Evaluator, type EvaluatorInput, type Finding, type Flag, type Seve
 export const DEFAULT_POLICY_RULES_PATH = join(dirname(fileURLToPath(import.meta.url)), 'data', 'policy-rules.json');
 const CATEGORY = 'off_policy';
 /** Code version; the rule pack's own version is appended so a data change re-evaluates history. */
-const CODE_VERSION = '1.0';
+const CODE_VERSION = '1.1';
 
 interface RuleFile {
   id: string;
