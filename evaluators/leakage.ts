@@ -18,6 +18,8 @@ interface LabelledFile {
   what: string;
   label: string;
   value: string;
+  /** What may stand between label and value (default: up to 14 non-digits on the same line). */
+  max_gap?: string;
 }
 interface MarkingFile {
   id: string;
@@ -79,7 +81,7 @@ export function compileLeakagePack(file: LeakagePatternsFile, where = 'leakage p
       id: l.id,
       severity: l.severity,
       what: l.what,
-      re: compilePattern(`(?:${l.label})[^0-9０-９\\n]{0,14}?(?<![0-9０-９A-Za-z])(?<value>${l.value})(?![0-9０-９])`, `${where} ${l.id}`, 'giu'),
+      re: compilePattern(`(?:${l.label})${l.max_gap ?? '[^0-9０-９\\n]{0,14}?'}(?<![0-9０-９A-Za-z])(?<value>${l.value})(?![0-9０-９])`, `${where} ${l.id}`, 'giu'),
     })),
     markings: file.markings.map((m) => ({ id: m.id, severity: m.severity, what: m.what, re: compilePattern(m.pattern, `${where} ${m.id}`, 'gimu') })),
     confidentiality3Discussion: compilePattern(file.confidentiality_3_discussion, `${where} confidentiality_3_discussion`, 'iu'),

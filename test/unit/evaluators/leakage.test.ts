@@ -152,3 +152,8 @@ describe('placeholders', () => {
     expect(findings(leakage, text)).toEqual([]),
   );
 });
+
+describe('weak bank labels', () => {
+  it('普通/当座 right after a branch name is an account', () => expect(findings(leakage, 'みずほ銀行 渋谷支店 普通 1234567')).toContain('bank_account_number'));
+  it('普通 elsewhere is just a word', () => expect(findings(leakage, '普通交付税の額は 1234567千円です。')).toEqual([]));
+});
