@@ -92,7 +92,7 @@ function finding(rule_id: string, severity: Finding['severity'], confidence: num
 /** Sentence spans and the output's date, computed only when a rule needs them. */
 class Lazy {
   private _spans?: Span[];
-  private _asOf?: Date;
+  private _asOf?: Date | null;
   constructor(
     private readonly text: string,
     private readonly occurredAt: string | undefined,
@@ -100,16 +100,18 @@ class Lazy {
   get spans(): Span[] {
     return (this._spans ??= sentences(this.text));
   }
-  get asOf(): Date {
-    return (this._asOf ??= outputDate(this.occurredAt));
+  /** Null when the output carries no valid date: "future" then cannot be judged (and must not depend on today). */
+  get asOf(): Date | null {
+    if (this._asOf === undefined) this._asOf = outputDate(this.occurredAt);
+    return this._asOf;
   }
 }
 const ERA_HINT = /明治|大正|昭和|平成|令和/;
 
-/** The date of the output (UTC), or today when it is missing or invalid. */
-function outputDate(occurredAt: string | undefined): Date {
+/** The date of the output (UTC), or null when it is missing or invalid. */
+function outputDate(occurredAt: string | undefined): Date | null {
   const d = occurredAt ? new Date(occurredAt) : new Date(NaN);
-  return Number.isNaN(d.getTime()) ? new Date() : d;
+  return Number.isNaN(d.getTime()) ? null : d;
 }
 
 export function findCitationProblems(catalog: Catalog, output: EvaluatorInput): Finding[] {
@@ -134,8 +136,8 @@ export function findCitationProblems(catalog: Catalog, output: EvaluatorInput): 
 
 function checkEraDates(catalog: Catalog, text: string, ctx: Lazy, out: Finding[]): void {
   const asOf = ctx.asOf;
-  const nowYear = asOf.getUTCFullYear();
-  const today = asOf.toISOString().slice(0, 10);
+  const nowYear = asOf ? asOf.getUTCFullYear() : Infinity;
+  const today = asOf ? asOf.toISOString().slice(0, 10) : '9999-12-31';
   ERA_DATE.lastIndex = 0;
   for (let m = ERA_DATE.exec(text); m; m = ERA_DATE.exec(text)) {
     const era = catalog.eras.get(m[1]);
@@ -435,8 +437,9 @@ function scanUnattached(catalog: Catalog, text: string, ctx: Lazy, consumed: Set
     if (consumed.has(m.index)) continue;
     const num = parseLawNumberAt(catalog, text, m.index, m.index + m[0].length);
     if (!num) continue;
-    if (re === LAW_NUMBER_EN && num.gregorian !== null && num.gregorian > ctx.asOf.getUTCFullYear()) {
-      out.push(finding('future_era_date', 'high', 0.9, num.start, num.end, num.text, `${num.text} is dated after this answer (${ctx.asOf.toISOString().slice(0, 10)})`));
+    const asOf = re === LAW_NUMBER_EN ? ctx.asOf : null;
+    if (asOf && num.gregorian !== null && num.gregorian > asOf.getUTCFullYear()) {
+      out.push(finding('future_era_date', 'high', 0.9, num.start, num.end, num.text, `${num.text} is dated after this answer (${asOf.toISOString().slice(0, 10)})`));
       continue;
     }
     const title = titleBeforeParen(text, m.index);
