@@ -9,7 +9,10 @@ import { ministryWeekHeatmap } from './heatmap.ts';
 import { topIncidents } from './incidents.ts';
 import { modelScorecard } from './models.ts';
 import { precisionByWeek, ruleQuality } from './evaluators.ts';
-import { dlqByTopic, dlqSamples, evaluatorWatermarks, ingestDelay, tableFreshness } from './pipeline.ts';
+import { dlqByTopic, dlqSamples, evaluatorWatermarks, ingestDelay, storedOffsets, tableFreshness } from './pipeline.ts';
+import { ingestMetrics } from './ingest-metrics.ts';
+import { kafkaLag } from './kafka-lag.ts';
+import { loadEnv } from '../../../../config/env.ts';
 
 export const ALL_ROLES: Role[] = ['admin', 'reviewer', 'leadership', 'caio'];
 /** Pipeline health is cross-ministry operations data: not for a CAIO. */
@@ -126,6 +129,27 @@ export const TABLES = {
     roles: OPS_ROLES,
     columns: ['topic', 'partition', 'offset', 'error', 'failed_at', 'original'],
     rows: async ({ client, rawText }) => (await dlqSamples(client, rawText, 200)),
+  },
+  'pipeline-ingester': {
+    roles: OPS_ROLES,
+    columns: ['kind', 'consumed', 'inserted', 'dlq'],
+    rows: async () => (await ingestMetrics()).totals,
+  },
+  'pipeline-ingester-lag': {
+    roles: OPS_ROLES,
+    columns: ['topic', 'partition', 'lag'],
+    rows: async () => (await ingestMetrics()).lag,
+  },
+  'pipeline-kafka-lag': {
+    roles: OPS_ROLES,
+    columns: ['topic', 'partition', 'high_watermark', 'stored_next', 'lag'],
+    rows: async ({ client }) => {
+      const env = loadEnv();
+      if (env.KAFKA_BROKERS.length === 0) return [];
+      const lag = await kafkaLag(env.KAFKA_BROKERS, env.KAFKA_CLIENT_ID, await storedOffsets(client));
+      if (lag.kind === 'error') throw new Error(lag.message);
+      return lag.kind === 'ok' ? lag.partitions : [];
+    },
   },
   'pipeline-watermarks': {
     roles: OPS_ROLES,
