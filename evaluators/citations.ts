@@ -40,7 +40,8 @@ const EN_WORD = /\b[a-z]+/g;
 const MARKER_ID = /[[［]\s*([A-Za-z]{1,6}[-_]?[0-9]{1,4})\s*[\]］]/g;
 const MARKER = /[[［]\s*([0-9０-９]{1,3}(?:\s*[,，、]\s*[0-9０-９]{1,3}){0,9})\s*[\]］]/g;
 const URL = /https?:\/\/[^\s<>"'（）()「」『』【】\[\]、。，]{1,2000}/g;
-const QUOTE_JA = /[「『]([^「」『』\n]{4,600})[」』]\s?(?:と|との)?\s?(旨|答弁|答え|述べ|規定|記載|明記|明言|発言|回答|説明|表明|強調|指摘|言及|主張|記され|書かれ|書い|定めて|定められ|しており|している)/g;
+// An attributed quotation: 「…」と答弁/と述べ/旨/と規定/と記載…, or 「…」とされ/とあります (the source says so).
+const QUOTE_JA = /[「『]([^「」『』\n]{4,600})[」』]\s?(?:(?:と|との)?\s?(旨|答弁|答え|述べ|規定|記載|明記|明言|発言|回答|説明|表明|強調|指摘|言及|主張|記され|書かれ|書い|定めて|定められ)|と\s?(され|ある|あり))/g;
 const QUOTE_EN =
   /\b(stated|said|answered|replied|testified|noted|declared|wrote|reads|provides|stipulates)\b[^"“”\n]{0,30}["“]([^"“”\n]{8,600})["”]|["“]([^"“”\n]{8,600})["”][^"“”\n]{0,20}\b(stated|said|answered|replied|testified|noted|declared)\b/gi;
 

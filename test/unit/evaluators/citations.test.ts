@@ -238,3 +238,14 @@ describe('an output without a date', () => {
     expect(flags.map((f) => f.rule_id)).toEqual(['impossible_era_date']);
   });
 });
+
+describe('quotations the source is said to contain', () => {
+  const rag = { app: 'legal_research', sources: [{ id: '1', title: 't', excerpt: '個人データを第三者に提供してはならない。' }] };
+  it('「…」とされています / とあります are checked', () => {
+    expect(findings(citations, '同条では「本人の同意は不要である」とされています[1]。', rag)).toEqual(['quote_not_in_sources']);
+    expect(findings(citations, '同条には「個人データを第三者に提供してはならない」とあります[1]。', rag)).toEqual([]);
+  });
+  it('a quoted term followed by あるいは is not a quotation of a source', () => {
+    expect(findings(citations, '「デジタル化推進」あるいは「DX」と呼ばれます[1]。', rag)).toEqual([]);
+  });
+});
