@@ -568,7 +568,6 @@ function checkMarkers(text: string, sources: SourceLike[], out: Finding[]): void
   let ids: Set<string> | null = null;
   MARKER.lastIndex = 0;
   for (let m = MARKER.exec(text); m; m = MARKER.exec(text)) {
-    const prev = text[m.index - 1];
     // Code such as a[1] or m[0][1] is not a citation; a run of markers ("[2][5]") is.
     if (isCodeIndex(text, m.index)) continue;
     if (text[m.index + m[0].length] === '(') continue; // a Markdown link [1](...)
