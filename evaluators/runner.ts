@@ -8,7 +8,7 @@ import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { ClickHouseClient } from '@clickhouse/client';
+import { queryRows as rows, type ClickHouseClient } from '../clickhouse/client.ts';
 import { SEVERITY_RANK, type Flag, type Severity } from '../contracts/flags.ts';
 import { createLlmJudge, llmJudgeConfigFromEnv, type LlmJudge } from './llm-judge.ts';
 import { EVALUATORS } from './registry.ts';
@@ -164,11 +164,6 @@ function toInput(row: OutputRow): EvaluatorInput {
     response: row.response,
     sources,
   };
-}
-
-async function rows<T>(client: ClickHouseClient, query: string, params: Record<string, unknown> = {}): Promise<T[]> {
-  const rs = await client.query({ query, query_params: params, format: 'JSONEachRow' });
-  return rs.json<T>();
 }
 
 async function readWatermarks(client: ClickHouseClient): Promise<Map<string, Watermark>> {
