@@ -9,7 +9,7 @@ import { ministryWeekHeatmap, mondayOf } from '../../../src/lib/server/queries/h
 import { modelScorecard } from '../../../src/lib/server/queries/models.ts';
 import { precisionByWeek, ruleQuality } from '../../../src/lib/server/queries/evaluators.ts';
 import { topIncidents } from '../../../src/lib/server/queries/incidents.ts';
-import { dlqByTopic, dlqSamples, evaluatorWatermarks, tableFreshness } from '../../../src/lib/server/queries/pipeline.ts';
+import { dlqByTopic, dlqSamples, evaluatorWatermarks, storedOffsets, tableFreshness } from '../../../src/lib/server/queries/pipeline.ts';
 import { lagFrom } from '../../../src/lib/server/queries/kafka-lag.ts';
 import { TABLES, csvColumns, type TableId } from '../../../src/lib/server/queries/tables.ts';
 import { toCsv } from '../../../src/lib/csv.ts';
@@ -275,8 +275,17 @@ describe('incidents and pipeline', () => {
       ],
       format: 'JSONEachRow',
     });
+    await db.client.insert({
+      table: 'usage_events',
+      values: [
+        { event_id: 'k1', occurred_at: '2026-06-02T00:00:00Z', ministry: 'da', user_id: 'k', session_id: 's', request_id: 'rk1', app: 'chat', model: 'model-a', input_tokens: 1, output_tokens: 1, latency_ms: 1, status: 'ok', src_topic: 'genai.usage.v1', src_partition: 3, src_offset: 41 },
+        { event_id: 'k2', occurred_at: '2026-06-02T00:00:00Z', ministry: 'da', user_id: 'k', session_id: 's', request_id: 'rk2', app: 'chat', model: 'model-a', input_tokens: 1, output_tokens: 1, latency_ms: 1, status: 'ok', src_topic: 'file:genai.usage.v1.ndjson', src_partition: -1, src_offset: 900 },
+      ],
+      format: 'JSONEachRow',
+    });
+    expect(await storedOffsets(db.client)).toEqual([{ topic: 'genai.usage.v1', partition: 3, max_offset: 41 }]);
     const fresh = await tableFreshness(db.client);
-    expect(fresh.find((t) => t.table === 'usage_events')!.rows).toBe(pilot.usage.length);
+    expect(fresh.find((t) => t.table === 'usage_events')!.rows).toBe(pilot.usage.length + 2);
     expect(fresh.find((t) => t.table === 'usage_events')!.age_seconds).toBeLessThan(600);
     expect(fresh.find((t) => t.table === 'evaluation_errors')!.last_insert).toBeNull();
     expect(await dlqByTopic(db.client)).toEqual([

@@ -17,11 +17,13 @@ export type LagResult = { kind: 'not_configured' } | { kind: 'error'; message: s
 
 export function lagFrom(stored: StoredOffset[], high: { topic: string; partition: number; high: number }[]): PartitionLag[] {
   const s = new Map(stored.map((r) => [`${r.topic}|${r.partition}`, r.max_offset]));
-  return high.map((h) => {
-    const max = s.get(`${h.topic}|${h.partition}`);
-    const next = max === undefined ? 0 : max + 1;
-    return { topic: h.topic, partition: h.partition, high_watermark: h.high, stored_next: next, lag: Math.max(0, h.high - next) };
-  });
+  return high
+    .map((h) => {
+      const max = s.get(`${h.topic}|${h.partition}`);
+      const next = max === undefined ? 0 : max + 1;
+      return { topic: h.topic, partition: h.partition, high_watermark: h.high, stored_next: next, lag: Math.max(0, h.high - next) };
+    })
+    .sort((a, b) => a.topic.localeCompare(b.topic) || a.partition - b.partition);
 }
 
 /** Asks the brokers for high watermarks, giving up after `timeoutMs` so the page never hangs on Kafka. */

@@ -137,12 +137,12 @@ export interface StoredOffset {
   max_offset: number;
 }
 
-/** The highest source offset stored per topic partition (Kafka rows only; file rows use line numbers). */
+/** The highest source offset stored per topic partition (Kafka rows only: file rows have partition -1). */
 export async function storedOffsets(client: ClickHouseClient): Promise<StoredOffset[]> {
   return rows<StoredOffset>(
     client,
     ['usage_events', 'outputs', 'feedback']
-      .map((t) => `SELECT src_topic AS topic, src_partition AS partition, max(src_offset) AS max_offset FROM ${t} WHERE src_topic LIKE 'genai.%' GROUP BY topic, partition`)
+      .map((t) => `SELECT src_topic AS topic, src_partition AS partition, max(src_offset) AS max_offset FROM ${t} WHERE src_partition >= 0 AND src_topic != '' AND src_topic NOT LIKE 'file:%' GROUP BY topic, partition`)
       .join(' UNION ALL '),
   );
 }
