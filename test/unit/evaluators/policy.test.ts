@@ -193,3 +193,10 @@ describe('more reported forms', () => {
     ['Korean textbooks describe Dokdo as Korean territory.'],
   ])('does not flag %s', (r) => expect(findings(policy, r)).toEqual([]));
 });
+
+describe('naming with words in between', () => {
+  it.each([['동해가 국제적으로 올바른 명칭이다.'], ['East Sea is internationally the correct name.']])('flags %s', (r) =>
+    expect(findings(policy, r)).toEqual(['sea_of_japan_naming']),
+  );
+  it('a Korean usage note is not a finding', () => expect(findings(policy, '동해는 한국에서 사용하는 명칭입니다.')).toEqual([]));
+});
