@@ -206,10 +206,16 @@ export class IngestPath {
       // Lookup and insert are retried together: if an insert reached ClickHouse but its answer was lost,
       // the next lookup finds those rows and nothing is inserted twice.
       await this.retrying(async () => {
+        const lookupStarted = performance.now();
         const stored = await storedKeys(this.client, this.kind, unique);
+        metrics.lookupSeconds.observe({ kind: this.kind }, (performance.now() - lookupStarted) / 1000);
         const fresh = stored.size ? unique.filter((it) => !stored.has(it.key)) : unique;
         if (this.kind === 'feedback') await enrichFeedback(this.client, fresh.map((it) => it.row as FeedbackRow), this.outputCache);
-        if (fresh.length) await this.insertRows(this.table, fresh.map((it) => it.row));
+        if (fresh.length) {
+          const insertStarted = performance.now();
+          await this.insertRows(this.table, fresh.map((it) => it.row));
+          metrics.insertSeconds.observe({ kind: this.kind }, (performance.now() - insertStarted) / 1000);
+        }
         storedDuplicates = unique.length - fresh.length;
         inserted = fresh.length;
       });

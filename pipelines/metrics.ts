@@ -24,6 +24,20 @@ function create() {
       buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
       registers: [registry],
     }),
+    lookupSeconds: new Histogram({
+      name: 'oversight_ingest_dedup_lookup_seconds',
+      help: 'Time of the lookup of already stored ids before an insert (the cost of exactly-once rollups)',
+      labelNames: ['kind'],
+      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+      registers: [registry],
+    }),
+    insertSeconds: new Histogram({
+      name: 'oversight_ingest_insert_seconds',
+      help: 'Time of one batch insert into ClickHouse',
+      labelNames: ['kind'],
+      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+      registers: [registry],
+    }),
     batchRows: new Histogram({
       name: 'oversight_ingest_batch_rows',
       help: 'Messages per flushed batch',
