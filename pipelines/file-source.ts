@@ -1,8 +1,10 @@
 // NDJSON files and stdin as a source, for backfills and the demo. The same ingest path as Kafka;
 // a row's source is `file:<name>` (or `stdin`), partition -1 and its line number as the offset.
 import type { ClickHouseClient } from '@clickhouse/client';
-import { createReadStream } from 'node:fs';
-import { basename } from 'node:path';
+import { createReadStream, createWriteStream, existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { basename, join } from 'node:path';
+import { pipeline } from 'node:stream/promises';
 import { createInterface } from 'node:readline';
 import { createGunzip } from 'node:zlib';
 import type { Readable } from 'node:stream';
@@ -124,6 +126,9 @@ export async function ingestFiles(client: ClickHouseClient, paths: string[] | '-
   const env = opts.env ?? loadEnv();
   const session = new Session(client, env, opts.pathOptions);
   const list = paths === '-' ? ['-'] : paths;
+  for (const p of list) {
+    if (p !== '-' && (!existsSync(p) || !statSync(p).isFile())) throw new FileSourceError(`${p} is not a readable file`);
+  }
   const jobs = list.map((p) => ({ p, kind: p === '-' ? kindForStdin(opts.topic) : kindForFile(p, opts.topic) }));
   jobs.sort((a, b) => EVENT_KINDS.indexOf(a.kind) - EVENT_KINDS.indexOf(b.kind));
   for (const { p, kind } of jobs) {
@@ -145,3 +150,16 @@ export async function ingestStream(client: ClickHouseClient, input: Readable, op
   await pump(session, kindForFile('-', opts.topic), input, opts.sourceName ?? 'stdin', opts);
   return session.summary();
 }
+
+/**
+ * Copies stdin to a temporary file and returns it with a cleanup function. Needed in embedded mode:
+ * chDB treats a piped stdin as the data of the process's INSERT statements, so stdin must be read to
+ * its end before the database is opened (and the spool keeps memory flat for large backfills).
+ */
+export async function spoolStdin(): Promise<{ path: string; cleanup: () => void }> {
+  const dir = mkdtempSync(join(tmpdir(), 'oversight-stdin-'));
+  const path = join(dir, 'stdin.ndjson');
+  await pipeline(process.stdin, createWriteStream(path));
+  return { path, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
+}
+

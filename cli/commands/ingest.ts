@@ -8,7 +8,8 @@ import { Registry, collectDefaultMetrics } from 'prom-client';
 import { loadEnv, type Env } from '../../config/env.ts';
 import { closeClickHouse, getClickHouse, targetFromEnv } from '../../clickhouse/client.ts';
 import { migrate } from '../../clickhouse/migrate.ts';
-import { FileSourceError, ingestFiles, type IngestSummary } from '../../pipelines/file-source.ts';
+import { createReadStream } from 'node:fs';
+import { FileSourceError, ingestFiles, ingestStream, spoolStdin, type IngestSummary } from '../../pipelines/file-source.ts';
 import { startKafkaIngester } from '../../pipelines/kafka-ingester.ts';
 import { registry as pipelineRegistry } from '../../pipelines/metrics.ts';
 import { UsageError } from '../usage-error.ts';
@@ -53,25 +54,29 @@ function serveMetrics(env: Env, port: number): Promise<Server> {
 
 async function fromFiles(env: Env, opts: IngestOptions): Promise<void> {
   const files = opts.fromFile!;
-  const client = await getClickHouse(env);
+  const stdin = files.length === 1 && files[0] === '-';
+  if (!stdin && files.includes('-')) throw new UsageError('use `--from-file -` alone to read stdin');
+  if (stdin && !opts.topic) throw new UsageError('reading stdin needs --topic (genai.usage.v1, genai.outputs.v1 or genai.feedback.v1)');
+  // Read stdin to its end before the embedded database opens (see spoolStdin).
+  const spooled = stdin ? await spoolStdin() : undefined;
   let peakRss = process.memoryUsage().rss;
+  const onProgress = (p: { read: number; eventsPerSecond: number; source: string }) => {
+    peakRss = Math.max(peakRss, process.memoryUsage().rss);
+    log(`${p.source}: ${p.read} read, ${p.eventsPerSecond} events/s`);
+  };
   try {
+    const client = await getClickHouse(env);
     await migrate(client, { cluster: env.CLICKHOUSE_CLUSTER, rawTextTtlDays: env.RAW_TEXT_TTL_DAYS });
-    const stdin = files.length === 1 && files[0] === '-';
-    if (!stdin && files.includes('-')) throw new UsageError('use `--from-file -` alone to read stdin');
-    const summary = await ingestFiles(client, stdin ? '-' : files, {
-      env,
-      topic: opts.topic,
-      onProgress: (p) => {
-        peakRss = Math.max(peakRss, process.memoryUsage().rss);
-        log(`${p.source}: ${p.read} read, ${p.eventsPerSecond} events/s`);
-      },
-    }).catch((err) => {
+    const summary = await (spooled
+      ? ingestStream(client, createReadStream(spooled.path), { env, topic: opts.topic!, sourceName: 'stdin', onProgress })
+      : ingestFiles(client, files, { env, topic: opts.topic, onProgress })
+    ).catch((err) => {
       throw err instanceof FileSourceError ? new UsageError(err.message) : err;
     });
     peakRss = Math.max(peakRss, process.memoryUsage().rss);
     log(`done: ${formatSummary(summary, summary.seconds, peakRss)}`);
   } finally {
+    spooled?.cleanup();
     await closeClickHouse();
   }
 }
