@@ -82,7 +82,7 @@ describe('CSV export', () => {
     expect(res.status()).toBe(200);
     expect(res.headers()['content-type']).toContain('text/csv');
     const lines = (await res.text()).replace(/^\uFEFF/, '').trim().split('\r\n');
-    expect(lines).toEqual(['app,requests,errors,users', `translation,${ANALYTICS.requestsTranslation},0,3`]);
+    expect(lines).toEqual(['app,requests,errors,output_tokens', `translation,${ANALYTICS.requestsTranslation},0,${ANALYTICS.requestsTranslation * 200}`]);
     await s.context.close();
   });
 

@@ -112,15 +112,17 @@ describe('overview', () => {
   it.each(FILTER_CASES)('requests by app and by model (%s)', async (_, o) => {
     const f = F(o);
     for (const by of ['app', 'model'] as const) {
-      const expected = new Map<string, { requests: number; errors: number }>();
+      const expected = new Map<string, { requests: number; errors: number; output_tokens: number }>();
       for (const u of pilot.usage.filter((u) => within(f, u.occurred_at, u))) {
-        const e = expected.get(u[by]) ?? { requests: 0, errors: 0 };
+        const e = expected.get(u[by]) ?? { requests: 0, errors: 0, output_tokens: 0 };
         e.requests++;
         if (u.status === 'error') e.errors++;
+        e.output_tokens += u.output_tokens;
         expected.set(u[by], e);
       }
       const got = await requestsBy(db.client, f, by);
-      expect(new Map(got.map((r) => [r.key, { requests: r.requests, errors: r.errors }]))).toEqual(expected);
+      expect(new Map(got.map(({ key, ...r }) => [key, r]))).toEqual(expected);
+      expect(got.map((r) => r.requests)).toEqual([...got.map((r) => r.requests)].sort((a, b) => b - a)); // largest first
     }
   });
 

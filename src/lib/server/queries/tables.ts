@@ -36,12 +36,12 @@ export interface TableSpec {
 export const TABLES = {
   'overview-requests-by-app': {
     roles: ALL_ROLES,
-    columns: ['app', 'requests', 'errors', 'users'],
+    columns: ['app', 'requests', 'errors', 'output_tokens'],
     rows: async ({ client, filters }) => (await requestsBy(client, filters, 'app')).map(({ key, ...r }) => ({ app: key, ...r })),
   },
   'overview-requests-by-model': {
     roles: ALL_ROLES,
-    columns: ['model', 'requests', 'errors', 'users'],
+    columns: ['model', 'requests', 'errors', 'output_tokens'],
     rows: async ({ client, filters }) => (await requestsBy(client, filters, 'model')).map(({ key, ...r }) => ({ model: key, ...r })),
   },
   'overview-daily': {
