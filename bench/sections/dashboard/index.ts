@@ -5,6 +5,7 @@ import { MINISTRIES } from '../../../contracts/ministries.ts';
 import type { BenchRow } from '../../lib/report.ts';
 import { notAvailable } from '../../lib/report.ts';
 import { percentile, progress, sleep, timed } from '../../lib/stats.ts';
+import { tableStorage } from '../../lib/storage.ts';
 import { compareAnswers } from './compare.ts';
 import { DEFAULT_FLAG_MIX, insertDerived, insertRequests, type FlagKind } from './dataset.ts';
 import { trafficShape } from './distributions.ts';
@@ -104,7 +105,8 @@ export async function runDashboardBench(client: ClickHouseClient, opts: Dashboar
     for (const t of ['usage_events', 'outputs', 'feedback', 'flags', 'incidents', 'ingest_errors', 'usage_daily', 'outputs_daily', 'feedback_daily']) {
       counts[t] = await countOf(client, t);
     }
-    details.dataset.push({ size, generate_ms: Math.round(gen.ms), merges_still_running: pending, rows: counts });
+    const storage = await tableStorage(client, Object.keys(counts));
+    details.dataset.push({ size, generate_ms: Math.round(gen.ms), merges_still_running: pending, rows: counts, storage });
     progress(`dashboard: ${size.toLocaleString()} outputs ready in ${(gen.ms / 1000).toFixed(1)} s: ${JSON.stringify(counts)}`);
     const label = size >= 1e6 ? `${size / 1e6}M` : `${size / 1e3}k`;
 
