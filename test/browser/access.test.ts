@@ -101,6 +101,9 @@ describe('roles', () => {
     const { context, page } = await signIn(browser, 'caio-mof');
     const { incidents } = fixture();
     expect(await queueIds(page)).toEqual([incidents.mofCitation, incidents.mofMarkup, incidents.mofOld].sort());
+    await page.goto('/incidents?limit=2');
+    expect(await page.locator('[data-testid="incident-table"] tbody tr').count()).toBe(2);
+    expect(await page.locator('[role="note"]').count()).toBe(1);
     // A filter for another ministry in the URL does not widen the scope.
     await page.goto('/incidents?ministry=mhlw');
     expect(await page.locator('[data-testid="incident-table"] tbody tr').count()).toBe(0);

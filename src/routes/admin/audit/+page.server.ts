@@ -7,6 +7,7 @@ export const load: PageServerLoad = async ({ locals, url }) => {
   requireRole(locals, 'admin');
   const client = await getClickHouse();
   const filter = parseAuditFilter(url.searchParams);
-  const [rows, actors] = await Promise.all([queryAudit(client, { ...filter, limit: 1000 }), auditActors(client)]);
-  return { rows, actors, actions: [...AUDIT_ACTIONS], filter };
+  const limit = 1000;
+  const [rows, actors] = await Promise.all([queryAudit(client, { ...filter, limit }), auditActors(client)]);
+  return { rows, actors, actions: [...AUDIT_ACTIONS], filter, limit };
 };
