@@ -45,7 +45,9 @@ export interface KafkaIngester {
   groupId: string;
   counts(): Record<EventKind, IngestCounts>;
   /** Stops fetching, makes pending batches durable, commits them and leaves the group. */
-  stop(): Promise<{ drained: boolean }>;
+  stop(): Promise<void>;
+  /** After stop(): false if some batches could not be stored in time (their offsets stay uncommitted). */
+  readonly drained: boolean;
 }
 
 const HEARTBEAT_EVERY_MS = 3000;
@@ -213,8 +215,12 @@ export async function startKafkaIngester(opts: KafkaIngesterOptions): Promise<Ka
   consumer.on(consumer.events.CRASH, (e) => log(`consumer crashed (${e.payload.error.message}); restart: ${e.payload.restart}`));
   await consumer.run({ eachBatch, autoCommit: false, eachBatchAutoResolve: true, partitionsConsumedConcurrently: 64 });
 
+  let drainedAll = true;
   return {
     groupId,
+    get drained() {
+      return drainedAll;
+    },
     counts: () => Object.fromEntries(Object.entries(paths).map(([k, p]) => [k, { ...p.counts }])) as Record<EventKind, IngestCounts>,
     async stop() {
       const drainTimeoutMs = opts.drainTimeoutMs ?? 30_000;
@@ -235,7 +241,7 @@ export async function startKafkaIngester(opts: KafkaIngesterOptions): Promise<Ka
         p.close();
       }
       await producer.disconnect();
-      return { drained };
+      drainedAll = drained;
     },
   };
 }

@@ -135,11 +135,11 @@ async function fromKafka(env: Env, opts: IngestOptions): Promise<void> {
     process.once('SIGINT', () => onSignal('SIGINT'));
   });
   clearInterval(progress);
-  const { drained } = await ingester.stop();
+  await ingester.stop();
   server?.close();
   await closeClickHouse();
   log(`stopped: ${formatSummary(totals(), (performance.now() - started) / 1000, peakRss)}`);
-  if (!drained) {
+  if (!ingester.drained) {
     log('some batches could not be stored; their offsets were not committed and they will be consumed again');
     process.exitCode = 1;
   }

@@ -70,9 +70,18 @@ describe('consumer group', () => {
     expect(new Set([...lastA.split(','), ...lastB.split(',')]).size).toBe(6);
     expect(lastA.split(',').some((p) => lastB.split(',').includes(p))).toBe(false);
 
+    // Both members consume side by side.
+    await waitUntilConsumed(brokers, group, [t.usage]);
+    const [aBefore, bBefore] = [a.counts().usage.read, b.counts().usage.read];
+    await produce(brokers, t.usage, msgs(40_000, 10_000), 2000);
+    await waitUntilConsumed(brokers, group, [t.usage]);
+    expect(a.counts().usage.read).toBeGreaterThan(aBefore);
+    expect(b.counts().usage.read).toBeGreaterThan(bBefore);
+
     const aRead = a.counts().usage.read;
-    expect((await a.stop()).drained).toBe(true); // leaving: b takes over every partition
-    await produce(brokers, t.usage, msgs(40_000, 10_000), 5000);
+    await a.stop();
+    expect(a.drained).toBe(true); // leaving: b takes over every partition
+    await produce(brokers, t.usage, msgs(50_000, 10_000), 5000);
     await waitUntilConsumed(brokers, group, [t.usage]);
     const bRead = b.counts().usage.read;
     await b.stop();
@@ -81,8 +90,8 @@ describe('consumer group', () => {
     expect(bRead).toBeGreaterThan(0);
 
     const [row] = await queryRows<{ n: number; u: number }>(client, `SELECT count() AS n, uniqExact(event_id) AS u FROM usage_events WHERE model = 'm-${tag}'`);
-    expect(row).toEqual({ n: 50_000, u: 50_000 });
+    expect(row).toEqual({ n: 60_000, u: 60_000 });
     const [rollup] = await queryRows<{ n: number }>(client, `SELECT sum(requests) AS n FROM usage_daily WHERE model = 'm-${tag}'`);
-    expect(rollup).toEqual({ n: 50_000 });
+    expect(rollup).toEqual({ n: 60_000 });
   });
 });

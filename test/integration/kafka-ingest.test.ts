@@ -66,7 +66,8 @@ describe('Kafka ingester', () => {
       await produce(brokers, t.feedback, fbMsgs);
       await waitUntilConsumed(brokers, `${tag}-group`, [t.usage, t.outputs, t.feedback]);
     } finally {
-      expect((await ingester.stop()).drained).toBe(true);
+      await ingester.stop();
+      expect(ingester.drained).toBe(true);
     }
 
     const model = `m-${tag}`;
