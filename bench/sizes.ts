@@ -10,12 +10,6 @@ export interface BenchSizes {
   fileEvents: { usage: number; outputs: number; feedback: number };
   /** Simulated outputs each evaluator reads. */
   evaluatorOutputs: number;
-  /**
-   * INGEST_BATCH_SIZE for the ingestion sections, when the default cannot be used. With the default
-   * 5000 the ingester's stored-id lookup for simulated (UUID) ids is a query text over ClickHouse's
-   * max_query_size (256 KiB), which fails and is retried forever; 4000 stays under it.
-   */
-  ingestBatchSize?: number;
   dashboard: { sizes: number[]; days: number; rollupRuns: number; rawRuns: number };
 }
 
@@ -27,7 +21,6 @@ export function sizesFor(quick: boolean): BenchSizes {
         kafkaSample: 20_000,
         fileEvents: { usage: 20_000, outputs: 3_000, feedback: 500 },
         evaluatorOutputs: 5_000,
-        ingestBatchSize: 4000,
         dashboard: { sizes: [200_000], days: 120, rollupRuns: 9, rawRuns: 3 },
       }
     : {
@@ -36,7 +29,6 @@ export function sizesFor(quick: boolean): BenchSizes {
         kafkaSample: 100_000,
         fileEvents: { usage: 200_000, outputs: 30_000, feedback: 3_000 },
         evaluatorOutputs: 30_000,
-        ingestBatchSize: 4000,
         dashboard: { sizes: [1_000_000, 10_000_000], days: 120, rollupRuns: 20, rawRuns: 3 },
       };
 }

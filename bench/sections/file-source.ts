@@ -74,7 +74,7 @@ export async function runFileSourceBench(ctx: SectionContext): Promise<{ rows: B
       for (const p of g.paths) plainCount += await plainRead(p);
     });
     progress(`file source: ${g.label}: ingestFiles`);
-    const env = ctx.sizes.ingestBatchSize ? { ...ctx.env, INGEST_BATCH_SIZE: ctx.sizes.ingestBatchSize } : ctx.env;
+    const env = ctx.env;
     let read = 0;
     const limitMs = Math.max(120_000, (g.count / 1000) * 1000);
     let ingest: { ms: number; value: Awaited<ReturnType<typeof fileSource.ingestFiles>> };
@@ -102,7 +102,7 @@ export async function runFileSourceBench(ctx: SectionContext): Promise<{ rows: B
       note:
         `${g.count.toLocaleString()} simulated events, ${(g.bytes / 2 ** 20).toFixed(1)} MB; plain read+parse ${Math.round(plainRate).toLocaleString()}/s; ` +
         `inserted ${ingest.value.inserted.toLocaleString()}, rejected ${ingest.value.rejected}` + (lost !== 0 ? `; UNACCOUNTED ${lost}` : '') +
-        (ctx.sizes.ingestBatchSize ? `; INGEST_BATCH_SIZE=${ctx.sizes.ingestBatchSize}` : ''),
+        `; INGEST_BATCH_SIZE=${env.INGEST_BATCH_SIZE}`,
     });
     progress(`file source: ${g.label}: ${Math.round(rate)} events/s (plain read ${Math.round(plainRate)}/s)`);
   }

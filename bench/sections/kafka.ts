@@ -23,8 +23,13 @@ const KAFKA_SCRIPT = join(ROOT, 'scripts', 'kafka.mjs');
 const RATE_TARGET = 50_000;
 const RATIO_TARGET = 0.7;
 const RSS_TARGET_MB = 300;
-/** Same fetch sizes as the ingester's consumer, so the bare loop differs only by the work done. */
-const FETCH = { minBytes: 1 << 20, maxWaitTimeInMs: 1000, maxBytesPerPartition: 4 << 20, maxBytes: 32 << 20 };
+/**
+ * The same fetch settings as the ingester's consumer (pipelines/kafka-ingester.ts, with this run's
+ * INGEST_BATCH_SIZE / INGEST_BATCH_MS), so the bare loop differs only by the work done per message.
+ */
+function fetchSettings(env: SectionContext['env']) {
+  return { minBytes: Math.min(env.INGEST_BATCH_SIZE * 100, 4 << 20), maxWaitTimeInMs: env.INGEST_BATCH_MS, maxBytesPerPartition: 1 << 20, maxBytes: 16 << 20 };
+}
 
 interface Broker {
   brokers: string;
@@ -69,8 +74,8 @@ async function produce(kafka: Kafka, topic: string, messages: { key: string; val
 }
 
 /** The ceiling: a KafkaJS group consumer that only counts messages. */
-async function bareLoop(kafka: Kafka, topic: string, n: number, timeoutMs: number): Promise<{ rate: number; ms: number }> {
-  const consumer = kafka.consumer({ groupId: `bench-bare-${Date.now()}`, ...FETCH });
+async function bareLoop(kafka: Kafka, topic: string, n: number, timeoutMs: number, fetch: ReturnType<typeof fetchSettings>): Promise<{ rate: number; ms: number }> {
+  const consumer = kafka.consumer({ groupId: `bench-bare-${Date.now()}`, ...fetch });
   await consumer.connect();
   await consumer.subscribe({ topic, fromBeginning: true });
   let count = 0;
@@ -115,7 +120,6 @@ function startIngester(ctx: SectionContext, brokers: string, groupId: string): {
       OVERSIGHT_DATA_DIR: join(ctx.workDir, 'ingester-db'),
       CLICKHOUSE_URL: '',
       CLICKHOUSE_CLUSTER: '',
-      ...(ctx.sizes.ingestBatchSize ? { INGEST_BATCH_SIZE: String(ctx.sizes.ingestBatchSize) } : {}),
     },
     stdio: ['ignore', 'ignore', 'pipe'],
   });
@@ -180,7 +184,7 @@ export async function runKafkaBench(ctx: SectionContext): Promise<{ rows: BenchR
     progress(`kafka: produced ${n.toLocaleString()} events (${(bytes / 2 ** 20).toFixed(0)} MB) in ${(produceMs / 1000).toFixed(1)} s`);
 
     const timeoutMs = Math.max(120_000, (n / 5000) * 1000);
-    const bare = await bareLoop(kafka, TOPICS.usage, n, timeoutMs);
+    const bare = await bareLoop(kafka, TOPICS.usage, n, timeoutMs, fetchSettings(ctx.env));
     details.bare = bare;
     progress(`kafka: bare KafkaJS loop ${Math.round(bare.rate).toLocaleString()} events/s`);
 
@@ -225,7 +229,7 @@ export async function runKafkaBench(ctx: SectionContext): Promise<{ rows: BenchR
       note:
         `${n.toLocaleString()} simulated events, ${partitions} partitions, ${(bytes / n).toFixed(0)} B/event; bare loop ${Math.round(bare.rate).toLocaleString()}/s; ` +
         `rate between first and last commit (${(end.done - first.done).toLocaleString()} events)` +
-        (ctx.sizes.ingestBatchSize ? `; INGEST_BATCH_SIZE=${ctx.sizes.ingestBatchSize}` : ''),
+        `; INGEST_BATCH_SIZE=${ctx.env.INGEST_BATCH_SIZE}`,
     });
     rows.push({
       section: SECTION,

@@ -10,6 +10,7 @@
 // events `f<n>` with no output. Feedback, flags, incidents and DLQ rows are derived from the outputs
 // with fixed rates (see FLAG_MIX and the constants below). Raw text columns are left empty: no
 // dashboard query reads them, and their storage is measured on simulator text in the ingestion section.
+import type { ClickHouseSettings } from '@clickhouse/client';
 import type { ClickHouseClient } from '../../../clickhouse/client.ts';
 import { hallucinationScale } from '../../../pipelines/simulate/profiles.ts';
 import type { TrafficShape } from './distributions.ts';
@@ -48,6 +49,9 @@ export const DEFAULT_FLAG_MIX: FlagKind[] = [
 export const FEEDBACK_RATE = 0.06;
 export const THUMBS_DOWN_SHARE = 0.18;
 export const DLQ_RATE = 0.0001;
+
+/** Two threads: the bench machine has 2 cores, and generation should not starve the page timings' neighbours. */
+const GENERATION_SETTINGS: ClickHouseSettings = { max_insert_threads: '2', max_threads: 2 };
 
 const lit = (v: unknown): string => {
   if (typeof v === 'string') return `'${v.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
@@ -116,7 +120,7 @@ FROM numbers(${count})`;
 const USAGE_COLS = 'event_id, occurred_at, ministry, user_id, session_id, request_id, app, model, input_tokens, output_tokens, latency_ms, status, raw, src_topic, src_partition, src_offset, ingested_at';
 
 export async function insertRequests(client: ClickHouseClient, s: TrafficShape, from: number, count: number): Promise<void> {
-  const settings = { max_insert_threads: 2, max_threads: 2 };
+  const settings = GENERATION_SETTINGS;
   await client.command({
     query: `INSERT INTO usage_events (${USAGE_COLS})
       SELECT concat('e', toString(n)), occurred_at, ministry, user_id, session_id, concat('r', toString(n)), app, model,
@@ -147,7 +151,7 @@ export async function insertRequests(client: ClickHouseClient, s: TrafficShape, 
 /** Feedback, flags, incidents and DLQ rows for outputs o<from> .. o<from+count-1>. */
 export async function insertDerived(client: ClickHouseClient, s: TrafficShape, from: number, count: number, mix: FlagKind[]): Promise<void> {
   const range = `src_partition = 0 AND src_offset >= ${from} AND src_offset < ${from + count}`;
-  const settings = { max_insert_threads: 2, max_threads: 2 };
+  const settings = GENERATION_SETTINGS;
   await client.command({
     query: `INSERT INTO feedback (output_id, occurred_at, rating, reason, comment, ministry, app, model, raw, src_topic, src_partition, src_offset, ingested_at)
       SELECT output_id, fb_at, if(cityHash64(output_id, 22) / 18446744073709551616. < ${THUMBS_DOWN_SHARE}, 'down', 'up'), '', '',
