@@ -112,7 +112,7 @@ async function committed(admin: Admin, groupId: string, topic: string): Promise<
 function startIngester(ctx: SectionContext, brokers: string, groupId: string): { child: ChildProcess; log: string[] } {
   const log: string[] = [];
   const nodeFlags = ctx.profileDir ? ['--cpu-prof', `--cpu-prof-dir=${ctx.profileDir}`] : [];
-  const child = spawn(process.execPath, [...nodeFlags, join(ROOT, 'bin', 'oversight.mjs'), 'ingest', '--group', groupId, '--no-metrics'], {
+  const child = spawn(process.execPath, [...nodeFlags, join(ROOT, 'bin', 'oversight.mjs'), 'ingest', '--group', groupId, '--metrics-port', '0'], {
     cwd: ROOT,
     env: {
       ...process.env,
@@ -131,6 +131,24 @@ function startIngester(ctx: SectionContext, brokers: string, groupId: string): {
     }
   });
   return { child, log };
+}
+
+/** The ingester's own timing histograms (dedup lookup, insert, whole batch), scraped from its /metrics. */
+async function ingesterTimings(log: string[]): Promise<Record<string, { seconds: number; count: number }> | null> {
+  const port = log.map((l) => /metrics on http:\/\/[^\s]*:(\d+)\/metrics/.exec(l)?.[1]).find(Boolean);
+  if (!port) return null;
+  try {
+    const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+    const out: Record<string, { seconds: number; count: number }> = {};
+    for (const name of ['oversight_ingest_dedup_lookup_seconds', 'oversight_ingest_insert_seconds', 'oversight_ingest_batch_seconds']) {
+      const sum = [...text.matchAll(new RegExp(`^${name}_sum(?:\\{[^}]*\\})? ([0-9.e+-]+)$`, 'gm'))].reduce((a, m) => a + Number(m[1]), 0);
+      const count = [...text.matchAll(new RegExp(`^${name}_count(?:\\{[^}]*\\})? ([0-9.e+-]+)$`, 'gm'))].reduce((a, m) => a + Number(m[1]), 0);
+      out[name.replace(/^oversight_ingest_|_seconds$/g, '')] = { seconds: Math.round(sum * 100) / 100, count };
+    }
+    return out;
+  } catch {
+    return null;
+  }
 }
 
 async function stopChild(child: ChildProcess, timeoutMs: number): Promise<number | null> {
@@ -207,11 +225,12 @@ export async function runKafkaBench(ctx: SectionContext): Promise<{ rows: BenchR
       await sleep(100);
     }
     const memory = mem.stop();
+    const timings = await ingesterTimings(ingester.log);
     const peakMb = memory.peakMb;
     const exit = await stopChild(ingester.child, 30_000);
     const profile = ctx.profileDir ? newestProfile(ctx.profileDir) : null;
     if (profile) details.ingester_profile = { file: profile, hot: summarizeProfile(profile, ROOT) };
-    details.ingester = { exit, memory, startup_to_first_commit_ms: first ? first.at - tStart : null, log_tail: ingester.log.slice(-5) };
+    details.ingester = { exit, memory, timings, startup_to_first_commit_ms: first ? first.at - tStart : null, log_tail: ingester.log.slice(-5) };
     if (!first || !end) throw new Error(`ingester committed ${done} of ${n} messages in ${timeoutMs / 1000} s: ${ingester.log.slice(-3).join(' | ')}`);
     const rate = (end.done - first.done) / ((end.at - first.at) / 1000);
     const ratio = rate / bare.rate;
@@ -229,6 +248,7 @@ export async function runKafkaBench(ctx: SectionContext): Promise<{ rows: BenchR
       note:
         `${n.toLocaleString()} simulated events, ${partitions} partitions, ${(bytes / n).toFixed(0)} B/event; bare loop ${Math.round(bare.rate).toLocaleString()}/s; ` +
         `rate between first and last commit (${(end.done - first.done).toLocaleString()} events)` +
+        (timings ? `; ingester time: insert ${timings.insert?.seconds} s, dedup lookup ${timings.dedup_lookup?.seconds} s of batches ${timings.batch?.seconds} s` : '') +
         `; INGEST_BATCH_SIZE=${ctx.env.INGEST_BATCH_SIZE}`,
     });
     rows.push({

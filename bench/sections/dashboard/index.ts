@@ -173,6 +173,8 @@ export async function runDashboardBench(client: ClickHouseClient, opts: Dashboar
   }
   if (opts.sizes.length >= 2) {
     const [a, b] = [opts.sizes[0], opts.sizes[opts.sizes.length - 1]];
+    const rowsAt = (size: number, table: string) =>
+      ((details.dataset.find((d) => d.size === size)?.rows as Record<string, number> | undefined) ?? {})[table];
     for (const [page, bySize] of p95BySize) {
       const pa = bySize.get(a);
       const pb = bySize.get(b);
@@ -182,7 +184,9 @@ export async function runDashboardBench(client: ClickHouseClient, opts: Dashboar
         measure: `${page} p95 growth ${a / 1e6}M → ${b / 1e6}M`,
         value: pb / pa,
         unit: '×',
-        note: `data grew ${(b / a).toFixed(0)}×; rollup rows grow with days × ministries × apps × models, not with events`,
+        note:
+          `outputs grew ${(b / a).toFixed(0)}×; usage_daily rows ${rowsAt(a, 'usage_daily')?.toLocaleString()} → ${rowsAt(b, 'usage_daily')?.toLocaleString()}, ` +
+          `flags ${rowsAt(a, 'flags')?.toLocaleString()} → ${rowsAt(b, 'flags')?.toLocaleString()}`,
       });
     }
   }
