@@ -126,6 +126,14 @@ export async function runBench(opts: BenchOptions): Promise<void> {
   const outDir = resolve(opts.outDir ?? (opts.quick || opts.partial ? join(RESULTS_DIR, 'tmp') : RESULTS_DIR));
   writeResults(outDir, result, table, stamp(started));
   progress(`${result.mode} run finished in ${result.duration_s} s; results in ${outDir}`);
+  // The rollup and raw answers must agree: a disagreement means the rollups drifted from the raw data,
+  // which is a correctness failure, not a slow figure.
+  const pages = ((details.dashboard as { pages?: { page: string; size: number; agreement: { agree: boolean } | null }[] } | null)?.pages ?? []);
+  const differing = pages.filter((p) => p.agreement && !p.agreement.agree);
+  if (differing.length) {
+    progress(`rollup and raw answers differ for: ${differing.map((p) => `${p.page}@${p.size}`).join(', ')}`);
+    process.exitCode = 1;
+  }
 }
 
 function markdownReport(result: { mode: string; started_at: string; duration_s: number; machine: object; sizes: BenchSizes }, table: string): string {
