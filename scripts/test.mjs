@@ -7,6 +7,14 @@ import { mkdtempSync, readFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
+// tsconfig.json extends .svelte-kit/tsconfig.json, which `svelte-kit sync` writes (npm install's
+// prepare script runs it; this covers `npm install --ignore-scripts` and a deleted .svelte-kit).
+const sync = spawnSync('npx', ['svelte-kit', 'sync'], { stdio: 'inherit' });
+if (sync.status !== 0) {
+  console.error('svelte-kit sync failed; the tests need .svelte-kit/tsconfig.json');
+  process.exit(sync.status || 1);
+}
+
 const out = join(mkdtempSync(join(tmpdir(), 'oversight-test-')), 'results.json');
 const args = ['vitest', 'run', '--reporter=default', '--reporter=json', `--outputFile.json=${out}`, ...process.argv.slice(2)];
 const run = spawnSync('npx', args, { stdio: 'inherit' });
