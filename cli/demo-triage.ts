@@ -4,7 +4,7 @@
 // through the same triage code and audit log as a reviewer's clicks, recorded as the demo reviewer.
 import { createHash } from 'node:crypto';
 import type { ClickHouseClient } from '../clickhouse/client.ts';
-import { listIncidents, parseIncidentFilter, transitionIncident, assignIncident } from '../src/lib/server/incidents.ts';
+import { INCIDENT_EXPORT_MAX, listIncidents, parseIncidentFilter, transitionIncident, assignIncident } from '../src/lib/server/incidents.ts';
 
 export type PlantedCategories = Map<string, Set<string>>;
 
@@ -20,7 +20,7 @@ export async function triageWithGroundTruth(
   planted: PlantedCategories,
   opts: { share: number; log: (l: string) => void },
 ): Promise<{ confirmed: number; falsePositive: number; assigned: number }> {
-  const incidents = await listIncidents(client, { ...parseIncidentFilter(new URLSearchParams('status=new')), limit: 10_000 }, null);
+  const incidents = await listIncidents(client, parseIncidentFilter(new URLSearchParams('status=new')), null, { limit: INCIDENT_EXPORT_MAX, offset: 0 });
   const counts = { confirmed: 0, falsePositive: 0, assigned: 0 };
   const ctx = { who: DEMO_REVIEWER, scope: null };
   for (const inc of incidents) {

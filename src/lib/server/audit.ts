@@ -4,6 +4,7 @@
 import type { ClickHouseClient } from '@clickhouse/client';
 import { queryRows } from '../../../clickhouse/client.ts';
 import type { SessionUser } from './auth/roles.ts';
+import { pageInfo, pageWindow, parsePaging, type PageInfo, type Paging, type PageWindow } from '../paging.ts';
 
 export const AUDIT_ACTIONS = [
   'login',
@@ -108,12 +109,11 @@ export interface AuditFilter {
   from?: string;
   /** Inclusive day (YYYY-MM-DD, UTC). */
   to?: string;
-  limit?: number;
 }
 
 const DAY = /^\d{4}-\d{2}-\d{2}$/;
 
-export function parseAuditFilter(params: URLSearchParams): AuditFilter {
+export function parseAuditFilter(params: URLSearchParams): AuditFilter & Paging {
   const pick = (k: string) => params.get(k)?.trim() || undefined;
   const from = pick('from');
   const to = pick('to');
@@ -122,12 +122,13 @@ export function parseAuditFilter(params: URLSearchParams): AuditFilter {
     action: pick('action'),
     from: from && DAY.test(from) ? from : undefined,
     to: to && DAY.test(to) ? to : undefined,
+    ...parsePaging(params),
   };
 }
 
-export async function queryAudit(client: ClickHouseClient, filter: AuditFilter): Promise<AuditRow[]> {
+function auditWhere(filter: AuditFilter): { sql: string; params: Record<string, unknown> } {
   const where: string[] = ['1'];
-  const params: Record<string, unknown> = { limit: Math.min(filter.limit ?? 1000, 100_000) };
+  const params: Record<string, unknown> = {};
   if (filter.actor) {
     where.push('actor = {actor:String}');
     params.actor = filter.actor;
@@ -144,12 +145,41 @@ export async function queryAudit(client: ClickHouseClient, filter: AuditFilter):
     where.push('at < toDateTime64({to:Date} + 1, 3, \'UTC\')');
     params.to = filter.to;
   }
+  return { sql: where.join(' AND '), params };
+}
+
+/** Most rows one CSV export of the audit log holds. */
+export const AUDIT_EXPORT_MAX = 100_000;
+
+/**
+ * Newest first. The rows have no id of their own, so the order runs through every column: rows that
+ * differ in anything keep one fixed order and pages neither repeat nor skip one (rows identical in
+ * every column are interchangeable anyway).
+ */
+export async function queryAudit(client: ClickHouseClient, filter: AuditFilter, window: PageWindow): Promise<AuditRow[]> {
+  const { sql, params } = auditWhere(filter);
   return queryRows<AuditRow>(
     client,
     `SELECT at, actor, role, action, target, ministry, ip, user_agent, detail
-       FROM audit_log WHERE ${where.join(' AND ')} ORDER BY at DESC, actor LIMIT {limit:UInt32}`,
-    params,
+       FROM audit_log WHERE ${sql}
+      ORDER BY at DESC, actor, action, target, ministry, role, ip, user_agent, detail
+      LIMIT {limit:UInt32} OFFSET {offset:UInt64}`,
+    { ...params, limit: Math.min(window.limit, AUDIT_EXPORT_MAX), offset: window.offset },
   );
+}
+
+export async function countAudit(client: ClickHouseClient, filter: AuditFilter): Promise<number> {
+  const { sql, params } = auditWhere(filter);
+  const [row] = await queryRows<{ n: number | string }>(client, `SELECT count() AS n FROM audit_log WHERE ${sql}`, params);
+  return Number(row?.n ?? 0);
+}
+
+/** One page of the audit log and where it is (a page past the end shows the last page). */
+export async function auditPage(client: ClickHouseClient, filter: AuditFilter & Paging): Promise<{ rows: AuditRow[]; paging: PageInfo }> {
+  const [total, first] = await Promise.all([countAudit(client, filter), queryAudit(client, filter, pageWindow(filter))]);
+  const paging = pageInfo(total, filter);
+  const rows = paging.page === filter.page ? first : await queryAudit(client, filter, pageWindow(paging));
+  return { rows, paging };
 }
 
 /** Distinct actors, for the filter drop-down. */

@@ -6,6 +6,7 @@ import type { ClickHouseClient } from '@clickhouse/client';
 import { queryRows } from '../../../clickhouse/client.ts';
 import { SEVERITIES } from '../../../contracts/flags.ts';
 import { writeAudit, type AuditActor } from './audit.ts';
+import { pageInfo, pageWindow, parsePaging, type PageInfo, type PageWindow, type PerPage } from '../paging.ts';
 
 export const INCIDENT_STATUSES = ['new', 'triaged', 'confirmed', 'false_positive', 'resolved'] as const;
 export type IncidentStatus = (typeof INCIDENT_STATUSES)[number];
@@ -73,7 +74,9 @@ export interface IncidentFilter {
   assignee?: string;
   sort: SortKey;
   dir: 'asc' | 'desc';
-  limit: number;
+  /** 1-based page of `per` rows (the CSV export ignores both and has every row). */
+  page: number;
+  per: PerPage;
 }
 
 /** The queue's filters as they appear in the URL (unknown values are dropped, not trusted). */
@@ -83,7 +86,6 @@ export function parseIncidentFilter(params: URLSearchParams): IncidentFilter {
   const severity = pick('severity');
   const age = pick('age');
   const sort = pick('sort');
-  const limit = Number(pick('limit') ?? 500);
   return {
     status: status === 'open' || isIncidentStatus(status) ? status : undefined,
     category: pick('category'),
@@ -94,7 +96,7 @@ export function parseIncidentFilter(params: URLSearchParams): IncidentFilter {
     assignee: pick('assignee'),
     sort: (SORT_KEYS as readonly string[]).includes(sort ?? '') ? (sort as SortKey) : 'opened_at',
     dir: pick('dir') === 'asc' ? 'asc' : 'desc',
-    limit: Number.isInteger(limit) && limit > 0 ? Math.min(limit, 10_000) : 500,
+    ...parsePaging(params),
   };
 }
 
@@ -116,13 +118,10 @@ const SORT_SQL: Record<SortKey, string> = {
   assignee: 'assignee',
 };
 
-/**
- * The queue, newest first by default. `scope` is guard.ministryScope(locals): a CAIO's ministry is
- * always applied, whatever the URL asks for.
- */
-export async function listIncidents(client: ClickHouseClient, filter: IncidentFilter, scope: string | null): Promise<Incident[]> {
+/** The WHERE clause of the queue's filters; `scope` (a CAIO's ministry) always applies. */
+function queueWhere(filter: IncidentFilter, scope: string | null): { sql: string; params: Record<string, unknown> } {
   const where: string[] = ['1'];
-  const params: Record<string, unknown> = { limit: filter.limit };
+  const params: Record<string, unknown> = {};
   const eq = (column: keyof IncidentFilter & string, value: string | undefined) => {
     if (value === undefined) return;
     where.push(`${column} = {${column}:String}`);
@@ -140,13 +139,54 @@ export async function listIncidents(client: ClickHouseClient, filter: IncidentFi
     where.push('ministry = {scope_ministry:String}');
     params.scope_ministry = scope;
   }
+  return { sql: where.join(' AND '), params };
+}
+
+/** Most rows one CSV export (or one scripted pass over the queue) reads. */
+export const INCIDENT_EXPORT_MAX = 100_000;
+
+/**
+ * The queue, newest first by default, one window of it (by default the filter's page). The order
+ * ends in incident_id, which is unique, so consecutive pages neither repeat nor skip an incident.
+ * `scope` is guard.ministryScope(locals): a CAIO's ministry is always applied, whatever the URL asks for.
+ */
+export async function listIncidents(
+  client: ClickHouseClient,
+  filter: IncidentFilter,
+  scope: string | null,
+  window: PageWindow = pageWindow(filter),
+): Promise<Incident[]> {
+  const { sql, params } = queueWhere(filter, scope);
   const dir = filter.dir === 'asc' ? 'ASC' : 'DESC';
   return queryRows<Incident>(
     client,
-    `SELECT ${INCIDENT_COLUMNS} FROM incidents FINAL WHERE ${where.join(' AND ')}
-      ORDER BY ${SORT_SQL[filter.sort]} ${dir}, opened_at DESC, incident_id LIMIT {limit:UInt32}`,
-    params,
+    `SELECT ${INCIDENT_COLUMNS} FROM incidents FINAL WHERE ${sql}
+      ORDER BY ${SORT_SQL[filter.sort]} ${dir}, opened_at DESC, incident_id
+      LIMIT {limit:UInt32} OFFSET {offset:UInt64}`,
+    { ...params, limit: Math.min(window.limit, INCIDENT_EXPORT_MAX), offset: window.offset },
   );
+}
+
+/** How many incidents match the filters within the scope (all pages together). */
+export async function countIncidents(client: ClickHouseClient, filter: IncidentFilter, scope: string | null): Promise<number> {
+  const { sql, params } = queueWhere(filter, scope);
+  const [row] = await queryRows<{ n: number | string }>(client, `SELECT count() AS n FROM incidents FINAL WHERE ${sql}`, params);
+  return Number(row?.n ?? 0);
+}
+
+/**
+ * One page of the queue with its position: the rows, the total and the page actually shown (a page
+ * past the end, e.g. after incidents were resolved under a status filter, shows the last page).
+ */
+export async function incidentQueuePage(
+  client: ClickHouseClient,
+  filter: IncidentFilter,
+  scope: string | null,
+): Promise<{ incidents: Incident[]; paging: PageInfo }> {
+  const [total, rows] = await Promise.all([countIncidents(client, filter, scope), listIncidents(client, filter, scope)]);
+  const paging = pageInfo(total, filter);
+  const incidents = paging.page === filter.page ? rows : await listIncidents(client, { ...filter, page: paging.page }, scope);
+  return { incidents, paging };
 }
 
 /** The queue's columns in its CSV export, in table order. */

@@ -2,14 +2,14 @@
 import type { RequestHandler } from './$types';
 import { getClickHouse } from '../../../../clickhouse/client.ts';
 import { ministryScope, requireTriage } from '$lib/server/auth/guard.ts';
-import { INCIDENT_CSV_COLUMNS, listIncidents, parseIncidentFilter } from '$lib/server/incidents.ts';
+import { INCIDENT_CSV_COLUMNS, INCIDENT_EXPORT_MAX, listIncidents, parseIncidentFilter } from '$lib/server/incidents.ts';
 import { toCsv } from '$lib/server/audit.ts';
 
-
+// Every matching row in the page's order, not one page of it (page and per are ignored).
 export const GET: RequestHandler = async ({ locals, url }) => {
   requireTriage(locals);
   const filter = parseIncidentFilter(url.searchParams);
-  const rows = await listIncidents(await getClickHouse(), { ...filter, limit: Math.max(filter.limit, 10_000) }, ministryScope(locals));
+  const rows = await listIncidents(await getClickHouse(), filter, ministryScope(locals), { limit: INCIDENT_EXPORT_MAX, offset: 0 });
   const body = toCsv([...INCIDENT_CSV_COLUMNS], rows.map((r) => INCIDENT_CSV_COLUMNS.map((c) => r[c])));
   return new Response(body, {
     headers: {
