@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser } from 'playwright-core';
 import { CITATION_RESPONSE, XSS_RESPONSE } from './fixture.ts';
 import { baseURL, fixture, launchBrowser, open, signIn, statusOf } from './helpers.ts';
+import { QUEUE, queueIncidentId } from './seeds/queue.ts';
 
 let browser: Browser;
 beforeAll(async () => {
@@ -13,9 +14,11 @@ afterAll(async () => {
   await browser?.close();
 });
 
-const ALL = () => Object.values(fixture().incidents).sort();
+/** Every incident in the database: the fixture's five and the long queue of seeds/queue.ts. */
+const ALL = () => [...Object.values(fixture().incidents), ...Array.from({ length: QUEUE.count }, (_, i) => queueIncidentId(i))].sort();
+/** The ids on the first page of 200 (enough for everything seeded). */
 async function queueIds(page: import('playwright-core').Page): Promise<string[]> {
-  await page.goto('/incidents');
+  await page.goto('/incidents?per=200');
   return (await page.locator('[data-testid="incident-table"] tbody td.id').allTextContents()).map((s) => s.trim()).sort();
 }
 
@@ -101,9 +104,11 @@ describe('roles', () => {
     const { context, page } = await signIn(browser, 'caio-mof');
     const { incidents } = fixture();
     expect(await queueIds(page)).toEqual([incidents.mofCitation, incidents.mofMarkup, incidents.mofOld].sort());
-    await page.goto('/incidents?limit=2');
-    expect(await page.locator('[data-testid="incident-table"] tbody tr').count()).toBe(2);
-    expect(await page.locator('[role="note"]').count()).toBe(1);
+    // The total and the pages count only their ministry: a page past the end shows the only page.
+    await page.goto('/incidents?per=50&page=2');
+    expect(await page.locator('[data-testid="incident-table"] tbody tr').count()).toBe(3);
+    expect(await page.locator('[data-testid="pager-top"] [data-testid="pager-summary"]').textContent()).toBe('1–3 / 合計 3件');
+    expect(await page.locator('[data-testid="pager-next"], [data-testid="pager-prev"]').count()).toBe(0);
     // A filter for another ministry in the URL does not widen the scope.
     await page.goto('/incidents?ministry=mhlw');
     expect(await page.locator('[data-testid="incident-table"] tbody tr').count()).toBe(0);

@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser } from 'playwright-core';
 import { readFileSync } from 'node:fs';
 import { baseURL, fixture, launchBrowser, open, signIn } from './helpers.ts';
+import { QUEUE } from './seeds/queue.ts';
 
 let browser: Browser;
 beforeAll(async () => {
@@ -104,11 +105,66 @@ describe('incident triage', () => {
     const { context, page } = await signIn(browser, 'caio-mof');
     await open(page, '/incidents?status=new');
     await page.check(`input[name="id"][value="${incidents.mofMarkup}"]`);
-    await page.selectOption('form[action="?/assign"] select[name="assignee"]', 'caio-mof');
-    await page.click('form[action="?/assign"] button[type="submit"]');
+    await page.selectOption('form[data-testid="bulk-assign"] select[name="assignee"]', 'caio-mof');
+    await page.click('form[data-testid="bulk-assign"] button[type="submit"]');
     await expect.poll(() => page.locator('[role="status"]').textContent()).toMatch(/1/);
     const row = page.locator('tr', { has: page.locator(`a:text-is("${incidents.mofMarkup}")`) });
     await expect.poll(() => row.textContent()).toContain('caio-mof');
+    await context.close();
+  });
+
+  it('pages through the queue: Next and Previous keep filters and sort, a bulk assignment takes only the ticked rows of the page shown', async () => {
+    const { context, page } = await signIn(browser, 'reviewer');
+    const mlit = QUEUE.count / 2;
+    const ids = async () => (await page.locator('[data-testid="incident-table"] tbody td.id').allTextContents()).map((x) => x.trim());
+    const summary = () => page.locator('[data-testid="pager-top"] [data-testid="pager-summary"]').textContent();
+    const assigneeOf = (id: string) => page.locator('tr', { has: page.locator(`a:text-is("${id}")`) }).locator('td[data-label="担当者"]').textContent();
+    await open(page, '/incidents?ministry=mlit&sort=severity&dir=desc&per=50');
+    expect(await summary()).toBe(`1–50 / 合計 ${mlit}件`);
+    expect(await page.locator('[data-testid="pager-prev"]').count()).toBe(0);
+    const first = await ids();
+    expect(first).toHaveLength(50);
+    // The CSV has every page, in the same order: the pages are slices of it.
+    const csv = await (await context.request.get('/incidents/export.csv?ministry=mlit&sort=severity&dir=desc&per=50&page=2')).text();
+    const all = csv.replace(/^\uFEFF/, '').trim().split('\r\n').slice(1).map((l) => l.split(',')[0]);
+    expect(all).toHaveLength(mlit);
+    expect(first).toEqual(all.slice(0, 50));
+
+    // A row ticked on page 1 is forgotten when the page changes.
+    const untouched = first[0];
+    const before = await assigneeOf(untouched);
+    await page.check(`input[name="id"][value="${untouched}"]`);
+    await Promise.all([page.waitForURL(/page=2/), page.click('[data-testid="pager-bottom"] [data-testid="pager-next"]')]);
+    const url = new URL(page.url());
+    expect(Object.fromEntries(url.searchParams)).toEqual({ ministry: 'mlit', sort: 'severity', dir: 'desc', per: '50', page: '2' });
+    await expect.poll(summary).toBe(`51–${mlit} / 合計 ${mlit}件`);
+    const second = await ids();
+    expect(second).toEqual(all.slice(50));
+    expect(await page.locator('[data-testid="pager-next"]').count()).toBe(0);
+    expect(await page.locator('form[data-testid="bulk-assign"] button[type="submit"]').isDisabled()).toBe(true);
+
+    const picked = second[0];
+    await page.check(`input[name="id"][value="${picked}"]`);
+    await page.selectOption('form[data-testid="bulk-assign"] select[name="assignee"]', 'admin');
+    await page.click('form[data-testid="bulk-assign"] button[type="submit"]');
+    await expect.poll(() => page.locator('[role="status"]').textContent()).toBe('1件を割り当てました。');
+    await expect.poll(() => assigneeOf(picked)).toBe('admin');
+    expect(new URL(page.url()).searchParams.get('page')).toBe('2'); // still on the page the reviewer was on
+
+    await Promise.all([page.waitForURL((u) => !u.searchParams.has('page')), page.click('[data-testid="pager-top"] [data-testid="pager-prev"]')]);
+    expect(Object.fromEntries(new URL(page.url()).searchParams)).toEqual({ ministry: 'mlit', sort: 'severity', dir: 'desc', per: '50' });
+    await expect.poll(summary).toBe(`1–50 / 合計 ${mlit}件`);
+    expect(await ids()).toEqual(first);
+    expect(await assigneeOf(untouched)).toBe(before);
+
+    // The whole queue at the default 100 a page, in English.
+    await open(page, '/incidents?lang=en');
+    const total = QUEUE.count + Object.keys(fixture().incidents).length;
+    expect(await summary()).toBe(`1–100 of ${total}`);
+    expect(await page.locator('[data-testid="pager-top"] [data-testid="pager-next"]').textContent()).toContain('Next');
+    await Promise.all([page.waitForURL(/page=2/), page.click('[data-testid="pager-top"] [data-testid="pager-next"]')]);
+    await expect.poll(summary).toBe(`101–${total} of ${total}`);
+    expect(await page.locator('[data-testid="pager-top"] [data-testid="pager-prev"]').textContent()).toContain('Previous');
     await context.close();
   });
 });

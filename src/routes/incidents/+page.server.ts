@@ -2,22 +2,26 @@ import { fail } from '@sveltejs/kit';
 import type { Actions, PageServerLoad } from './$types';
 import { getClickHouse } from '../../../clickhouse/client.ts';
 import { ministryScope, requireTriage } from '$lib/server/auth/guard.ts';
-import { assignIncidents, getIncidents, incidentFacets, listIncidents, parseIncidentFilter } from '$lib/server/incidents.ts';
+import { assignIncidents, getIncidents, incidentFacets, incidentQueuePage, parseIncidentFilter } from '$lib/server/incidents.ts';
 import { assignableUsers, mayBeAssigned } from '$lib/server/triage-users.ts';
 import { actorOf } from '$lib/server/audit.ts';
+import { PER_PAGE } from '$lib/paging.ts';
+
+const MAX_PER = Math.max(...PER_PAGE);
 
 export const load: PageServerLoad = async ({ locals, url }) => {
   requireTriage(locals);
   const scope = ministryScope(locals);
   const client = await getClickHouse();
   const filter = parseIncidentFilter(url.searchParams);
-  const [incidents, facets, users] = await Promise.all([
-    listIncidents(client, filter, scope),
+  const [{ incidents, paging }, facets, users] = await Promise.all([
+    incidentQueuePage(client, filter, scope),
     incidentFacets(client, scope),
     assignableUsers(client, scope),
   ]);
   return {
     incidents,
+    paging,
     facets,
     filter,
     scope,
@@ -30,10 +34,11 @@ export const actions: Actions = {
     requireTriage(event.locals);
     const scope = ministryScope(event.locals);
     const form = await event.request.formData();
+    // Only the boxes ticked on the page the reviewer is looking at are sent (one page is at most 200 rows).
     const ids = form.getAll('id').map(String).filter(Boolean);
     const assignee = String(form.get('assignee') ?? '');
     if (ids.length === 0) return fail(400, { assign: { error: 'select at least one incident' } });
-    if (ids.length > 1000) return fail(400, { assign: { error: 'at most 1000 incidents at once' } });
+    if (ids.length > MAX_PER) return fail(400, { assign: { error: `at most ${MAX_PER} incidents (one page) at once` } });
     const client = await getClickHouse();
     const users = await assignableUsers(client, scope);
     if (assignee !== '' && !users.some((u) => u.username === assignee)) {

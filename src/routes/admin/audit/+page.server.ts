@@ -1,13 +1,12 @@
 import type { PageServerLoad } from './$types';
 import { getClickHouse } from '../../../../clickhouse/client.ts';
 import { requireRole } from '$lib/server/auth/guard.ts';
-import { AUDIT_ACTIONS, auditActors, parseAuditFilter, queryAudit } from '$lib/server/audit.ts';
+import { AUDIT_ACTIONS, auditActors, auditPage, parseAuditFilter } from '$lib/server/audit.ts';
 
 export const load: PageServerLoad = async ({ locals, url }) => {
   requireRole(locals, 'admin');
   const client = await getClickHouse();
   const filter = parseAuditFilter(url.searchParams);
-  const limit = 1000;
-  const [rows, actors] = await Promise.all([queryAudit(client, { ...filter, limit }), auditActors(client)]);
-  return { rows, actors, actions: [...AUDIT_ACTIONS], filter, limit };
+  const [{ rows, paging }, actors] = await Promise.all([auditPage(client, filter), auditActors(client)]);
+  return { rows, paging, actors, actions: [...AUDIT_ACTIONS], filter };
 };
