@@ -4,7 +4,7 @@
 // cluster's load balancer. chDB locks its data directory, so one process must share one client: the
 // client is kept on globalThis, which also makes the SvelteKit bundle and the CLI share it when
 // `oversight serve` hosts both in one process.
-import { createClient, type ClickHouseClient } from '@clickhouse/client';
+import { createClient, type ClickHouseClient, type ClickHouseSettings } from '@clickhouse/client';
 import { mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { loadEnv, type Env } from '../config/env.ts';
@@ -97,7 +97,12 @@ async function embeddedClient(path: string): Promise<ClickHouseClient> {
 }
 
 /** Runs a query and returns its rows as objects. */
-export async function queryRows<T>(client: ClickHouseClient, query: string, params: Record<string, unknown> = {}): Promise<T[]> {
-  const rs = await client.query({ query, query_params: params, format: 'JSONEachRow' });
+export async function queryRows<T>(
+  client: ClickHouseClient,
+  query: string,
+  params: Record<string, unknown> = {},
+  settings?: ClickHouseSettings,
+): Promise<T[]> {
+  const rs = await client.query({ query, query_params: params, format: 'JSONEachRow', ...(settings ? { clickhouse_settings: settings } : {}) });
   return rs.json<T>();
 }

@@ -4,41 +4,20 @@ import type { PageServerLoad } from './$types';
 import { openView, viewData } from '$lib/server/queries/view.ts';
 import { ALL_ROLES } from '$lib/server/queries/tables.ts';
 import { dayRange } from '$lib/server/queries/filters.ts';
-import {
-  accuracyDaily, accuracyRates, activeUsers, activeWindows, adoptionPct, dailyActiveUsers, requestsBy, requestsDailyBy,
-  riskBySeverity, riskDaily, riskDailyBySeverity, sumAccuracy,
-} from '$lib/server/queries/overview.ts';
+import { accuracyRates, activeWindows, adoptionPct } from '$lib/server/queries/overview.ts';
+import { overviewPageData } from '$lib/server/queries/page-data.ts';
 
 export const load: PageServerLoad = async ({ locals, url }) => {
   const v = await openView(locals, url, ALL_ROLES);
   const { client, filters: f } = v;
-  const [active, dau, byApp, byModel, appDaily, accuracy, risk, riskSeverity] = await Promise.all([
-    activeUsers(client, f),
-    dailyActiveUsers(client, f),
-    requestsBy(client, f, 'app'),
-    requestsBy(client, f, 'model'),
-    requestsDailyBy(client, f, 'app'),
-    accuracyDaily(client, f),
-    riskDaily(client, f),
-    riskDailyBySeverity(client, f),
-  ]);
-  const totals = sumAccuracy(accuracy);
+  const d = await overviewPageData(client, f);
   const planned = v.filters.ministry ? (v.planned.get(v.filters.ministry) ?? 0) : [...v.planned.values()].reduce((a, b) => a + b, 0);
   return {
     ...viewData(v),
     days: dayRange(f.from, f.to),
-    active,
+    ...d,
     windows: activeWindows(f.to),
-    adoption: { pct: adoptionPct(active.mau, v.planned, f.ministry), planned },
-    dau,
-    byApp,
-    byModel,
-    appDaily,
-    accuracy,
-    totals,
-    rates: accuracyRates(totals),
-    risk,
-    riskSeverity,
-    riskTable: await riskBySeverity(client, f, totals.outputs),
+    adoption: { pct: adoptionPct(d.active.mau, v.planned, f.ministry), planned },
+    rates: accuracyRates(d.totals),
   };
 };

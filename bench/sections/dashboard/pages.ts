@@ -18,23 +18,15 @@ export interface Page {
 
 const Q = '../../../src/lib/server/queries/';
 
+// The same functions the overview and ministry pages' loads call.
 async function overviewData(client: ClickHouseClient, f: Filters) {
-  const o = await import(`${Q}overview.ts`);
-  const inc = await import(`${Q}incidents.ts`);
-  const [active, daily, byApp, byModel, appDaily, accuracy, risk, counts, top] = await Promise.all([
-    o.activeUsers(client, f),
-    o.dailyActiveUsers(client, f),
-    o.requestsBy(client, f, 'app'),
-    o.requestsBy(client, f, 'model'),
-    o.requestsDailyBy(client, f, 'app'),
-    o.accuracyDaily(client, f),
-    o.riskDaily(client, f),
-    inc.incidentCounts(client, f),
-    inc.topIncidents(client, f),
-  ]);
-  const outputs = o.sumAccuracy(accuracy).outputs;
-  const severity = await o.riskBySeverity(client, f, outputs);
-  return { active, daily, byApp, byModel, appDaily, accuracy, risk, severity, counts, top };
+  const p = await import(`${Q}page-data.ts`);
+  return p.overviewPageData(client, f);
+}
+
+async function ministryData(client: ClickHouseClient, f: Filters) {
+  const p = await import(`${Q}page-data.ts`);
+  return p.ministryPageData(client, f);
 }
 
 export const PAGES: Page[] = [
@@ -56,7 +48,7 @@ export const PAGES: Page[] = [
     name: 'ministry',
     about: 'the overview for one ministry (a CAIO view)',
     ministryScoped: true,
-    load: async () => overviewData,
+    load: async () => ministryData,
   },
   {
     name: 'models',

@@ -47,6 +47,32 @@ describe('migrations on chDB', () => {
     const [r] = await queryRows<{ n: number }>(db.client, "SELECT count() AS n FROM usage_events FINAL WHERE event_id = 'dup-1'");
     expect(r.n).toBe(1);
   });
+
+  it('0070 backfills active users per ministry and day from the events stored before it', async () => {
+    const ev = (id: string, user: string, ministry: string, at: string) => ({
+      event_id: id, occurred_at: at, ministry, user_id: user, session_id: 's', request_id: id, app: 'chat', model: 'm',
+      input_tokens: 1, output_tokens: 1, latency_ms: 1, status: 'ok', raw: '{}', src_topic: 't', src_partition: 0, src_offset: 1,
+    });
+    await db.client.insert({
+      table: 'usage_events',
+      format: 'JSONEachRow',
+      values: [
+        ev('bf-1', 'alice', 'mof', '2026-09-01T01:00:00.000Z'), ev('bf-2', 'alice', 'mof', '2026-09-01T02:00:00.000Z'),
+        ev('bf-3', 'bob', 'mof', '2026-09-01T03:00:00.000Z'), ev('bf-4', 'alice', 'mhlw', '2026-09-02T03:00:00.000Z'),
+      ],
+    });
+    // As if the events had been stored before 0070 existed: empty the rollup, then run its backfill.
+    await db.client.command({ query: 'TRUNCATE TABLE active_users_daily' });
+    const m = loadMigrations().find((x) => x.name.startsWith('0070'))!;
+    const backfill = renderMigration(m.sql, { rawTextTtlDays: 400 }).filter((s) => /^\s*INSERT INTO/.test(s));
+    expect(backfill).toHaveLength(1);
+    await db.client.command({ query: backfill[0] });
+    const got = await queryRows<{ day: string; ministry: string; n: number }>(
+      db.client,
+      "SELECT toString(day) AS day, ministry, uniqExactMerge(users) AS n FROM active_users_daily WHERE day BETWEEN '2026-09-01' AND '2026-09-02' GROUP BY day, ministry ORDER BY day, ministry",
+    );
+    expect(got).toEqual([{ day: '2026-09-01', ministry: 'mof', n: 2 }, { day: '2026-09-02', ministry: 'mhlw', n: 1 }]);
+  });
 });
 
 describe('cluster DDL', () => {
@@ -62,7 +88,12 @@ describe('cluster DDL', () => {
 
   it('feeds rollups from the local tables on each shard', () => {
     expect(ddl).toContain('CREATE MATERIALIZED VIEW IF NOT EXISTS usage_daily_mv_local ON CLUSTER oversight TO usage_daily_local');
+    expect(ddl).toContain('CREATE MATERIALIZED VIEW IF NOT EXISTS active_users_daily_mv_local ON CLUSTER oversight TO active_users_daily_local');
     expect(ddl).toMatch(/FROM usage_events_local\s/);
+  });
+
+  it('backfills through the Distributed tables, once for all shards', () => {
+    expect(ddl).toMatch(/INSERT INTO active_users_daily\s+SELECT[\s\S]*FROM usage_events\s/);
   });
 
   it('every data table gets a Distributed table of the same name', () => {

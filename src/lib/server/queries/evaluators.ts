@@ -1,7 +1,7 @@
 // Evaluator quality: what each evaluator and rule flags, what reviewers decided about those flags,
 // and the precision that follows (confirmed / reviewed). A reviewer's verdict is given per incident;
 // it counts for every rule the incident lists, because the reviewer judged the output they flagged.
-import { CONFIRMED_VERDICT, FINDING, LIVE_FLAGS, LIVE_FLAGS_WHERE, ratio, rows, type ClickHouseClient } from './db.ts';
+import { CONFIRMED_VERDICT, FINDING, LIVE_FLAGS, LIVE_FLAGS_WHERE, ratio, flagRows, rows, type ClickHouseClient } from './db.ts';
 import { whereParams, whereSql, type Filters } from './filters.ts';
 
 export interface RuleQuality {
@@ -28,8 +28,8 @@ const INCIDENT_RULES = `SELECT incident_id, output_id, rule_id, verdict FROM inc
 
 export async function ruleQuality(client: ClickHouseClient, f: Filters): Promise<RuleQuality[]> {
   const p = { ...whereParams(f), confirmed: CONFIRMED_VERDICT };
-  const [flagRows, verdictRows] = await Promise.all([
-    rows<{ evaluator: string; rule_id: string; category: string; flags: number; findings: number; outputs: number }>(
+  const [ruleRows, verdictRows] = await Promise.all([
+    flagRows<{ evaluator: string; rule_id: string; category: string; flags: number; findings: number; outputs: number }>(
       client,
       `SELECT evaluator, rule_id, any(category) AS category, count() AS flags, countIf(${FINDING}) AS findings,
               uniqExact(output_id) AS outputs
@@ -37,7 +37,7 @@ export async function ruleQuality(client: ClickHouseClient, f: Filters): Promise
         GROUP BY evaluator, rule_id`,
       p,
     ),
-    rows<{ evaluator: string; rule_id: string; incidents: number; reviewed: number; confirmed: number }>(
+    flagRows<{ evaluator: string; rule_id: string; incidents: number; reviewed: number; confirmed: number }>(
       client,
       `SELECT fl.evaluator AS evaluator, fl.rule_id AS rule_id, uniqExact(i.incident_id) AS incidents,
               uniqExactIf(i.incident_id, i.verdict != '') AS reviewed,
@@ -49,7 +49,7 @@ export async function ruleQuality(client: ClickHouseClient, f: Filters): Promise
     ),
   ]);
   const v = new Map(verdictRows.map((r) => [`${r.evaluator}|${r.rule_id}`, r]));
-  return flagRows
+  return ruleRows
     .map((r) => {
       const x = v.get(`${r.evaluator}|${r.rule_id}`);
       const reviewed = x?.reviewed ?? 0;
@@ -76,7 +76,7 @@ export interface PrecisionWeek {
 
 /** Precision per evaluator per week of the flagged outputs' dates. */
 export async function precisionByWeek(client: ClickHouseClient, f: Filters): Promise<PrecisionWeek[]> {
-  const got = await rows<{ week: string; evaluator: string; reviewed: number; confirmed: number }>(
+  const got = await flagRows<{ week: string; evaluator: string; reviewed: number; confirmed: number }>(
     client,
     `SELECT toString(toMonday(fl.day)) AS week, fl.evaluator AS evaluator,
             uniqExactIf(i.incident_id, i.verdict != '') AS reviewed,

@@ -2,8 +2,9 @@
 // per 1,000 outputs). Weeks start on Monday (ISO weeks, UTC); the range is widened to whole weeks so
 // the first and last columns are not half-empty weeks that would read as a drop in adoption.
 import { MINISTRIES } from '../../../../contracts/ministries.ts';
-import { FINDING, LIVE_FLAGS, LIVE_FLAGS_WHERE, ratio, rows, type ClickHouseClient } from './db.ts';
+import { FINDING, LIVE_FLAGS, LIVE_FLAGS_WHERE, ratio, flagRows, rows, type ClickHouseClient } from './db.ts';
 import { addDays, whereParams, whereSql, type Filters } from './filters.ts';
+import { usersRollup } from './overview.ts';
 
 export function mondayOf(day: string): string {
   const dow = new Date(`${day}T00:00:00Z`).getUTCDay(); // 0 = Sunday
@@ -38,7 +39,7 @@ export async function ministryWeekHeatmap(client: ClickHouseClient, f: Filters, 
   const [users, outputs, flags] = await Promise.all([
     rows<{ ministry: string; week: string; n: number }>(
       client,
-      `SELECT ministry, toString(toMonday(day)) AS week, uniqExactMerge(users) AS n FROM usage_daily
+      `SELECT ministry, toString(toMonday(day)) AS week, uniqExactMerge(users) AS n FROM ${usersRollup(wf)}
         WHERE ${whereSql(wf, { day: 'day' })} GROUP BY ministry, week`,
       p,
     ),
@@ -48,7 +49,7 @@ export async function ministryWeekHeatmap(client: ClickHouseClient, f: Filters, 
         WHERE ${whereSql(wf, { day: 'day' })} GROUP BY ministry, week`,
       p,
     ),
-    rows<{ ministry: string; week: string; n: number }>(
+    flagRows<{ ministry: string; week: string; n: number }>(
       client,
       `SELECT ministry, toString(toMonday(toDate(output_at))) AS week, count() AS n FROM ${LIVE_FLAGS}
         WHERE ${LIVE_FLAGS_WHERE} AND ${FINDING} AND ${whereSql(wf, { day: 'toDate(output_at)' })}

@@ -1,7 +1,7 @@
 // Model scorecard: per model volume, latency (p50/p95 merged from the rollup's t-digest states, so
 // within t-digest accuracy of the exact quantiles), error rate, thumbs-down rate and findings per
 // 1,000 outputs for each category.
-import { FINDING, LIVE_FLAGS, LIVE_FLAGS_WHERE, ratio, rows, type ClickHouseClient } from './db.ts';
+import { FINDING, LIVE_FLAGS, LIVE_FLAGS_WHERE, ratio, flagRows, rows, type ClickHouseClient } from './db.ts';
 import { whereParams, whereSql, type Filters } from './filters.ts';
 
 export interface ModelScore {
@@ -49,7 +49,7 @@ export async function modelScorecard(client: ClickHouseClient, f: Filters): Prom
       `SELECT model, sum(up) AS up, sum(down) AS down FROM feedback_daily WHERE ${whereSql(f, { day: 'day' })} GROUP BY model`,
       p,
     ),
-    rows<{ model: string; category: string; n: number }>(
+    flagRows<{ model: string; category: string; n: number }>(
       client,
       `SELECT model, category, count() AS n FROM ${LIVE_FLAGS}
         WHERE ${LIVE_FLAGS_WHERE} AND ${FINDING} AND ${whereSql(f, { day: 'toDate(output_at)' })}

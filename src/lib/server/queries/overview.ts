@@ -1,7 +1,7 @@
 // Overview page: active users, adoption, requests by app and model, accuracy and risk trends.
 // Reads the daily rollups (usage_daily, outputs_daily, feedback_daily); flags and incidents are read
 // with FINAL because they are ReplacingMergeTree tables whose latest version is the truth.
-import { FINDING, LIVE_FLAGS, LIVE_FLAGS_WHERE, CONFIRMED_VERDICT, ratio, rows, type ClickHouseClient } from './db.ts';
+import { FINDING, LIVE_FLAGS, LIVE_FLAGS_WHERE, CONFIRMED_VERDICT, ratio, flagRows, rows, type ClickHouseClient } from './db.ts';
 import { MINISTRIES } from '../../../../contracts/ministries.ts';
 import { addDays, dayRange, whereParams, whereSql, type Filters } from './filters.ts';
 
@@ -13,6 +13,14 @@ export async function latestDataDay(client: ClickHouseClient, today: string): Pr
     { today },
   );
   return r && r.n > 0 ? r.day : null;
+}
+
+/**
+ * Where distinct users are counted: active_users_daily (one 64-bit state per ministry and day, the
+ * cheap one) unless the view is filtered by app or model, which only usage_daily keeps.
+ */
+export function usersRollup(f: Filters): 'active_users_daily' | 'usage_daily' {
+  return f.app || f.model ? 'usage_daily' : 'active_users_daily';
 }
 
 export interface ActiveUsers {
@@ -29,7 +37,7 @@ export async function activeUsers(client: ClickHouseClient, f: Filters): Promise
     `SELECT uniqExactMergeIf(users, day = {to:Date}) AS dau,
             uniqExactMergeIf(users, day > {to:Date} - 7) AS wau,
             uniqExactMerge(users) AS mau
-       FROM usage_daily
+       FROM ${usersRollup(f)}
       WHERE day > {to:Date} - 30 AND day <= {to:Date} AND ${whereSql(f, { day: 'day', noDates: true })}`,
     whereParams(f),
   );
@@ -50,8 +58,9 @@ export interface DailyActive {
 export async function dailyActiveUsers(client: ClickHouseClient, f: Filters): Promise<DailyActive[]> {
   const got = await rows<DailyActive>(
     client,
-    `SELECT toString(day) AS day, uniqExactMerge(users) AS dau FROM usage_daily
-      WHERE ${whereSql(f, { day: 'usage_daily.day' })} GROUP BY day ORDER BY day`,
+    // The day column is qualified: unqualified, WHERE would read the String alias `day` of the SELECT.
+    `SELECT toString(day) AS day, uniqExactMerge(users) AS dau FROM ${usersRollup(f)}
+      WHERE ${whereSql(f, { day: `${usersRollup(f)}.day` })} GROUP BY day ORDER BY day`,
     whereParams(f),
   );
   const byDay = new Map(got.map((r) => [r.day, r.dau]));
@@ -121,22 +130,16 @@ export function accuracyRates(d: Omit<AccuracyDay, 'day'>): AccuracyRates {
   };
 }
 
-export async function accuracyDaily(client: ClickHouseClient, f: Filters): Promise<AccuracyDay[]> {
+/** Accuracy per day. Pass the view's findings() when the page has them already (one flags scan). */
+export async function accuracyDaily(client: ClickHouseClient, f: Filters, known?: Findings): Promise<AccuracyDay[]> {
   const p = whereParams(f);
-  const [outputs, citations, feedback, verdicts] = await Promise.all([
+  const [outputs, fi, feedback, verdicts] = await Promise.all([
     rows<{ day: string; n: number }>(
       client,
       `SELECT toString(day) AS day, sum(outputs) AS n FROM outputs_daily WHERE ${whereSql(f, { day: 'outputs_daily.day' })} GROUP BY day`,
       p,
     ),
-    rows<{ day: string; n: number }>(
-      client,
-      `SELECT toString(toDate(output_at)) AS day, uniqExact(output_id) AS n FROM ${LIVE_FLAGS}
-        WHERE ${LIVE_FLAGS_WHERE} AND category = 'hallucinated_citation' AND ${FINDING}
-          AND ${whereSql(f, { day: 'toDate(output_at)' })}
-        GROUP BY day`,
-      p,
-    ),
+    known ? Promise.resolve(known) : findings(client, f),
     rows<{ day: string; up: number; down: number }>(
       client,
       `SELECT toString(day) AS day, sum(up) AS up, sum(down) AS down FROM feedback_daily
@@ -152,7 +155,7 @@ export async function accuracyDaily(client: ClickHouseClient, f: Filters): Promi
     ),
   ]);
   const o = new Map(outputs.map((r) => [r.day, r.n]));
-  const c = new Map(citations.map((r) => [r.day, r.n]));
+  const c = fi.citationOutputs;
   const fb = new Map(feedback.map((r) => [r.day, r]));
   const v = new Map(verdicts.map((r) => [r.day, r]));
   return dayRange(f.from, f.to).map((day) => ({
@@ -172,6 +175,59 @@ export function sumAccuracy(days: AccuracyDay[]): Omit<AccuracyDay, 'day'> {
   return t;
 }
 
+export interface FindingCell {
+  day: string;
+  category: string;
+  severity: string;
+  flags: number;
+}
+
+/** The live findings of a view: counts per (day, category, severity), and per day the outputs with a citation finding. */
+export interface Findings {
+  cells: FindingCell[];
+  citationOutputs: Map<string, number>;
+}
+
+/**
+ * One pass over the live flags for every risk and accuracy figure of a page. FINAL (the latest version
+ * of each flag) is the expensive part, so the page pays it once instead of once per chart. The second
+ * grouping set gives distinct outputs with a citation finding per day, which cannot be added up from
+ * the per-severity rows (one output may have a high and a medium finding); its rows are the ones with
+ * an empty category, which no flag has. Output ids are counted as 64-bit hashes (a third of the time
+ * of strings; exact for any realistic number of flagged outputs per day).
+ */
+export async function findings(client: ClickHouseClient, f: Filters): Promise<Findings> {
+  const got = await flagRows<FindingCell & { citation_outputs: number }>(
+    client,
+    `SELECT toString(toDate(output_at)) AS day, category, severity, count() AS flags,
+            uniqExactIf(cityHash64(output_id), category = 'hallucinated_citation') AS citation_outputs
+       FROM ${LIVE_FLAGS}
+      WHERE ${LIVE_FLAGS_WHERE} AND ${FINDING} AND ${whereSql(f, { day: 'toDate(output_at)' })}
+      GROUP BY GROUPING SETS ((day, category, severity), (day))`,
+    whereParams(f),
+  );
+  const cells: FindingCell[] = [];
+  const citationOutputs = new Map<string, number>();
+  for (const r of got) {
+    if (r.category === '') {
+      if (r.citation_outputs > 0) citationOutputs.set(r.day, r.citation_outputs);
+    } else cells.push({ day: r.day, category: r.category, severity: r.severity, flags: r.flags });
+  }
+  return { cells, citationOutputs };
+}
+
+/** Sums findings over the dimensions not in `keys`, sorted by the keys. */
+function sumBy<K extends keyof FindingCell>(cells: FindingCell[], keys: K[]): (Pick<FindingCell, K> & { flags: number })[] {
+  const out = new Map<string, Pick<FindingCell, K> & { flags: number }>();
+  for (const c of cells) {
+    const id = keys.map((k) => c[k]).join('\u0000');
+    const cur = out.get(id);
+    if (cur) cur.flags += c.flags;
+    else out.set(id, { ...(Object.fromEntries(keys.map((k) => [k, c[k]])) as Pick<FindingCell, K>), flags: c.flags });
+  }
+  return [...out.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, v]) => v);
+}
+
 export interface RiskDay {
   day: string;
   category: string;
@@ -179,14 +235,12 @@ export interface RiskDay {
 }
 
 /** Findings per day and category (for flags per 1,000 outputs, divided by the day's outputs). */
+export function riskDailyOf(fi: Findings): RiskDay[] {
+  return sumBy(fi.cells, ['day', 'category']);
+}
+
 export async function riskDaily(client: ClickHouseClient, f: Filters): Promise<RiskDay[]> {
-  return rows<RiskDay>(
-    client,
-    `SELECT toString(toDate(output_at)) AS day, category, count() AS flags FROM ${LIVE_FLAGS}
-      WHERE ${LIVE_FLAGS_WHERE} AND ${FINDING} AND ${whereSql(f, { day: 'toDate(output_at)' })}
-      GROUP BY day, category ORDER BY day, category`,
-    whereParams(f),
-  );
+  return riskDailyOf(await findings(client, f));
 }
 
 export interface RiskSeverityDay {
@@ -196,14 +250,12 @@ export interface RiskSeverityDay {
 }
 
 /** Findings per day and severity, the second view of the same flags. */
+export function riskDailyBySeverityOf(fi: Findings): RiskSeverityDay[] {
+  return sumBy(fi.cells, ['day', 'severity']);
+}
+
 export async function riskDailyBySeverity(client: ClickHouseClient, f: Filters): Promise<RiskSeverityDay[]> {
-  return rows<RiskSeverityDay>(
-    client,
-    `SELECT toString(toDate(output_at)) AS day, severity, count() AS flags FROM ${LIVE_FLAGS}
-      WHERE ${LIVE_FLAGS_WHERE} AND ${FINDING} AND ${whereSql(f, { day: 'toDate(output_at)' })}
-      GROUP BY day, severity ORDER BY day, severity`,
-    whereParams(f),
-  );
+  return riskDailyBySeverityOf(await findings(client, f));
 }
 
 export interface RiskCell {
@@ -214,15 +266,12 @@ export interface RiskCell {
 }
 
 /** Findings over the range by category and severity, per 1,000 outputs of the same filters. */
+export function riskBySeverityOf(fi: Findings, outputs: number): RiskCell[] {
+  return sumBy(fi.cells, ['category', 'severity']).map((r) => ({ ...r, per_1000: ratio(r.flags, outputs, 1000) }));
+}
+
 export async function riskBySeverity(client: ClickHouseClient, f: Filters, outputs: number): Promise<RiskCell[]> {
-  const got = await rows<{ category: string; severity: string; flags: number }>(
-    client,
-    `SELECT category, severity, count() AS flags FROM ${LIVE_FLAGS}
-      WHERE ${LIVE_FLAGS_WHERE} AND ${FINDING} AND ${whereSql(f, { day: 'toDate(output_at)' })}
-      GROUP BY category, severity ORDER BY category, severity`,
-    whereParams(f),
-  );
-  return got.map((r) => ({ ...r, per_1000: ratio(r.flags, outputs, 1000) }));
+  return riskBySeverityOf(await findings(client, f), outputs);
 }
 
 /** The windows DAU/WAU/MAU cover, for the page to state them plainly. */
@@ -263,7 +312,7 @@ export async function ministryAdoption(client: ClickHouseClient, f: Filters, pla
 export async function mauByMinistry(client: ClickHouseClient, f: Filters): Promise<Map<string, number>> {
   const got = await rows<{ ministry: string; mau: number }>(
     client,
-    `SELECT ministry, uniqExactMerge(users) AS mau FROM usage_daily
+    `SELECT ministry, uniqExactMerge(users) AS mau FROM ${usersRollup(f)}
       WHERE day > {to:Date} - 30 AND day <= {to:Date} AND ${whereSql(f, { day: 'day', noDates: true })}
       GROUP BY ministry`,
     whereParams(f),

@@ -4,7 +4,7 @@
 import type { Role } from '../auth/roles.ts';
 import type { ClickHouseClient } from './db.ts';
 import type { Filters } from './filters.ts';
-import { accuracyDaily, accuracyRates, dailyActiveUsers, ministryAdoption, requestsBy, riskBySeverity, riskDaily, sumAccuracy } from './overview.ts';
+import { accuracyDaily, accuracyRates, dailyActiveUsers, findings, ministryAdoption, requestsBy, riskBySeverityOf, riskDailyOf, sumAccuracy } from './overview.ts';
 import { ministryWeekHeatmap } from './heatmap.ts';
 import { topIncidents } from './incidents.ts';
 import { modelScorecard } from './models.ts';
@@ -51,7 +51,9 @@ export const TABLES = {
       'reviewed', 'confirmed', 'confirmed_rate', 'findings', 'findings_per_1000',
     ],
     rows: async ({ client, filters }) => {
-      const [acc, dau, risk] = await Promise.all([accuracyDaily(client, filters), dailyActiveUsers(client, filters), riskDaily(client, filters)]);
+      const fi = await findings(client, filters);
+      const [acc, dau] = await Promise.all([accuracyDaily(client, filters, fi), dailyActiveUsers(client, filters)]);
+      const risk = riskDailyOf(fi);
       const users = new Map(dau.map((d) => [d.day, d.dau]));
       return acc.map((d) => {
         const findings = risk.filter((r) => r.day === d.day).reduce((a, r) => a + r.flags, 0);
@@ -66,8 +68,8 @@ export const TABLES = {
     roles: ALL_ROLES,
     columns: ['category', 'severity', 'flags', 'per_1000'],
     rows: async ({ client, filters }) => {
-      const outputs = sumAccuracy(await accuracyDaily(client, filters)).outputs;
-      return riskBySeverity(client, filters, outputs);
+      const fi = await findings(client, filters);
+      return riskBySeverityOf(fi, sumAccuracy(await accuracyDaily(client, filters, fi)).outputs);
     },
   },
   'heatmap-cells': {

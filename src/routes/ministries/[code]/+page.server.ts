@@ -7,8 +7,8 @@ import { requireMinistry, canTriage } from '$lib/server/auth/guard.ts';
 import { openView, viewData } from '$lib/server/queries/view.ts';
 import { ALL_ROLES } from '$lib/server/queries/tables.ts';
 import { dayRange, filtersToQuery } from '$lib/server/queries/filters.ts';
-import { accuracyDaily, accuracyRates, activeUsers, activeWindows, adoptionPct, dailyActiveUsers, requestsDailyBy, riskDaily, sumAccuracy, requestsBy } from '$lib/server/queries/overview.ts';
-import { incidentCounts, topIncidents } from '$lib/server/queries/incidents.ts';
+import { accuracyRates, activeWindows, adoptionPct } from '$lib/server/queries/overview.ts';
+import { ministryPageData } from '$lib/server/queries/page-data.ts';
 
 export const load: PageServerLoad = async ({ locals, url, params }) => {
   if (!isMinistryCode(params.code)) error(404, `unknown ministry code ${JSON.stringify(params.code)}`);
@@ -18,17 +18,7 @@ export const load: PageServerLoad = async ({ locals, url, params }) => {
   q.searchParams.delete('ministry');
   const v = await openView(locals, q, ALL_ROLES, { ministry: params.code });
   const f = v.filters;
-  const [active, dau, appDaily, byApp, accuracy, risk, incidents, counts] = await Promise.all([
-    activeUsers(v.client, f),
-    dailyActiveUsers(v.client, f),
-    requestsDailyBy(v.client, f, 'app'),
-    requestsBy(v.client, f, 'app'),
-    accuracyDaily(v.client, f),
-    riskDaily(v.client, f),
-    topIncidents(v.client, f, 10),
-    incidentCounts(v.client, f),
-  ]);
-  const totals = sumAccuracy(accuracy);
+  const d = await ministryPageData(v.client, { ...f, ministry: params.code });
   return {
     ...viewData(v),
     // Filters shown in the form exclude the ministry (it is the page itself).
@@ -36,18 +26,18 @@ export const load: PageServerLoad = async ({ locals, url, params }) => {
     code: params.code,
     days: dayRange(f.from, f.to),
     planned: v.planned.get(params.code) ?? 0,
-    active,
+    active: d.active,
     windows: activeWindows(f.to),
-    adoptionPct: adoptionPct(active.mau, v.planned, params.code),
-    dau,
-    appDaily,
-    apps: byApp.map((a) => a.key),
-    accuracy,
-    totals,
-    rates: accuracyRates(totals),
-    risk,
-    incidents,
-    counts,
+    adoptionPct: adoptionPct(d.active.mau, v.planned, params.code),
+    dau: d.dau,
+    appDaily: d.appDaily,
+    apps: d.byApp.map((a) => a.key),
+    accuracy: d.accuracy,
+    totals: d.totals,
+    rates: accuracyRates(d.totals),
+    risk: d.risk,
+    incidents: d.incidents,
+    counts: d.counts,
     canOpenIncidents: canTriage(locals, params.code),
   };
 };
