@@ -145,6 +145,15 @@ export async function createUser(client: ClickHouseClient, input: NewUser): Prom
 }
 
 export async function updateUser(client: ClickHouseClient, username: string, patch: UserPatch): Promise<UserRecord> {
+  return (await updateUserAndSessions(client, username, patch)).user;
+}
+
+/** updateUser, also saying how many live sessions the change ended. */
+export async function updateUserAndSessions(
+  client: ClickHouseClient,
+  username: string,
+  patch: UserPatch,
+): Promise<{ user: UserRecord; sessionsEnded: number }> {
   const current = await readUser(client, username);
   if (!current) throw new AccountError(`no user "${username}"`);
   const { role, ministry } = roleAndMinistry(
@@ -169,8 +178,8 @@ export async function updateUser(client: ClickHouseClient, username: string, pat
   await writeUser(client, row);
   // A changed password, role or ministry, or a disabled account, must not keep old sessions alive.
   const privilegeChanged = role !== current.role || ministry !== current.ministry || patch.password !== undefined;
-  if (row.disabled === 1 || privilegeChanged) await revokeUserSessions(client, username);
-  return toRecord(row);
+  const sessionsEnded = row.disabled === 1 || privilegeChanged ? await revokeUserSessions(client, username) : 0;
+  return { user: toRecord(row), sessionsEnded };
 }
 
 export async function disableUser(client: ClickHouseClient, username: string): Promise<UserRecord> {

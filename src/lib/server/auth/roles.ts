@@ -1,8 +1,9 @@
-// The four dashboard roles and what a signed-in user looks like to the server. Kept free of
-// SvelteKit imports so the CLI (oversight users …) can use the same definitions.
+// The four dashboard roles (their contract is contracts/accounts.ts) and what a signed-in user looks
+// like to the server. Kept free of SvelteKit imports so the CLI (oversight users …) can use them too.
 
-export const ROLES = ['admin', 'reviewer', 'leadership', 'caio'] as const;
-export type Role = (typeof ROLES)[number];
+import { ROLES, type Role } from '../../../../contracts/accounts.ts';
+
+export { ROLES, type Role };
 
 export function isRole(value: unknown): value is Role {
   return typeof value === 'string' && (ROLES as readonly string[]).includes(value);
