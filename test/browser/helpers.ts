@@ -32,6 +32,12 @@ export interface Session {
 
 /** A fresh browser context signed in as one of the seeded users. */
 export async function signIn(browser: Browser, role: RoleName, viewport = { width: 1440, height: 900 }): Promise<Session> {
+  const user = fixture().users[role];
+  return signInAs(browser, user.username, user.password, viewport);
+}
+
+/** A fresh browser context signed in with any account (e.g. one a test created). */
+export async function signInAs(browser: Browser, username: string, password: string, viewport = { width: 1440, height: 900 }): Promise<Session> {
   const context = await browser.newContext({ baseURL: baseURL(), viewport, acceptDownloads: true });
   const page = await context.newPage();
   const dialogs: string[] = [];
@@ -39,10 +45,9 @@ export async function signIn(browser: Browser, role: RoleName, viewport = { widt
     dialogs.push(d.message());
     void d.dismiss();
   });
-  const user = fixture().users[role];
   await open(page, '/login');
-  await page.fill('input[name="username"]', user.username);
-  await page.fill('input[name="password"]', user.password);
+  await page.fill('input[name="username"]', username);
+  await page.fill('input[name="password"]', password);
   await Promise.all([page.waitForURL((u) => !u.pathname.startsWith('/login')), page.click('button[type="submit"]')]);
   return { context, page, dialogs };
 }

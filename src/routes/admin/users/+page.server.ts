@@ -3,6 +3,7 @@ import type { Actions, PageServerLoad, RequestEvent } from './$types';
 import { getClickHouse } from '../../../../clickhouse/client.ts';
 import { requireRole } from '$lib/server/auth/guard.ts';
 import { AccountError, createUser, listUsers, updateUser } from '$lib/server/auth/accounts.ts';
+import { changeUserRole } from '$lib/server/auth/role-change.ts';
 import { actorOf, writeAudit } from '$lib/server/audit.ts';
 import { MINISTRIES } from '../../../../contracts/ministries.ts';
 
@@ -60,6 +61,19 @@ export const actions: Actions = {
       const user = await updateUser(await getClickHouse(), username, { disabled: false });
       return { action: 'user_update', target: username, ministry: user.ministry, detail: { enabled: true }, message: `enabled ${username}` };
     }),
+  /** Role and ministry of one account (the inline form of each row); audited inside changeUserRole. */
+  update: async (event) => {
+    requireRole(event.locals, 'admin');
+    const form = await event.request.formData();
+    const username = str(form, 'username');
+    try {
+      const r = await changeUserRole(await getClickHouse(), actorOf(event), { username, role: str(form, 'role'), ministry: str(form, 'ministry') });
+      return { roleChange: { username, from: r.from, to: r.to, changed: r.changed, sessionsEnded: r.sessionsEnded } };
+    } catch (err) {
+      if (err instanceof AccountError) return fail(400, { error: `${username}: ${err.message}` });
+      throw err;
+    }
+  },
   password: (event) =>
     asAdmin(event, async (form) => {
       const username = str(form, 'username');
