@@ -1,11 +1,8 @@
 // The flag contract of EVALUATION.md: what every evaluator emits and the batch runner stores.
 import { z } from 'zod';
+import { SEVERITIES } from './severities.ts';
 
-export const SEVERITIES = ['info', 'low', 'medium', 'high', 'critical'] as const;
-export type Severity = (typeof SEVERITIES)[number];
-export const SEVERITY_RANK: Record<Severity, number> = { info: 0, low: 1, medium: 2, high: 3, critical: 4 };
-
-export const CATEGORIES = ['hallucinated_citation', 'off_policy', 'leakage'] as const;
+export { SEVERITIES, SEVERITY_RANK, CATEGORIES, type Severity } from './severities.ts';
 
 export const Evidence = z.object({
   start: z.number().int().nonnegative(), // UTF-16 code units into the field named by `where`

@@ -1,6 +1,8 @@
 // Every request passes here first: the session cookie becomes event.locals.user, the route policy
 // keeps each role out of route trees it may not open, state-changing requests must carry the
-// session's CSRF token, and responses get headers that keep raw text out of caches and frames.
+// session's CSRF token, and responses get headers that keep raw text out of caches and frames. Pages
+// carry the Content-Security-Policy of svelte.config.js (kit.csp, with a nonce per response); anything
+// else (CSV, JSON) gets a policy that allows nothing, should a browser ever render it as a document.
 // Loads and actions check again with src/lib/server/auth/guard.ts.
 import { error, redirect, type Handle } from '@sveltejs/kit';
 import { getClickHouse } from '../clickhouse/client.ts';
@@ -42,6 +44,9 @@ export const handle: Handle = async ({ event, resolve }) => {
   response.headers.set('x-frame-options', 'DENY');
   response.headers.set('x-content-type-options', 'nosniff');
   response.headers.set('referrer-policy', 'same-origin');
+  if (!response.headers.has('content-security-policy') && !(response.headers.get('content-type') ?? '').startsWith('text/html')) {
+    response.headers.set('content-security-policy', "default-src 'none'; frame-ancestors 'none'");
+  }
   if (event.locals.user && !response.headers.has('cache-control')) response.headers.set('cache-control', 'private, no-store');
   return response;
 };
