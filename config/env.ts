@@ -19,7 +19,7 @@ const EnvSchema = z.object({
   KAFKA_BROKERS: list,
   KAFKA_CLIENT_ID: z.string().default('oversight'),
   KAFKA_GROUP_PREFIX: z.string().default('oversight'),
-  INGEST_BATCH_SIZE: intFrom(5000),
+  INGEST_BATCH_SIZE: intFrom(20_000),
   INGEST_BATCH_MS: intFrom(1000),
   INGEST_MAX_MESSAGE_BYTES: intFrom(1_048_576),
   EVAL_INTERVAL_SECONDS: intFrom(60),
