@@ -92,6 +92,29 @@ class OffsetCommitter {
   }
 }
 
+/**
+ * The DLQ topic must exist before the first bad message: the producer does not create topics, and a
+ * DLQ write that fails is retried with the partitions paused, so a missing topic would stop ingestion
+ * at the first rejected event. The platform's three topics are not created here: they are the
+ * platform team's, and a typo in their names should fail loudly rather than create empty topics.
+ */
+async function ensureDlqTopic(kafka: Kafka, topic: string, log: (line: string) => void): Promise<void> {
+  const admin = kafka.admin();
+  try {
+    await admin.connect();
+    if ((await admin.listTopics()).includes(topic)) return;
+    await admin.createTopics({ topics: [{ topic, numPartitions: 1 }], waitForLeaders: true });
+    log(`created the DLQ topic ${topic}`);
+  } catch (err) {
+    throw new Error(
+      `the DLQ topic ${topic} does not exist and could not be created (${(err as Error).message}); ` +
+        'create it, or allow this client to create topics, before starting the ingester',
+    );
+  } finally {
+    await admin.disconnect().catch(() => {});
+  }
+}
+
 export async function startKafkaIngester(opts: KafkaIngesterOptions): Promise<KafkaIngester> {
   const { client, env } = opts;
   const log = opts.log ?? ((l: string) => console.error(l));
@@ -157,6 +180,7 @@ export async function startKafkaIngester(opts: KafkaIngesterOptions): Promise<Ka
   await producer.connect().catch((err: Error) => {
     throw new Error(`cannot connect to Kafka at ${brokers.join(',')}: ${err.message}`);
   });
+  await ensureDlqTopic(kafka, prefix + TOPICS.dlq, log);
   const cache = new OutputMetaCache();
   const dlq = kafkaDlqSink(producer, prefix + TOPICS.dlq);
   const paths = {} as Record<EventKind, IngestPath>;

@@ -9,7 +9,7 @@ import { startKafkaIngester } from '../../pipelines/kafka-ingester.ts';
 import { registry } from '../../pipelines/metrics.ts';
 import { feedback, line, output, usage } from './helpers/events.ts';
 import { committedOffsets, metricSum, tempDir, waitUntilConsumed } from './helpers/ingest.ts';
-import { createTopics, produce, readAll, topicNames, type Msg } from './helpers/kafka.ts';
+import { createTopics, kafkaClient, produce, readAll, topicNames, type Msg } from './helpers/kafka.ts';
 
 const brokers = inject('kafkaBrokers');
 let dir: string;
@@ -139,5 +139,30 @@ describe('Kafka ingester', () => {
     }
     expect(await one(`SELECT count() AS n FROM usage_events WHERE model = 'm-${tag}'`)).toEqual({ n: 800 });
     expect(await one(`SELECT sum(requests) AS n FROM usage_daily WHERE model = 'm-${tag}'`)).toEqual({ n: 800 });
+  });
+  it('creates a missing DLQ topic at start, so the first bad message does not stall ingestion', async () => {
+    const tag = 'k3';
+    const t = topicNames(`${tag}.`);
+    const admin = kafkaClient(brokers).admin();
+    await admin.connect();
+    try {
+      await admin.createTopics({ waitForLeaders: true, topics: [t.usage, t.outputs, t.feedback].map((topic) => ({ topic, numPartitions: 1 })) });
+      expect(await admin.listTopics()).not.toContain(t.dlq);
+    } finally {
+      await admin.disconnect();
+    }
+    await produce(brokers, t.usage, [{ value: 'not json' }, { value: line(usage(1, tag)) }]);
+    const lines: string[] = [];
+    const ingester = await startKafkaIngester({ client, env: env(), groupId: `${tag}-group`, topicPrefix: `${tag}.`, log: (l) => lines.push(l) });
+    try {
+      await waitUntilConsumed(brokers, `${tag}-group`, [t.usage]);
+    } finally {
+      await ingester.stop();
+    }
+    expect(lines).toContain(`created the DLQ topic ${t.dlq}`);
+    const dlq = await readAll(brokers, t.dlq);
+    expect(dlq).toHaveLength(1);
+    expect(DlqMessage.parse(JSON.parse(dlq[0].value)).error).toMatch(/^invalid_json/);
+    expect(await one(`SELECT count() AS n FROM usage_events WHERE model = 'm-${tag}'`)).toEqual({ n: 1 });
   });
 });
