@@ -35,7 +35,8 @@ export function registerDemo(program: Command): void {
     .option('--fresh', 'delete the demo database first and generate everything again')
     .option('--no-serve', 'stop after loading the data (do not start the dashboard)')
     .action(async (flags: DemoFlags) => {
-      const env = loadEnv();
+      // The demo's logins are printed and published, so it listens on loopback only unless HOST says otherwise.
+      const env = loadEnv({ ...process.env, HOST: process.env.HOST ?? '127.0.0.1' });
       const target = targetFromEnv(env);
       if (target.kind === 'embedded') {
         const running = findRunningService(target.where);
