@@ -62,7 +62,7 @@ export function registerUsers(program: Command): void {
   users
     .command('add <username>')
     .description('create an account; prints a generated password unless --password-stdin or --sso-only')
-    .requiredOption('--role <role>', `one of ${ROLES.join(', ')}`)
+    .requiredOption('--role <role>', `(required) one of ${ROLES.join(', ')}`)
     .option('--ministry <code>', 'the ministry of a caio (e.g. mof)')
     .option('--name <display name>', 'name shown in the dashboard')
     .option('--password-stdin', 'read the password from stdin')
