@@ -157,7 +157,9 @@ function feedbackRow(ev: FeedbackEvent, unknown: Record<string, unknown>, at: st
     model: '',
     raw: rawJson(unknown),
   };
-  // The feedback table is ordered by output_id alone: one rating per answer, the latest kept.
+  // The feedback table is ordered by output_id alone: one rating per answer. The first rating stored
+  // counts; a later message for the same answer is dropped like a replay, because feedback_daily is a
+  // sum that cannot take a vote back (the platform sends one rating per answer: DESIGN.md).
   return { ok: true, row, key: ev.output_id };
 }
 
