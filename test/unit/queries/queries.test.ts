@@ -4,6 +4,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makePilot, openPilotDb, day, type Pilot, type TestDb, type FlagRow, type IncidentRow } from './fixture.ts';
 import { addDays, dayRange, parseFilters, FilterError, type Filters } from '../../../src/lib/server/queries/filters.ts';
+import { queryRows } from '../../../clickhouse/client.ts';
 import { accuracyDaily, accuracyRates, activeUsers, adoptionPct, dailyActiveUsers, latestDataDay, mauByMinistry, ministryAdoption, requestsBy, riskBySeverity, riskDaily, riskDailyBySeverity, sumAccuracy } from '../../../src/lib/server/queries/overview.ts';
 import { ministryWeekHeatmap, mondayOf } from '../../../src/lib/server/queries/heatmap.ts';
 import { modelScorecard } from '../../../src/lib/server/queries/models.ts';
@@ -313,6 +314,23 @@ describe('incidents and pipeline', () => {
       expect.objectContaining({ evaluator: 'citations', outputs_evaluated: 10, backlog: mark, errors: 0 }),
       expect.objectContaining({ evaluator: 'leakage', evaluator_version: '2.0.0', backlog: 0, errors: 1 }),
     ]);
+    // A watermark exactly at the last insert (as the runner leaves it): nothing is left, to the millisecond.
+    const [last] = await queryRows<{ at: string; n: number }>(
+      db.client,
+      "SELECT toString(max(ingested_at)) AS at, countIf(ingested_at = (SELECT max(ingested_at) FROM outputs)) AS n FROM outputs",
+    );
+    const lastMinus1ms = await queryRows<{ at: string }>(db.client, `SELECT toString(toDateTime64('${last.at}', 3, 'UTC') - toIntervalMillisecond(1)) AS at`);
+    await db.client.insert({
+      table: 'eval_watermarks',
+      values: [
+        { evaluator: 'policy', evaluator_version: '1.0.0', watermark_at: last.at, watermark_id: 'zzz', outputs_evaluated: mark },
+        { evaluator: 'xref', evaluator_version: '1.0.0', watermark_at: lastMinus1ms[0].at, watermark_id: '', outputs_evaluated: 0 },
+      ],
+      format: 'JSONEachRow',
+    });
+    const exact = await evaluatorWatermarks(db.client);
+    expect(exact.find((m) => m.evaluator === 'policy')!.backlog).toBe(0);
+    expect(exact.find((m) => m.evaluator === 'xref')!.backlog).toBe(last.n);
   });
 
   it('every exportable table runs and its CSV has the declared columns, with raw text only when allowed', async () => {

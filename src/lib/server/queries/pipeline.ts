@@ -88,7 +88,9 @@ export interface Watermark {
 export async function evaluatorWatermarks(client: ClickHouseClient): Promise<Watermark[]> {
   const marks = await rows<Omit<Watermark, 'backlog' | 'errors'> & { watermark_raw: string }>(
     client,
-    `SELECT evaluator, evaluator_version, toString(watermark_at) AS watermark_raw,
+    // Qualified: unqualified, watermark_at would be the formatted alias below (whole seconds), and every
+    // output of the watermark's last second would count as not evaluated.
+    `SELECT evaluator, evaluator_version, toString(eval_watermarks.watermark_at) AS watermark_raw,
             formatDateTime(watermark_at, '%Y-%m-%d %H:%i:%S', 'UTC') AS watermark_at, outputs_evaluated,
             formatDateTime(updated_at, '%Y-%m-%d %H:%i:%S', 'UTC') AS updated_at
        FROM eval_watermarks FINAL ORDER BY evaluator`,
