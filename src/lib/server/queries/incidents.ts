@@ -25,7 +25,7 @@ export async function topIncidents(client: ClickHouseClient, f: Filters, limit =
     `SELECT incident_id, ministry, app, model, category, severity, rule_ids, status, verdict,
             formatDateTime(opened_at, '%Y-%m-%d %H:%i', 'UTC') AS opened_at
        FROM incidents FINAL WHERE ${whereSql(f, { day: 'toDate(output_at)' })}
-      ORDER BY ${SEVERITY_ORDER} DESC, opened_at DESC, incident_id LIMIT {limit:UInt32}`,
+      ORDER BY ${SEVERITY_ORDER} DESC, incidents.opened_at DESC, incident_id LIMIT {limit:UInt32}`,
     { ...whereParams(f), limit },
   );
 }
