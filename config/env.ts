@@ -25,8 +25,9 @@ const EnvSchema = z.object({
   EVAL_INTERVAL_SECONDS: intFrom(60),
   PORT: intFrom(3000),
   HOST: z.string().default('0.0.0.0'),
-  ORIGIN: z.string().optional(),
-  PUBLIC_BASE_URL: z.string().default('http://localhost:3000'),
+  ORIGIN: z.url({ error: 'ORIGIN must be a URL such as https://oversight.example.go.jp' }).optional(),
+  // Links in alerts and digests; default http://localhost:<PORT> (filled in below).
+  PUBLIC_BASE_URL: z.url({ error: 'PUBLIC_BASE_URL must be a URL such as https://oversight.example.go.jp' }).optional(),
   OVERSIGHT_PLANNED_USERS: z
     .string()
     .optional()
@@ -39,8 +40,8 @@ const EnvSchema = z.object({
         return z.NEVER;
       }
     }),
-});
-export type Env = z.infer<typeof EnvSchema>;
+}).transform((e) => ({ ...e, PUBLIC_BASE_URL: (e.PUBLIC_BASE_URL ?? `http://localhost:${e.PORT}`).replace(/\/+$/, '') }));
+export type Env = z.output<typeof EnvSchema>;
 
 export class ConfigError extends Error {}
 

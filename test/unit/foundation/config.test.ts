@@ -29,4 +29,12 @@ describe('configuration', () => {
       expect(msg).toContain('OVERSIGHT_PLANNED_USERS');
     }
   });
+
+  it('links alerts to the port it serves on unless PUBLIC_BASE_URL says otherwise; URLs are checked', () => {
+    expect(loadEnv({}).PUBLIC_BASE_URL).toBe('http://localhost:3000');
+    expect(loadEnv({ PORT: '3100' }).PUBLIC_BASE_URL).toBe('http://localhost:3100');
+    expect(loadEnv({ PORT: '3100', PUBLIC_BASE_URL: 'https://oversight.example.go.jp/' }).PUBLIC_BASE_URL).toBe('https://oversight.example.go.jp');
+    expect(() => loadEnv({ PUBLIC_BASE_URL: 'oversight' })).toThrow(/PUBLIC_BASE_URL must be a URL/);
+    expect(() => loadEnv({ ORIGIN: 'oversight.example.go.jp' })).toThrow(/ORIGIN must be a URL/);
+  });
 });
