@@ -4,26 +4,10 @@
 // a strict pattern so that even a malformed row cannot smuggle text into a chat channel or an e-mail.
 import { SEVERITY_RANK, type Severity } from '../contracts/flags.ts';
 import { ministryByCode } from '../contracts/ministries.ts';
+import type { IncidentRow } from '../contracts/incidents.ts';
 
 /** An incident row: the columns of the `incidents` table (clickhouse/migrations/0004). */
-export interface AlertIncident {
-  incident_id: string;
-  output_id: string;
-  ministry: string;
-  app: string;
-  model: string;
-  category: string;
-  severity: string;
-  rule_ids: string[];
-  title: string;
-  status: string;
-  assignee: string;
-  verdict: string;
-  output_at: string;
-  opened_at: string;
-  updated_at?: string;
-  version: number;
-}
+export type AlertIncident = IncidentRow;
 
 /** What a message may say about one incident. */
 export interface IncidentSummary {

@@ -10,28 +10,13 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { queryRows as rows, type ClickHouseClient } from '../clickhouse/client.ts';
 import { SEVERITY_RANK, type Flag, type Severity } from '../contracts/flags.ts';
+import type { IncidentRow } from '../contracts/incidents.ts';
 import { createLlmJudge, llmJudgeConfigFromEnv, type LlmJudge } from './llm-judge.ts';
 import { EVALUATORS } from './registry.ts';
 import type { Evaluator, EvaluatorInput } from './types.ts';
 
 /** An incident as the runner opens it (the row written to `incidents`). No raw text: safe to notify. */
-export interface OpenedIncident {
-  incident_id: string;
-  output_id: string;
-  ministry: string;
-  app: string;
-  model: string;
-  category: string;
-  severity: Severity;
-  rule_ids: string[];
-  title: string;
-  status: 'new';
-  assignee: string;
-  verdict: string;
-  output_at: string;
-  opened_at: string;
-  version: number;
-}
+export type OpenedIncident = IncidentRow & { severity: Severity; status: 'new' };
 
 export type IncidentsOpenedHook = (incidents: OpenedIncident[]) => void | Promise<void>;
 

@@ -5,24 +5,11 @@
 import type { ClickHouseClient } from '@clickhouse/client';
 import { queryRows } from '../../../clickhouse/client.ts';
 import { SEVERITIES } from '../../../contracts/flags.ts';
+import { INCIDENT_STATUSES, TRANSITIONS, isIncidentStatus, type IncidentRow, type IncidentStatus } from '../../../contracts/incidents.ts';
 import { writeAudit, type AuditActor } from './audit.ts';
 import { pageInfo, pageWindow, parsePaging, type PageInfo, type PageWindow, type PerPage } from '../paging.ts';
 
-export const INCIDENT_STATUSES = ['new', 'triaged', 'confirmed', 'false_positive', 'resolved'] as const;
-export type IncidentStatus = (typeof INCIDENT_STATUSES)[number];
-
-/** new → triaged → confirmed | false_positive → resolved; nothing else. */
-export const TRANSITIONS: Record<IncidentStatus, readonly IncidentStatus[]> = {
-  new: ['triaged'],
-  triaged: ['confirmed', 'false_positive'],
-  confirmed: ['resolved'],
-  false_positive: ['resolved'],
-  resolved: [],
-};
-
-export function isIncidentStatus(s: unknown): s is IncidentStatus {
-  return typeof s === 'string' && (INCIDENT_STATUSES as readonly string[]).includes(s);
-}
+export { INCIDENT_STATUSES, TRANSITIONS, isIncidentStatus, type IncidentStatus } from '../../../contracts/incidents.ts';
 
 /** A triage request that cannot be carried out; `status` is the HTTP status to answer with. */
 export class TriageError extends Error {
@@ -35,24 +22,8 @@ export class TriageError extends Error {
   }
 }
 
-export interface Incident {
-  incident_id: string;
-  output_id: string;
-  ministry: string;
-  app: string;
-  model: string;
-  category: string;
-  severity: string;
-  rule_ids: string[];
-  title: string;
-  status: string;
-  assignee: string;
-  verdict: string;
-  output_at: string;
-  opened_at: string;
-  updated_at: string;
-  version: number;
-}
+/** A stored incident (every column of `incidents`). */
+export type Incident = IncidentRow & { updated_at: string };
 
 const INCIDENT_COLUMNS =
   'incident_id, output_id, ministry, app, model, category, severity, rule_ids, title, status, assignee, verdict, output_at, opened_at, updated_at, version';
