@@ -63,10 +63,7 @@ export const PAGES: Page[] = [
     about: 'rule quality (precision from reviewer verdicts) and precision by week',
     load: async () => {
       const e = await import(`${Q}evaluators.ts`);
-      return async (client, f) => {
-        const [rules, weeks] = await Promise.all([e.ruleQuality(client, f), e.precisionByWeek(client, f)]);
-        return { rules, weeks };
-      };
+      return (client, f) => e.evaluatorPageData(client, f);
     },
   },
   {

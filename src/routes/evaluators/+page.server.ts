@@ -2,13 +2,13 @@
 import type { PageServerLoad } from './$types';
 import { openView, viewData } from '$lib/server/queries/view.ts';
 import { ALL_ROLES } from '$lib/server/queries/tables.ts';
-import { precisionByWeek, ruleQuality } from '$lib/server/queries/evaluators.ts';
+import { evaluatorPageData } from '$lib/server/queries/evaluators.ts';
 import { mondayOf } from '$lib/server/queries/heatmap.ts';
 import { addDays } from '$lib/server/queries/filters.ts';
 
 export const load: PageServerLoad = async ({ locals, url }) => {
   const v = await openView(locals, url, ALL_ROLES);
-  const [rules, weekly] = await Promise.all([ruleQuality(v.client, v.filters), precisionByWeek(v.client, v.filters)]);
+  const { rules, weekly } = await evaluatorPageData(v.client, v.filters);
   const weeks: string[] = [];
   for (let w = mondayOf(v.filters.from); w <= v.filters.to; w = addDays(w, 7)) weeks.push(w);
   return { ...viewData(v), rules, weekly, weeks };

@@ -48,7 +48,7 @@ describe('migrations on chDB', () => {
     expect(r.n).toBe(1);
   });
 
-  it('0070 backfills active users per ministry and day from the events stored before it', async () => {
+  it('0070 and 0080 backfill their rollups from the events stored before them', async () => {
     const ev = (id: string, user: string, ministry: string, at: string) => ({
       event_id: id, occurred_at: at, ministry, user_id: user, session_id: 's', request_id: id, app: 'chat', model: 'm',
       input_tokens: 1, output_tokens: 1, latency_ms: 1, status: 'ok', raw: '{}', src_topic: 't', src_partition: 0, src_offset: 1,
@@ -72,6 +72,17 @@ describe('migrations on chDB', () => {
       "SELECT toString(day) AS day, ministry, uniqExactMerge(users) AS n FROM active_users_daily WHERE day BETWEEN '2026-09-01' AND '2026-09-02' GROUP BY day, ministry ORDER BY day, ministry",
     );
     expect(got).toEqual([{ day: '2026-09-01', ministry: 'mof', n: 2 }, { day: '2026-09-02', ministry: 'mhlw', n: 1 }]);
+
+    // 0080 the same way: latency states per ministry, model and day.
+    await db.client.command({ query: 'TRUNCATE TABLE model_latency_daily' });
+    const m80 = loadMigrations().find((x) => x.name.startsWith('0080'))!;
+    const [insert80] = renderMigration(m80.sql, { rawTextTtlDays: 400 }).filter((s) => /^\s*INSERT INTO/.test(s));
+    await db.client.command({ query: insert80 });
+    const lat = await queryRows<{ ministry: string; model: string; p50: number }>(
+      db.client,
+      "SELECT ministry, model, quantilesTDigestMerge(0.5, 0.95)(latency_q)[1] AS p50 FROM model_latency_daily WHERE day BETWEEN '2026-09-01' AND '2026-09-02' GROUP BY ministry, model ORDER BY ministry",
+    );
+    expect(lat).toEqual([{ ministry: 'mhlw', model: 'm', p50: 1 }, { ministry: 'mof', model: 'm', p50: 1 }]);
   });
 });
 

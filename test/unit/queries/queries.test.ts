@@ -201,11 +201,13 @@ describe('heatmap', () => {
 });
 
 describe('model scorecard', () => {
-  it('volume, error rate, thumbs-down, flags per 1,000 exactly; latency p50/p95 within t-digest tolerance', async () => {
-    const f = F();
+  // The app-filtered case reads latency from usage_daily, the others from model_latency_daily.
+  it.each([...FILTER_CASES, ['one app', { app: 'chat' }] as [string, Partial<Filters>]])(
+    'volume, error rate, thumbs-down, flags per 1,000 exactly; latency p50/p95 within t-digest tolerance (%s)', async (_, o) => {
+    const f = F(o);
     const { models, categories } = await modelScorecard(db.client, f);
-    expect(categories).toEqual(['hallucinated_citation', 'leakage', 'off_policy']);
-    expect(models.map((m) => m.model).sort()).toEqual(['model-a', 'model-b', 'model-c']);
+    if (!o.model) expect(categories).toEqual(['hallucinated_citation', 'leakage', 'off_policy']);
+    expect(models.map((m) => m.model).sort()).toEqual(o.model ? [o.model] : ['model-a', 'model-b', 'model-c']);
     const live = liveFlags(pilot.flagRows).filter((x) => x.severity !== 'info' && within(f, x.output_at, x));
     for (const m of models) {
       const us = pilot.usage.filter((u) => u.model === m.model && within(f, u.occurred_at, u));

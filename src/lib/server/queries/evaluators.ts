@@ -26,29 +26,55 @@ function flaggedRules(f: Filters): string {
 
 const INCIDENT_RULES = `SELECT incident_id, output_id, rule_id, verdict FROM incidents FINAL ARRAY JOIN rule_ids AS rule_id`;
 
-export async function ruleQuality(client: ClickHouseClient, f: Filters): Promise<RuleQuality[]> {
-  const p = { ...whereParams(f), confirmed: CONFIRMED_VERDICT };
-  const [ruleRows, verdictRows] = await Promise.all([
+interface VerdictRow {
+  week: string;
+  evaluator: string;
+  rule_id: string;
+  incidents: number;
+  reviewed: number;
+  confirmed: number;
+}
+
+/** Reviewer verdicts on the flagged outputs, per evaluator and rule and per week and evaluator. */
+export interface Verdicts {
+  byRule: VerdictRow[];
+  byWeek: VerdictRow[];
+}
+
+/**
+ * One join of the live flags with the incidents for both views of the verdicts: the join (flags FINAL
+ * and incidents FINAL) is most of the page's cost, so it runs once. Rows of the (week, evaluator)
+ * grouping set have an empty rule_id (no flag has one); the others belong to (evaluator, rule_id).
+ */
+export async function verdicts(client: ClickHouseClient, f: Filters): Promise<Verdicts> {
+  const got = await flagRows<VerdictRow>(
+    client,
+    `SELECT toString(toMonday(fl.day)) AS week, fl.evaluator AS evaluator, fl.rule_id AS rule_id,
+            uniqExact(i.incident_id) AS incidents,
+            uniqExactIf(i.incident_id, i.verdict != '') AS reviewed,
+            uniqExactIf(i.incident_id, i.verdict = {confirmed:String}) AS confirmed
+       FROM (${flaggedRules(f)}) AS fl INNER JOIN (${INCIDENT_RULES}) AS i
+         ON fl.output_id = i.output_id AND fl.rule_id = i.rule_id
+      GROUP BY GROUPING SETS ((evaluator, rule_id), (week, evaluator))`,
+    { ...whereParams(f), confirmed: CONFIRMED_VERDICT },
+  );
+  return { byRule: got.filter((r) => r.rule_id !== ''), byWeek: got.filter((r) => r.rule_id === '') };
+}
+
+/** Pass the page's verdicts() when it has them (one join for both tables). */
+export async function ruleQuality(client: ClickHouseClient, f: Filters, known?: Verdicts | Promise<Verdicts>): Promise<RuleQuality[]> {
+  const [ruleRows, v0] = await Promise.all([
     flagRows<{ evaluator: string; rule_id: string; category: string; flags: number; findings: number; outputs: number }>(
       client,
       `SELECT evaluator, rule_id, any(category) AS category, count() AS flags, countIf(${FINDING}) AS findings,
-              uniqExact(output_id) AS outputs
+              uniqExact(cityHash64(output_id)) AS outputs
          FROM ${LIVE_FLAGS} WHERE ${LIVE_FLAGS_WHERE} AND ${whereSql(f, { day: 'toDate(output_at)' })}
         GROUP BY evaluator, rule_id`,
-      p,
+      whereParams(f),
     ),
-    flagRows<{ evaluator: string; rule_id: string; incidents: number; reviewed: number; confirmed: number }>(
-      client,
-      `SELECT fl.evaluator AS evaluator, fl.rule_id AS rule_id, uniqExact(i.incident_id) AS incidents,
-              uniqExactIf(i.incident_id, i.verdict != '') AS reviewed,
-              uniqExactIf(i.incident_id, i.verdict = {confirmed:String}) AS confirmed
-         FROM (${flaggedRules(f)}) AS fl INNER JOIN (${INCIDENT_RULES}) AS i
-           ON fl.output_id = i.output_id AND fl.rule_id = i.rule_id
-        GROUP BY evaluator, rule_id`,
-      p,
-    ),
+    known ?? verdicts(client, f),
   ]);
-  const v = new Map(verdictRows.map((r) => [`${r.evaluator}|${r.rule_id}`, r]));
+  const v = new Map(v0.byRule.map((r) => [`${r.evaluator}|${r.rule_id}`, r]));
   return ruleRows
     .map((r) => {
       const x = v.get(`${r.evaluator}|${r.rule_id}`);
@@ -74,17 +100,17 @@ export interface PrecisionWeek {
   precision: number | null;
 }
 
-/** Precision per evaluator per week of the flagged outputs' dates. */
-export async function precisionByWeek(client: ClickHouseClient, f: Filters): Promise<PrecisionWeek[]> {
-  const got = await flagRows<{ week: string; evaluator: string; reviewed: number; confirmed: number }>(
-    client,
-    `SELECT toString(toMonday(fl.day)) AS week, fl.evaluator AS evaluator,
-            uniqExactIf(i.incident_id, i.verdict != '') AS reviewed,
-            uniqExactIf(i.incident_id, i.verdict = {confirmed:String}) AS confirmed
-       FROM (${flaggedRules(f)}) AS fl INNER JOIN (${INCIDENT_RULES}) AS i
-         ON fl.output_id = i.output_id AND fl.rule_id = i.rule_id
-      GROUP BY week, evaluator ORDER BY week, evaluator`,
-    { ...whereParams(f), confirmed: CONFIRMED_VERDICT },
-  );
-  return got.map((r) => ({ ...r, precision: ratio(r.confirmed, r.reviewed) }));
+/** Precision per evaluator per week of the flagged outputs' dates. Pass the page's verdicts() when it has them. */
+export async function precisionByWeek(client: ClickHouseClient, f: Filters, known?: Verdicts): Promise<PrecisionWeek[]> {
+  const v = known ?? (await verdicts(client, f));
+  return v.byWeek
+    .map(({ week, evaluator, reviewed, confirmed }) => ({ week, evaluator, reviewed, confirmed, precision: ratio(confirmed, reviewed) }))
+    .sort((a, b) => (a.week < b.week ? -1 : a.week > b.week ? 1 : a.evaluator < b.evaluator ? -1 : a.evaluator > b.evaluator ? 1 : 0));
+}
+
+/** The evaluator-quality page: one verdict join shared by both tables. */
+export async function evaluatorPageData(client: ClickHouseClient, f: Filters) {
+  const v = verdicts(client, f); // runs beside ruleQuality's flag counts
+  const [rules, weekly] = await Promise.all([ruleQuality(client, f, v), v.then((known) => precisionByWeek(client, f, known))]);
+  return { rules, weekly };
 }

@@ -4,6 +4,11 @@
 import { FINDING, LIVE_FLAGS, LIVE_FLAGS_WHERE, ratio, flagRows, rows, type ClickHouseClient } from './db.ts';
 import { whereParams, whereSql, type Filters } from './filters.ts';
 
+/** Latency states without the app dimension unless the view is filtered by app (migration 0080). */
+function latencyRollup(f: Filters): 'model_latency_daily' | 'usage_daily' {
+  return f.app ? 'usage_daily' : 'model_latency_daily';
+}
+
 export interface ModelScore {
   model: string;
   requests: number;
@@ -27,16 +32,21 @@ export interface ModelScore {
 
 export async function modelScorecard(client: ClickHouseClient, f: Filters): Promise<{ categories: string[]; models: ModelScore[] }> {
   const p = whereParams(f);
-  const [usage, outputs, feedback, flags] = await Promise.all([
+  const [usage, latency, outputs, feedback, flags] = await Promise.all([
     rows<{
       model: string; requests: number; errors: number; refused: number; blocked: number;
-      latency_sum: number; q: [number, number]; input_tokens: number; output_tokens: number;
+      latency_sum: number; input_tokens: number; output_tokens: number;
     }>(
       client,
       `SELECT model, sum(requests) AS requests, sum(errors) AS errors, sum(refused) AS refused, sum(blocked) AS blocked,
-              sum(latency_sum) AS latency_sum, quantilesTDigestMerge(0.5, 0.95)(latency_q) AS q,
-              sum(input_tokens) AS input_tokens, sum(output_tokens) AS output_tokens
+              sum(latency_sum) AS latency_sum, sum(input_tokens) AS input_tokens, sum(output_tokens) AS output_tokens
          FROM usage_daily WHERE ${whereSql(f, { day: 'day' })} GROUP BY model`,
+      p,
+    ),
+    rows<{ model: string; q: [number, number] }>(
+      client,
+      `SELECT model, quantilesTDigestMerge(0.5, 0.95)(latency_q) AS q
+         FROM ${latencyRollup(f)} WHERE ${whereSql(f, { day: 'day' })} GROUP BY model`,
       p,
     ),
     rows<{ model: string; n: number }>(
@@ -60,6 +70,7 @@ export async function modelScorecard(client: ClickHouseClient, f: Filters): Prom
   const names = new Set([...usage.map((r) => r.model), ...outputs.map((r) => r.model)]);
   const categories = [...new Set(flags.map((r) => r.category))].sort();
   const u = new Map(usage.map((r) => [r.model, r]));
+  const q = new Map(latency.map((r) => [r.model, r.q]));
   const o = new Map(outputs.map((r) => [r.model, r.n]));
   const fb = new Map(feedback.map((r) => [r.model, r]));
   const models = [...names].map((model): ModelScore => {
@@ -81,8 +92,8 @@ export async function modelScorecard(client: ClickHouseClient, f: Filters): Prom
       refused: us?.refused ?? 0,
       blocked: us?.blocked ?? 0,
       error_rate: ratio(us?.errors ?? 0, requests),
-      latency_p50: requests ? Math.round(us!.q[0]) : null,
-      latency_p95: requests ? Math.round(us!.q[1]) : null,
+      latency_p50: requests && q.has(model) ? Math.round(q.get(model)![0]) : null,
+      latency_p95: requests && q.has(model) ? Math.round(q.get(model)![1]) : null,
       latency_avg: ratio(us?.latency_sum ?? 0, requests),
       input_tokens: us?.input_tokens ?? 0,
       output_tokens: us?.output_tokens ?? 0,
@@ -109,7 +120,7 @@ export async function latencyDaily(client: ClickHouseClient, f: Filters): Promis
   return rows<LatencyDay>(
     client,
     `SELECT toString(day) AS day, model, round(quantilesTDigestMerge(0.5, 0.95)(latency_q)[2]) AS p95
-       FROM usage_daily WHERE ${whereSql(f, { day: 'usage_daily.day' })} GROUP BY day, model ORDER BY day, model`,
+       FROM ${latencyRollup(f)} WHERE ${whereSql(f, { day: `${latencyRollup(f)}.day` })} GROUP BY day, model ORDER BY day, model`,
     whereParams(f),
   );
 }
