@@ -151,6 +151,23 @@ async function ingesterTimings(log: string[]): Promise<Record<string, { seconds:
   }
 }
 
+/**
+ * The ingester's JavaScript memory (V8 heap used + external buffers) from its /metrics: what the
+ * process needs besides chDB, i.e. about what it would hold in server mode (CLICKHOUSE_URL).
+ */
+async function ingesterJsMb(log: string[]): Promise<number | null> {
+  const port = log.map((l) => /metrics on http:\/\/[^\s]*:(\d+)\/metrics/.exec(l)?.[1]).find(Boolean);
+  if (!port) return null;
+  try {
+    const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+    const value = (name: string) => Number(new RegExp(`^${name} ([0-9.e+-]+)$`, 'm').exec(text)?.[1] ?? NaN);
+    const mb = (value('oversight_nodejs_heap_size_used_bytes') + value('oversight_nodejs_external_memory_bytes')) / 2 ** 20;
+    return Number.isFinite(mb) ? mb : null;
+  } catch {
+    return null;
+  }
+}
+
 async function stopChild(child: ChildProcess, timeoutMs: number): Promise<number | null> {
   if (child.exitCode !== null) return child.exitCode;
   const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
@@ -213,7 +230,13 @@ export async function runKafkaBench(ctx: SectionContext): Promise<{ rows: BenchR
     let first: { at: number; done: number } | null = null;
     let end: { at: number; done: number } | null = null;
     let done = 0;
+    let polls = 0;
+    let peakJsMb: number | null = null;
     while (performance.now() - tStart < timeoutMs) {
+      if (polls++ % 5 === 0) {
+        const js = await ingesterJsMb(ingester.log);
+        if (js !== null) peakJsMb = Math.max(peakJsMb ?? 0, js);
+      }
       if (ingester.child.exitCode !== null) throw new Error(`oversight ingest exited with ${ingester.child.exitCode}: ${ingester.log.slice(-3).join(' | ')}`);
       done = await committed(admin, groupId, TOPICS.usage).catch(() => done);
       const at = performance.now();
@@ -230,7 +253,7 @@ export async function runKafkaBench(ctx: SectionContext): Promise<{ rows: BenchR
     const exit = await stopChild(ingester.child, 30_000);
     const profile = ctx.profileDir ? newestProfile(ctx.profileDir) : null;
     if (profile) details.ingester_profile = { file: profile, hot: summarizeProfile(profile, ROOT) };
-    details.ingester = { exit, memory, timings, startup_to_first_commit_ms: first ? first.at - tStart : null, log_tail: ingester.log.slice(-5) };
+    details.ingester = { exit, memory, peak_js_mb: peakJsMb, timings, startup_to_first_commit_ms: first ? first.at - tStart : null, log_tail: ingester.log.slice(-5) };
     if (!first || !end) throw new Error(`ingester committed ${done} of ${n} messages in ${timeoutMs / 1000} s: ${ingester.log.slice(-3).join(' | ')}`);
     const rate = (end.done - first.done) / ((end.at - first.at) / 1000);
     const ratio = rate / bare.rate;
@@ -260,7 +283,8 @@ export async function runKafkaBench(ctx: SectionContext): Promise<{ rows: BenchR
       pass: peakMb < RSS_TARGET_MB,
       note:
         `VmHWM of /proc/<pid>/status, embedded mode (chDB in the same process); of it: anonymous (heap, buffers) peak ` +
-        `${memory.peakAnonMb.toFixed(0)} MB, mapped files (chDB library pages) peak ${memory.peakFileMb.toFixed(0)} MB`,
+        `${memory.peakAnonMb.toFixed(0)} MB, mapped files (chDB library pages) peak ${memory.peakFileMb.toFixed(0)} MB` +
+        (peakJsMb !== null ? `; JavaScript heap + buffers peak ${peakJsMb.toFixed(0)} MB (sampled every 0.5 s; the rest is chDB)` : ''),
     });
   } catch (err) {
     const why = (err as Error).message.split('\n')[0];
