@@ -1,20 +1,14 @@
 // Incident summaries for the analytics pages (the triage queue itself lives in src/routes/incidents).
 // Only metadata: category, severity, rule, state. No prompt or response text is read here.
+import type { IncidentRow } from '../../../../contracts/incidents.ts';
 import { rows, type ClickHouseClient } from './db.ts';
 import { whereParams, whereSql, type Filters } from './filters.ts';
 
-export interface IncidentSummary {
-  incident_id: string;
-  ministry: string;
-  app: string;
-  model: string;
-  category: string;
-  severity: string;
-  rule_ids: string[];
-  status: string;
-  verdict: string;
-  opened_at: string;
-}
+/** The incident columns the analytics pages list (opened_at formatted to the minute, UTC). */
+export type IncidentSummary = Pick<
+  IncidentRow,
+  'incident_id' | 'ministry' | 'app' | 'model' | 'category' | 'severity' | 'rule_ids' | 'status' | 'verdict' | 'opened_at'
+>;
 
 const SEVERITY_ORDER = "multiIf(severity = 'critical', 4, severity = 'high', 3, severity = 'medium', 2, severity = 'low', 1, 0)";
 
