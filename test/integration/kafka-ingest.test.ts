@@ -141,7 +141,7 @@ describe('Kafka ingester', () => {
     expect(await one(`SELECT sum(requests) AS n FROM usage_daily WHERE model = 'm-${tag}'`)).toEqual({ n: 800 });
   });
   it('creates a missing DLQ topic at start, so the first bad message does not stall ingestion', async () => {
-    const tag = 'k3';
+    const tag = 'k7';
     const t = topicNames(`${tag}.`);
     const admin = kafkaClient(brokers).admin();
     await admin.connect();

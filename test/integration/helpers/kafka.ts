@@ -46,9 +46,27 @@ export async function withProducer<T>(brokers: string, fn: (p: Producer) => Prom
   }
 }
 
+/**
+ * Sends in requests of at most `chunk` messages and about 512 KiB: one request's messages for a
+ * partition form one record batch, which the broker refuses above message.max.bytes (1 MiB), and
+ * with keyed messages one partition can get more than its share of a request.
+ */
 export async function produce(brokers: string, topic: string, messages: Msg[], chunk = 2000): Promise<void> {
+  const MAX_REQUEST_BYTES = 512 * 1024;
   await withProducer(brokers, async (p) => {
-    for (let i = 0; i < messages.length; i += chunk) await p.send({ topic, acks: -1, messages: messages.slice(i, i + chunk) });
+    let batch: Msg[] = [];
+    let bytes = 0;
+    for (const m of messages) {
+      const size = (m.key?.length ?? 0) + m.value.length + 64;
+      if (batch.length && (batch.length >= chunk || bytes + size > MAX_REQUEST_BYTES)) {
+        await p.send({ topic, acks: -1, messages: batch });
+        batch = [];
+        bytes = 0;
+      }
+      batch.push(m);
+      bytes += size;
+    }
+    if (batch.length) await p.send({ topic, acks: -1, messages: batch });
   });
 }
 
