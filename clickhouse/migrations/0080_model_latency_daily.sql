@@ -9,6 +9,8 @@ CREATE TABLE IF NOT EXISTS {{table:model_latency_daily}} {{on_cluster}}
     day        Date,
     ministry   LowCardinality(String),
     model      LowCardinality(String),
+    -- How many events the states hold: lets a crash check compare it with the raw rows (clickhouse/rollups.ts).
+    requests   SimpleAggregateFunction(sum, UInt64),
     latency_q  AggregateFunction(quantilesTDigest(0.5, 0.95), UInt32)
 )
 ENGINE = {{engine:AggregatingMergeTree}}
@@ -16,7 +18,7 @@ PARTITION BY toYYYYMM(day)
 ORDER BY (ministry, day, model);
 
 CREATE MATERIALIZED VIEW IF NOT EXISTS {{table:model_latency_daily_mv}} {{on_cluster}} TO {{table:model_latency_daily}} AS
-SELECT toDate(occurred_at) AS day, ministry, model, quantilesTDigestState(0.5, 0.95)(latency_ms) AS latency_q
+SELECT toDate(occurred_at) AS day, ministry, model, count() AS requests, quantilesTDigestState(0.5, 0.95)(latency_ms) AS latency_q
 FROM {{table:usage_events}}
 GROUP BY day, ministry, model;
 
@@ -25,6 +27,6 @@ GROUP BY day, ministry, model;
 -- History from before this migration (see 0070 for why the plain names). An event that arrives while
 -- this runs can be counted twice; a quantile estimate does not move for one sample in thousands.
 INSERT INTO model_latency_daily
-SELECT toDate(occurred_at) AS day, ministry, model, quantilesTDigestState(0.5, 0.95)(latency_ms) AS latency_q
+SELECT toDate(occurred_at) AS day, ministry, model, count() AS requests, quantilesTDigestState(0.5, 0.95)(latency_ms) AS latency_q
 FROM usage_events
 GROUP BY day, ministry, model;

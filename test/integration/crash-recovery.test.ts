@@ -66,7 +66,9 @@ describe('crash recovery', () => {
     const stopped = await second.exited;
     expect(stopped.code, second.output()).toBe(0);
     expect(second.output()).toMatch(/stopped: read \d+, inserted \d+, duplicates \d+, DLQ 0/);
-    console.error(`[crash-recovery] killed after ${inserted} inserts; restart summary: ${/stopped: .*/.exec(second.output())?.[0]}`);
+    // When the kill fell between a raw part and its views, the restart rebuilt the rollup day (pipelines/recover.ts).
+    const repaired = second.output().split('\n').filter((l) => /rollup/.test(l));
+    console.error(`[crash-recovery] killed after ${inserted} inserts; restart summary: ${/stopped: .*/.exec(second.output())?.[0]}; rollup repair: ${repaired.join(' | ') || 'none needed'}`);
 
     const client = await getClickHouse(loadEnv({ OVERSIGHT_DATA_DIR: dir }));
     const q = async (sql: string) => (await queryRows<Record<string, number>>(client, sql))[0];

@@ -1,5 +1,5 @@
 // Overview page: active users, adoption, requests by app and model, accuracy and risk trends.
-// Reads the daily rollups (usage_daily, outputs_daily, feedback_daily); flags and incidents are read
+// Reads the daily rollups (usage_daily, active_users_daily, outputs_daily, feedback_daily); flags and incidents are read
 // with FINAL because they are ReplacingMergeTree tables whose latest version is the truth.
 import { FINDING, LIVE_FLAGS, LIVE_FLAGS_WHERE, CONFIRMED_VERDICT, ratio, flagRows, rows, type ClickHouseClient } from './db.ts';
 import { MINISTRIES } from '../../../../contracts/ministries.ts';
@@ -131,7 +131,7 @@ export function accuracyRates(d: Omit<AccuracyDay, 'day'>): AccuracyRates {
 }
 
 /** Accuracy per day. Pass the view's findings() when the page has them already (one flags scan). */
-export async function accuracyDaily(client: ClickHouseClient, f: Filters, known?: Findings): Promise<AccuracyDay[]> {
+export async function accuracyDaily(client: ClickHouseClient, f: Filters, known?: Findings | Promise<Findings>): Promise<AccuracyDay[]> {
   const p = whereParams(f);
   const [outputs, fi, feedback, verdicts] = await Promise.all([
     rows<{ day: string; n: number }>(
@@ -139,7 +139,7 @@ export async function accuracyDaily(client: ClickHouseClient, f: Filters, known?
       `SELECT toString(day) AS day, sum(outputs) AS n FROM outputs_daily WHERE ${whereSql(f, { day: 'outputs_daily.day' })} GROUP BY day`,
       p,
     ),
-    known ? Promise.resolve(known) : findings(client, f),
+    known ?? findings(client, f),
     rows<{ day: string; up: number; down: number }>(
       client,
       `SELECT toString(day) AS day, sum(up) AS up, sum(down) AS down FROM feedback_daily

@@ -10,14 +10,15 @@ import {
 } from './overview.ts';
 
 export async function overviewPageData(client: ClickHouseClient, f: Filters) {
-  const fi = await findings(client, f);
-  const [active, dau, byApp, byModel, appDaily, accuracy] = await Promise.all([
+  const findingsP = findings(client, f); // runs beside the rollup queries, shared with accuracyDaily
+  const [fi, active, dau, byApp, byModel, appDaily, accuracy] = await Promise.all([
+    findingsP,
     activeUsers(client, f),
     dailyActiveUsers(client, f),
     requestsBy(client, f, 'app'),
     requestsBy(client, f, 'model'),
     requestsDailyBy(client, f, 'app'),
-    accuracyDaily(client, f, fi),
+    accuracyDaily(client, f, findingsP),
   ]);
   const totals = sumAccuracy(accuracy);
   return {
@@ -29,13 +30,14 @@ export async function overviewPageData(client: ClickHouseClient, f: Filters) {
 }
 
 export async function ministryPageData(client: ClickHouseClient, f: Filters & { ministry: string }) {
-  const fi = await findings(client, f);
-  const [active, dau, appDaily, byApp, accuracy, incidents, counts] = await Promise.all([
+  const findingsP = findings(client, f);
+  const [fi, active, dau, appDaily, byApp, accuracy, incidents, counts] = await Promise.all([
+    findingsP,
     activeUsers(client, f),
     dailyActiveUsers(client, f),
     requestsDailyBy(client, f, 'app'),
     requestsBy(client, f, 'app'),
-    accuracyDaily(client, f, fi),
+    accuracyDaily(client, f, findingsP),
     topIncidents(client, f, 10),
     incidentCounts(client, f),
   ]);
