@@ -3,19 +3,11 @@
 // the rollup's materialized-view SELECT, read from the migrations, so raw and rollup answers can only
 // differ if the rollups drifted from the raw data — which is exactly what the bench asserts.
 import type { ClickHouseClient } from '../../../clickhouse/client.ts';
-import { loadMigrations } from '../../../clickhouse/migrate.ts';
-import { renderMigration } from '../../../clickhouse/render.ts';
+import { rollupDefinitions as allRollups } from '../../../clickhouse/rollups.ts';
 
 /** rollup table → the SELECT over raw tables that its materialized view inserts. */
 export function rollupDefinitions(): Map<string, string> {
-  const defs = new Map<string, string>();
-  for (const m of loadMigrations()) {
-    for (const stmt of renderMigration(m.sql, { rawTextTtlDays: 400 })) {
-      const mv = /CREATE MATERIALIZED VIEW\s+(?:IF NOT EXISTS\s+)?\S+\s+TO\s+(\w+)(?:\s*\([^)]*\))?\s+AS\s+(SELECT[\s\S]*?);?\s*$/i.exec(stmt);
-      if (mv) defs.set(mv[1], mv[2]);
-    }
-  }
-  return defs;
+  return new Map(allRollups().map((d) => [d.rollup, d.select]));
 }
 
 /** Rewrites FROM/JOIN <rollup> [FINAL] into FROM (<raw aggregation>) AS <rollup>. */
