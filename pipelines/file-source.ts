@@ -11,7 +11,6 @@ import type { Readable } from 'node:stream';
 import { loadEnv, type Env } from '../config/env.ts';
 import { EVENT_KINDS, KIND_BY_TOPIC, type EventKind } from '../contracts/events.ts';
 import { OutputMetaCache } from './enrich.ts';
-import { recoverRollups } from './recover.ts';
 import { createIngestPath, type IngestPath, type IngestPathOptions } from './ingest.ts';
 
 export class FileSourceError extends Error {
@@ -36,8 +35,6 @@ export interface FileIngestOptions {
   /** Called about once a second with the running totals. */
   onProgress?: (p: { read: number; eventsPerSecond: number; source: string }) => void;
   pathOptions?: Partial<IngestPathOptions>;
-  /** Where the rollup check before ingesting reports (default stderr). */
-  log?: (line: string) => void;
 }
 
 /** The event kind of a file: from --topic, or from a name such as genai.usage.v1-2026-11.ndjson. */
@@ -127,7 +124,6 @@ function openInput(path: string): Readable {
 /** Ingests NDJSON files ('-' for stdin); outputs are read before feedback so ratings find their answer. */
 export async function ingestFiles(client: ClickHouseClient, paths: string[] | '-', opts: FileIngestOptions = {}): Promise<IngestSummary> {
   const env = opts.env ?? loadEnv();
-  await recoverRollups(client, opts.log ?? ((l) => console.error(l)));
   const session = new Session(client, env, opts.pathOptions);
   const list = paths === '-' ? ['-'] : paths;
   for (const p of list) {

@@ -21,7 +21,6 @@ import { kafkaDlqSink } from './dlq.ts';
 import { OutputMetaCache } from './enrich.ts';
 import { createIngestPath, type InsertFn, type IngestCounts, type IngestPath } from './ingest.ts';
 import { metrics } from './metrics.ts';
-import { recoverRollups } from './recover.ts';
 import type { RetryPolicy } from './retry.ts';
 
 export interface KafkaIngesterOptions {
@@ -229,7 +228,6 @@ export async function startKafkaIngester(opts: KafkaIngesterOptions): Promise<Ka
     metrics.lag.set({ topic: batch.topic, partition: String(batch.partition) }, Math.max(0, Number(batch.highWatermark) - Number(last) - 1));
   };
 
-  await recoverRollups(client, log);
   await consumer.connect();
   await consumer.subscribe({ topics: Object.values(topics), fromBeginning: true });
   consumer.on(consumer.events.GROUP_JOIN, (e) => {

@@ -8,7 +8,7 @@ import { randomBytes } from 'node:crypto';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { Env } from '../config/env.ts';
 import { getClickHouse, closeClickHouse, targetFromEnv } from '../clickhouse/client.ts';
-import { migrate } from '../clickhouse/migrate.ts';
+import { migrateAndRecover } from '../pipelines/recover.ts';
 import { writeAdminInfo, removeAdminInfo } from './admin-file.ts';
 import { handleAdminRequest, type AdminContext } from './admin-api.ts';
 import { metricsText } from './metrics-endpoint.ts';
@@ -46,7 +46,7 @@ export async function startService(opts: ServiceOptions): Promise<RunningService
     throw new MissingBuildError('the dashboard is not built yet: run `npm run build` first (`npm run demo` builds it for you)');
   }
   const client = await getClickHouse(env);
-  await migrate(client, { cluster: env.CLICKHOUSE_CLUSTER, rawTextTtlDays: env.RAW_TEXT_TTL_DAYS });
+  await migrateAndRecover(client, env, log);
 
   // adapter-node reads ORIGIN from the environment when its handler is imported. Without it, the
   // origin comes from each request's Host header, which is right for localhost on any port; behind a

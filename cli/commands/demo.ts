@@ -8,7 +8,7 @@ import { join, resolve } from 'node:path';
 import { loadEnv, type Env } from '../../config/env.ts';
 import { plannedUsers } from '../../contracts/ministries.ts';
 import { getClickHouse, queryRows, targetFromEnv, type ClickHouseClient } from '../../clickhouse/client.ts';
-import { migrate } from '../../clickhouse/migrate.ts';
+import { migrateAndRecover } from '../../pipelines/recover.ts';
 import { findRunningService } from '../../service/admin-file.ts';
 import { UsageError } from '../usage-error.ts';
 import { resolveWindow } from './simulate.ts';
@@ -51,7 +51,7 @@ export function registerDemo(program: Command): void {
       if (flags.serve && dashboardBuildIsStale()) buildDashboard(log);
 
       const client = await getClickHouse(env);
-      await migrate(client, { cluster: env.CLICKHOUSE_CLUSTER, rawTextTtlDays: env.RAW_TEXT_TTL_DAYS }, log);
+      await migrateAndRecover(client, env, log, log);
       const [{ outputs }] = await queryRows<{ outputs: number }>(client, 'SELECT count() AS outputs FROM outputs');
       let planted: PlantedCategories | undefined;
       if (outputs > 0) {

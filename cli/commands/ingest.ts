@@ -7,7 +7,7 @@ import { createServer, type Server } from 'node:http';
 import { Registry, collectDefaultMetrics } from 'prom-client';
 import { loadEnv, type Env } from '../../config/env.ts';
 import { closeClickHouse, getClickHouse, targetFromEnv } from '../../clickhouse/client.ts';
-import { migrate } from '../../clickhouse/migrate.ts';
+import { migrateAndRecover } from '../../pipelines/recover.ts';
 import { createReadStream } from 'node:fs';
 import { FileSourceError, ingestFiles, ingestStream, spoolStdin, type IngestSummary } from '../../pipelines/file-source.ts';
 import { startKafkaIngester } from '../../pipelines/kafka-ingester.ts';
@@ -66,7 +66,7 @@ async function fromFiles(env: Env, opts: IngestOptions): Promise<void> {
   };
   try {
     const client = await getClickHouse(env);
-    await migrate(client, { cluster: env.CLICKHOUSE_CLUSTER, rawTextTtlDays: env.RAW_TEXT_TTL_DAYS });
+    await migrateAndRecover(client, env, log);
     const summary = await (spooled
       ? ingestStream(client, createReadStream(spooled.path), { env, topic: opts.topic!, sourceName: 'stdin', onProgress })
       : ingestFiles(client, files, { env, topic: opts.topic, onProgress })
@@ -88,7 +88,7 @@ async function fromKafka(env: Env, opts: IngestOptions): Promise<void> {
   const sessionTimeoutMs = Number(opts.sessionTimeout);
   if (!Number.isInteger(sessionTimeoutMs) || sessionTimeoutMs < 6000) throw new UsageError('--session-timeout must be at least 6000 ms (the broker minimum)');
   const client = await getClickHouse(env);
-  await migrate(client, { cluster: env.CLICKHOUSE_CLUSTER, rawTextTtlDays: env.RAW_TEXT_TTL_DAYS });
+  await migrateAndRecover(client, env, log);
   let server: Server | undefined;
   if (opts.metrics) {
     const port = Number(opts.metricsPort);
