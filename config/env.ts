@@ -23,6 +23,8 @@ const EnvSchema = z.object({
   INGEST_BATCH_MS: intFrom(1000),
   INGEST_MAX_MESSAGE_BYTES: intFrom(1_048_576),
   EVAL_INTERVAL_SECONDS: intFrom(60),
+  // "i/n": this process evaluates shard i of n (evaluators/runner.ts); unset: all outputs.
+  OVERSIGHT_EVAL_SHARD: z.string().regex(/^\d+\/\d+$/, 'OVERSIGHT_EVAL_SHARD must look like 0/2 (shard 0 of 2)').optional(),
   PORT: intFrom(3000),
   HOST: z.string().default('0.0.0.0'),
   ORIGIN: z.url({ error: 'ORIGIN must be a URL such as https://oversight.example.go.jp' }).optional(),

@@ -39,6 +39,31 @@ export interface RunOptions {
    * OVERSIGHT_LLM_JUDGE_URL when that is set, otherwise none (off). Pass null to force it off.
    */
   judge?: LlmJudge | null;
+  /**
+   * Evaluate only the outputs with cityHash64(output_id) % count = index: N processes with shards
+   * 0/N … N-1/N split the work without reading an output twice. Each shard keeps its own watermark
+   * (evaluator "citations@0/2"); a new shard starts from the unsharded watermark if there is one.
+   */
+  shard?: Shard;
+}
+
+export interface Shard {
+  index: number;
+  count: number;
+}
+
+/** Parses "i/n" (0 ≤ i < n); throws a message fit for the user otherwise. */
+export function parseShard(text: string): Shard {
+  const m = /^(\d+)\/(\d+)$/.exec(text.trim());
+  const index = m ? Number(m[1]) : NaN;
+  const count = m ? Number(m[2]) : NaN;
+  if (!m || count < 1 || index >= count) throw new Error(`a shard is "i/n" with 0 ≤ i < n, e.g. 0/2; got ${JSON.stringify(text)}`);
+  return { index, count };
+}
+
+/** The eval_watermarks key of an evaluator, per shard. */
+export function watermarkKey(evaluatorId: string, shard?: Shard): string {
+  return shard && shard.count > 1 ? `${evaluatorId}@${shard.index}/${shard.count}` : evaluatorId;
 }
 
 function judgeFor(opts: RunOptions): LlmJudge | null {
@@ -168,7 +193,13 @@ export async function runEvaluationOnce(client: ClickHouseClient, opts: RunOptio
   const batchSize = opts.batchSize ?? 5000;
   const log = opts.log ?? (() => {});
   const settleMs = opts.settleMs ?? 1000;
-  const marks = await readWatermarks(client);
+  const allMarks = await readWatermarks(client);
+  // This process's watermark of each evaluator (its shard's; else the unsharded one to start from).
+  const marks = new Map(evaluators.flatMap((e) => {
+    const w = allMarks.get(watermarkKey(e.id, opts.shard)) ?? allMarks.get(e.id);
+    return w ? [[e.id, w] as const] : [];
+  }));
+  const shardWhere = opts.shard && opts.shard.count > 1 ? 'AND cityHash64(output_id) % {shard_n:UInt32} = {shard_i:UInt32}' : '';
   const stats = new Map(evaluators.map((e) => [e.id, { evaluator: e.id, version: e.version, outputs: 0, flags: 0, superseded: 0, errors: 0 }]));
   for (const e of evaluators) {
     const w = marks.get(e.id);
@@ -194,9 +225,9 @@ export async function runEvaluationOnce(client: ClickHouseClient, opts: RunOptio
         client,
         `SELECT ${OUTPUT_COLUMNS} FROM outputs FINAL
          WHERE (ingested_at > {at:DateTime64(3)} OR (ingested_at = {at:DateTime64(3)} AND output_id > {id:String}))
-           AND ingested_at <= {cutoff:DateTime64(3)}
+           AND ingested_at <= {cutoff:DateTime64(3)} ${shardWhere}
          ORDER BY ingested_at, output_id LIMIT {limit:UInt32}`,
-        { at, id, cutoff, limit: batchSize },
+        { at, id, cutoff, limit: batchSize, shard_n: opts.shard?.count ?? 1, shard_i: opts.shard?.index ?? 0 },
       );
       if (batch.length === 0) break;
       batches++;
@@ -208,11 +239,11 @@ export async function runEvaluationOnce(client: ClickHouseClient, opts: RunOptio
       await client.insert({
         table: 'eval_watermarks',
         values: group.map((e) => ({
-          evaluator: e.id,
+          evaluator: watermarkKey(e.id, opts.shard),
           evaluator_version: e.version,
           watermark_at: at,
           watermark_id: id,
-          outputs_evaluated: (marks.get(e.id)?.evaluated ?? 0) + stats.get(e.id)!.outputs,
+          outputs_evaluated: (allMarks.get(watermarkKey(e.id, opts.shard))?.evaluated ?? 0) + stats.get(e.id)!.outputs,
           updated_at: chTime(new Date(nextVersion())),
         })),
         format: 'JSONEachRow',

@@ -17,6 +17,7 @@ interface EvaluateOpts {
   until?: string;
   evaluator?: string[];
   batchSize?: string;
+  shard?: string;
   llmJudge?: boolean;
 }
 
@@ -68,6 +69,7 @@ export function registerEvaluate(program: Command): void {
     .option('--until <date>', 'with --backfill: end of the range (exclusive, default now)')
     .option('--evaluator <id...>', 'evaluators to run (default: all)')
     .option('--batch-size <n>', 'outputs per batch for --run/--backfill', '5000')
+    .option('--shard <i/n>', 'with --run/--schedule: evaluate only shard i of n (by output id), so n processes share the work (default: OVERSIGHT_EVAL_SHARD, else all)')
     .option('--llm-judge', 'with --input: also ask the LLM judge at OVERSIGHT_LLM_JUDGE_URL (off by default; --run uses it whenever that is set)')
     .action(async (opts: EvaluateOpts) => {
       const modes = [opts.input !== undefined, !!opts.run, !!opts.backfill, !!opts.schedule].filter(Boolean).length;
@@ -123,9 +125,17 @@ async function database(opts: EvaluateOpts): Promise<void> {
   if (!Number.isInteger(batchSize) || batchSize < 1) throw new UsageError('--batch-size must be a positive integer');
   const client = await getClickHouse(env);
   const log = (line: string) => process.stderr.write(line + '\n');
+  const shardText = opts.shard ?? env.OVERSIGHT_EVAL_SHARD;
+  let shard;
+  try {
+    shard = shardText ? runner.parseShard(shardText) : undefined;
+  } catch (err) {
+    throw new UsageError(`--shard: ${(err as Error).message}`);
+  }
+  if (shard && opts.backfill) throw new UsageError('--shard applies to --run and --schedule; a backfill covers its whole range');
   try {
     if (opts.run) {
-      const res = await runner.runEvaluationOnce(client, { evaluators: opts.evaluator, batchSize, log });
+      const res = await runner.runEvaluationOnce(client, { evaluators: opts.evaluator, batchSize, log, shard });
       log(runner.describeRun(res));
     } else if (opts.backfill) {
       const since = parseDate(opts.since, '--since');
@@ -135,7 +145,7 @@ async function database(opts: EvaluateOpts): Promise<void> {
       const res = await runner.backfill(client, { evaluators: opts.evaluator, since, until, batchSize, log });
       log(runner.describeRun(res));
     } else {
-      const scheduler = runner.startEvaluationScheduler(client, { intervalMs: env.EVAL_INTERVAL_SECONDS * 1000, batchSize, log });
+      const scheduler = runner.startEvaluationScheduler(client, { intervalMs: env.EVAL_INTERVAL_SECONDS * 1000, batchSize, log, shard });
       await new Promise<void>((resolve) => {
         const stop = () => resolve();
         process.once('SIGINT', stop);
