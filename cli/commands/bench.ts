@@ -19,7 +19,7 @@ export function registerBench(program: Command): void {
   program
     .command('bench')
     .description('measure ingestion, evaluator and dashboard-query performance; print one table, write bench/results/')
-    .option('--quick', 'small sizes (50k Kafka events, 20k file events, 200k dashboard outputs, no 10M): finishes in about 2 minutes')
+    .option('--quick', 'small sizes (50k Kafka events, 20k file events, 200k dashboard outputs, no 10M): finishes in under 2 minutes')
     .option('--only <sections>', `comma-separated subset of ${SECTIONS.join(', ')}`)
     .option('--out <dir>', 'results directory (default: bench/results, or bench/results/tmp for --quick and --only)')
     .option('--keep', 'keep the temporary data directories under /tmp for inspection')
