@@ -4,13 +4,51 @@
 // carry the Content-Security-Policy of svelte.config.js (kit.csp, with a nonce per response); anything
 // else (CSV, JSON) gets a policy that allows nothing, should a browser ever render it as a document.
 // Loads and actions check again with src/lib/server/auth/guard.ts.
-import { error, redirect, type Handle } from '@sveltejs/kit';
+import { error, isHttpError, redirect, type Handle } from '@sveltejs/kit';
+import { sequence } from '@sveltejs/kit/hooks';
+import errorTemplate from './error.html?raw';
 import { getClickHouse } from '../clickhouse/client.ts';
 import { lookupSession, SESSION_COOKIE } from './lib/server/auth/sessions.ts';
 import { routeDecision } from './lib/server/auth/route-policy.ts';
 import { failsCsrf } from './lib/server/auth/csrf.ts';
 
-export const handle: Handle = async ({ event, resolve }) => {
+/**
+ * A request the route policy or the CSRF check refuses never reaches a page, and SvelteKit would answer
+ * it with its static error page without any of the headers below. This outer handle renders the same
+ * template (src/error.html: no script) itself, so refusals carry the headers too.
+ */
+const refusalsWithHeaders: Handle = async ({ event, resolve }) => {
+  let response: Response;
+  try {
+    response = await resolve(event);
+  } catch (err) {
+    if (!isHttpError(err)) throw err; // redirects and crashes keep SvelteKit's own handling
+    const html = errorTemplate
+      .replaceAll('%sveltekit.status%', String(err.status))
+      .replaceAll('%sveltekit.error.message%', escapeHtml(err.body.message));
+    response = new Response(html, { status: err.status, headers: { 'content-type': 'text/html; charset=utf-8' } });
+    // The template has one inline <style> and no script.
+    response.headers.set('content-security-policy', "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'");
+  }
+  return withSecurityHeaders(response, event.locals.user !== null);
+};
+
+function escapeHtml(s: string): string {
+  return s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
+}
+
+function withSecurityHeaders(response: Response, signedIn: boolean): Response {
+  response.headers.set('x-frame-options', 'DENY');
+  response.headers.set('x-content-type-options', 'nosniff');
+  response.headers.set('referrer-policy', 'same-origin');
+  if (!response.headers.has('content-security-policy') && !(response.headers.get('content-type') ?? '').startsWith('text/html')) {
+    response.headers.set('content-security-policy', "default-src 'none'; frame-ancestors 'none'");
+  }
+  if (signedIn && !response.headers.has('cache-control')) response.headers.set('cache-control', 'private, no-store');
+  return response;
+}
+
+const authenticate: Handle = async ({ event, resolve }) => {
   event.locals.user = null;
   event.locals.session = null;
 
@@ -40,13 +78,7 @@ export const handle: Handle = async ({ event, resolve }) => {
     error(403, 'The form was stale or did not come from this site (CSRF token missing or wrong). Reload the page and try again.');
   }
 
-  const response = await resolve(event);
-  response.headers.set('x-frame-options', 'DENY');
-  response.headers.set('x-content-type-options', 'nosniff');
-  response.headers.set('referrer-policy', 'same-origin');
-  if (!response.headers.has('content-security-policy') && !(response.headers.get('content-type') ?? '').startsWith('text/html')) {
-    response.headers.set('content-security-policy', "default-src 'none'; frame-ancestors 'none'");
-  }
-  if (event.locals.user && !response.headers.has('cache-control')) response.headers.set('cache-control', 'private, no-store');
-  return response;
+  return resolve(event);
 };
+
+export const handle = sequence(refusalsWithHeaders, authenticate);

@@ -135,8 +135,15 @@ describe('Content-Security-Policy', () => {
       expect(res?.headers()['content-security-policy']).toContain("frame-ancestors 'none'");
       await caio.page.waitForLoadState('networkidle');
     }
-    // Refused by the route policy in the hook itself: SvelteKit's static error page (no script at all).
-    expect((await caio.page.goto('/ministries/mhlw'))?.status()).toBe(403);
+    // Refused by the route policy in the hook itself: the static error template (no script at all),
+    // with the same security headers and a policy that allows only its inline style.
+    const refused = await caio.page.goto('/ministries/mhlw');
+    expect(refused?.status()).toBe(403);
+    const rh = refused?.headers() ?? {};
+    expect(rh['content-security-policy']).toContain("default-src 'none'");
+    expect(rh['x-frame-options']).toBe('DENY');
+    expect(rh['cache-control']).toBe('private, no-store');
+    expect(await caio.page.textContent('h1')).toContain('403');
     await caio.context.close();
     expect([...v.events, ...v.console, ...cv.events, ...cv.console]).toEqual([]);
   });
