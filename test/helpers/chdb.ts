@@ -28,3 +28,10 @@ export async function freshDb(prefix = 'oversight-test-'): Promise<TestDb> {
     },
   };
 }
+
+/** The single number a `SELECT … AS n` query returns. */
+export async function countOf(client: ClickHouseClient, query: string): Promise<number> {
+  const rs = await client.query({ query, format: 'JSONEachRow' });
+  const [row] = await rs.json<{ n: number }>();
+  return Number(row.n);
+}

@@ -1,6 +1,6 @@
 // The batch runner against a real embedded ClickHouse (chDB) with the real migrations.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freshDb, type TestDb } from '../../helpers/chdb.ts';
+import { countOf, freshDb, type TestDb } from '../../helpers/chdb.ts';
 import { backfill, incidentId, runEvaluationOnce, startEvaluationScheduler, type OpenedIncident } from '../../../evaluators/runner.ts';
 import { EVALUATORS } from '../../../evaluators/registry.ts';
 import type { Evaluator } from '../../../evaluators/types.ts';
@@ -30,11 +30,7 @@ function output(id: string, response: string, extra: Record<string, unknown> = {
   };
 }
 
-async function count(query: string): Promise<number> {
-  const rs = await db.client.query({ query, format: 'JSONEachRow' });
-  const [row] = await rs.json<{ n: number }>();
-  return Number(row.n);
-}
+const count = (query: string) => countOf(db.client, query);
 
 beforeAll(async () => {
   db = await freshDb('oversight-eval-runner-');

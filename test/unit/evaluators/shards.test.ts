@@ -1,7 +1,7 @@
 // Sharded evaluation against chDB: N runner processes split the outputs by id hash, each output is
 // evaluated by exactly one shard, and each shard keeps (and reports) its own watermark.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freshDb, type TestDb } from '../../helpers/chdb.ts';
+import { countOf, freshDb, type TestDb } from '../../helpers/chdb.ts';
 import { parseShard, runEvaluationOnce, watermarkKey } from '../../../evaluators/runner.ts';
 import { evaluatorWatermarks } from '../../../src/lib/server/queries/pipeline.ts';
 
@@ -15,11 +15,7 @@ function output(id: string, response: string, ingestedAt: string) {
   };
 }
 
-async function count(query: string): Promise<number> {
-  const rs = await db.client.query({ query, format: 'JSONEachRow' });
-  const [row] = await rs.json<{ n: number }>();
-  return Number(row.n);
-}
+const count = (query: string) => countOf(db.client, query);
 
 beforeAll(async () => {
   db = await freshDb('oversight-eval-shards-');
