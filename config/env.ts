@@ -1,6 +1,7 @@
 // Runtime configuration from environment variables, validated once with clear messages.
 // Every variable is documented in README.md ("Configuration"); defaults suit the embedded demo.
 import { z } from 'zod';
+import { parseShard } from '../contracts/shards.ts';
 
 const intFrom = (dflt: number) => z.coerce.number().int().positive().default(dflt);
 const list = z
@@ -24,7 +25,18 @@ const EnvSchema = z.object({
   INGEST_MAX_MESSAGE_BYTES: intFrom(1_048_576),
   EVAL_INTERVAL_SECONDS: intFrom(60),
   // "i/n": this process evaluates shard i of n (evaluators/runner.ts); unset: all outputs.
-  OVERSIGHT_EVAL_SHARD: z.string().regex(/^\d+\/\d+$/, 'OVERSIGHT_EVAL_SHARD must look like 0/2 (shard 0 of 2)').optional(),
+  OVERSIGHT_EVAL_SHARD: z
+    .string()
+    .optional()
+    .transform((s, ctx) => {
+      if (!s) return undefined;
+      try {
+        return parseShard(s);
+      } catch (err) {
+        ctx.addIssue({ code: 'custom', message: `OVERSIGHT_EVAL_SHARD: ${(err as Error).message}` });
+        return z.NEVER;
+      }
+    }),
   PORT: intFrom(3000),
   HOST: z.string().default('0.0.0.0'),
   ORIGIN: z.url({ error: 'ORIGIN must be a URL such as https://oversight.example.go.jp' }).optional(),

@@ -11,6 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { queryRows as rows, type ClickHouseClient } from '../clickhouse/client.ts';
 import { SEVERITY_RANK, type Flag, type Severity } from '../contracts/flags.ts';
 import type { IncidentRow } from '../contracts/incidents.ts';
+import { shardCondition, watermarkKey, type Shard } from '../contracts/shards.ts';
 import { createLlmJudge, llmJudgeConfigFromEnv, type LlmJudge } from './llm-judge.ts';
 import { EVALUATORS } from './registry.ts';
 import type { Evaluator, EvaluatorInput } from './types.ts';
@@ -47,24 +48,7 @@ export interface RunOptions {
   shard?: Shard;
 }
 
-export interface Shard {
-  index: number;
-  count: number;
-}
-
-/** Parses "i/n" (0 ≤ i < n); throws a message fit for the user otherwise. */
-export function parseShard(text: string): Shard {
-  const m = /^(\d+)\/(\d+)$/.exec(text.trim());
-  const index = m ? Number(m[1]) : NaN;
-  const count = m ? Number(m[2]) : NaN;
-  if (!m || count < 1 || index >= count) throw new Error(`a shard is "i/n" with 0 ≤ i < n, e.g. 0/2; got ${JSON.stringify(text)}`);
-  return { index, count };
-}
-
-/** The eval_watermarks key of an evaluator, per shard. */
-export function watermarkKey(evaluatorId: string, shard?: Shard): string {
-  return shard && shard.count > 1 ? `${evaluatorId}@${shard.index}/${shard.count}` : evaluatorId;
-}
+export { parseShard, watermarkKey, type Shard } from '../contracts/shards.ts';
 
 function judgeFor(opts: RunOptions): LlmJudge | null {
   if (opts.judge !== undefined) return opts.judge;
@@ -199,7 +183,6 @@ export async function runEvaluationOnce(client: ClickHouseClient, opts: RunOptio
     const w = allMarks.get(watermarkKey(e.id, opts.shard)) ?? allMarks.get(e.id);
     return w ? [[e.id, w] as const] : [];
   }));
-  const shardWhere = opts.shard && opts.shard.count > 1 ? 'AND cityHash64(output_id) % {shard_n:UInt32} = {shard_i:UInt32}' : '';
   const stats = new Map(evaluators.map((e) => [e.id, { evaluator: e.id, version: e.version, outputs: 0, flags: 0, superseded: 0, errors: 0 }]));
   for (const e of evaluators) {
     const w = marks.get(e.id);
@@ -225,9 +208,9 @@ export async function runEvaluationOnce(client: ClickHouseClient, opts: RunOptio
         client,
         `SELECT ${OUTPUT_COLUMNS} FROM outputs FINAL
          WHERE (ingested_at > {at:DateTime64(3)} OR (ingested_at = {at:DateTime64(3)} AND output_id > {id:String}))
-           AND ingested_at <= {cutoff:DateTime64(3)} ${shardWhere}
+           AND ingested_at <= {cutoff:DateTime64(3)}${shardCondition(opts.shard)}
          ORDER BY ingested_at, output_id LIMIT {limit:UInt32}`,
-        { at, id, cutoff, limit: batchSize, shard_n: opts.shard?.count ?? 1, shard_i: opts.shard?.index ?? 0 },
+        { at, id, cutoff, limit: batchSize },
       );
       if (batch.length === 0) break;
       batches++;

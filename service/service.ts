@@ -67,10 +67,9 @@ export async function startService(opts: ServiceOptions): Promise<RunningService
     log(`ingesting from Kafka at ${env.KAFKA_BROKERS.join(',')}`);
   }
   if (opts.evaluate !== false) {
-    const { startEvaluationScheduler, parseShard } = await import('../evaluators/runner.ts');
+    const { startEvaluationScheduler } = await import('../evaluators/runner.ts');
     // Several serve processes against one ClickHouse server split the evaluation with OVERSIGHT_EVAL_SHARD.
-    const shard = env.OVERSIGHT_EVAL_SHARD ? parseShard(env.OVERSIGHT_EVAL_SHARD) : undefined;
-    const scheduler = startEvaluationScheduler(client, { intervalMs: env.EVAL_INTERVAL_SECONDS * 1000, log, shard });
+    const scheduler = startEvaluationScheduler(client, { intervalMs: env.EVAL_INTERVAL_SECONDS * 1000, log, shard: env.OVERSIGHT_EVAL_SHARD });
     parts.push({ stop: async () => scheduler.stop() });
     admin.runEvaluation = () => scheduler.runNow();
   }

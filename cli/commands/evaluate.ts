@@ -125,10 +125,9 @@ async function database(opts: EvaluateOpts): Promise<void> {
   if (!Number.isInteger(batchSize) || batchSize < 1) throw new UsageError('--batch-size must be a positive integer');
   const client = await getClickHouse(env);
   const log = (line: string) => process.stderr.write(line + '\n');
-  const shardText = opts.shard ?? env.OVERSIGHT_EVAL_SHARD;
-  let shard;
+  let shard = env.OVERSIGHT_EVAL_SHARD;
   try {
-    shard = shardText ? runner.parseShard(shardText) : undefined;
+    if (opts.shard) shard = runner.parseShard(opts.shard);
   } catch (err) {
     throw new UsageError(`--shard: ${(err as Error).message}`);
   }

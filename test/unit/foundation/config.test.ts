@@ -37,4 +37,10 @@ describe('configuration', () => {
     expect(() => loadEnv({ PUBLIC_BASE_URL: 'oversight' })).toThrow(/PUBLIC_BASE_URL must be a URL/);
     expect(() => loadEnv({ ORIGIN: 'oversight.example.go.jp' })).toThrow(/ORIGIN must be a URL/);
   });
+
+  it('parses the evaluator shard once, for serve and the CLI', () => {
+    expect(loadEnv({ OVERSIGHT_EVAL_SHARD: '1/3' }).OVERSIGHT_EVAL_SHARD).toEqual({ index: 1, count: 3 });
+    expect(loadEnv({}).OVERSIGHT_EVAL_SHARD).toBeUndefined();
+    expect(() => loadEnv({ OVERSIGHT_EVAL_SHARD: '3/3' })).toThrow(/OVERSIGHT_EVAL_SHARD: a shard is "i\/n" with 0 ≤ i < n/);
+  });
 });

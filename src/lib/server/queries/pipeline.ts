@@ -2,6 +2,7 @@
 // have read, and (when Kafka is configured) how many messages are on the topics but not yet stored.
 // Ops data is not per ministry, so these queries take no ministry filter.
 import { rows, type ClickHouseClient } from './db.ts';
+import { parseWatermarkKey, shardCondition } from '../../../../contracts/shards.ts';
 
 export interface TableFreshness {
   table: string;
@@ -105,13 +106,11 @@ export async function evaluatorWatermarks(client: ClickHouseClient): Promise<Wat
   const params: Record<string, string> = {};
   const counts = marks.map((m, i) => {
     params[`w${i}`] = m.watermark_raw;
-    // A sharded runner ("citations@0/2", evaluators/runner.ts) owns only its shard's outputs.
-    const shard = /@(\d+)\/(\d+)$/.exec(m.evaluator);
-    const mine = shard ? ` AND cityHash64(output_id) % ${Number(shard[2])} = ${Number(shard[1])}` : '';
-    return `countIf(ingested_at > toDateTime64({w${i}:String}, 3, 'UTC')${mine}) AS b${i}`;
+    // A sharded runner ("citations@0/2") owns only its shard's outputs.
+    return `countIf(ingested_at > toDateTime64({w${i}:String}, 3, 'UTC')${shardCondition(parseWatermarkKey(m.evaluator).shard)}) AS b${i}`;
   });
   const [b] = await rows<Record<string, number>>(client, `SELECT ${counts.join(', ')} FROM outputs`, params);
-  return marks.map(({ watermark_raw: _, ...m }, i) => ({ ...m, backlog: b?.[`b${i}`] ?? 0, errors: errors.get(m.evaluator.replace(/@.*$/, '')) ?? 0 }));
+  return marks.map(({ watermark_raw: _, ...m }, i) => ({ ...m, backlog: b?.[`b${i}`] ?? 0, errors: errors.get(parseWatermarkKey(m.evaluator).evaluator) ?? 0 }));
 }
 
 export interface IngestDelay {
