@@ -33,7 +33,7 @@ const EnvSchema = z.object({
       try {
         return parseShard(s);
       } catch (err) {
-        ctx.addIssue({ code: 'custom', message: `OVERSIGHT_EVAL_SHARD: ${(err as Error).message}` });
+        ctx.addIssue({ code: 'custom', message: (err as Error).message });
         return z.NEVER;
       }
     }),
