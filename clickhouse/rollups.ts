@@ -72,27 +72,39 @@ export async function recentDays(client: ClickHouseClient, source: RawTable, sec
   return got.map((r) => r.day);
 }
 
-/** Rollup days whose count differs from the raw rows. */
-export async function rollupDrift(client: ClickHouseClient, def: RollupDefinition, days: string[]): Promise<Drift[]> {
-  if (days.length === 0) return [];
-  const check = ROLLUP_CHECKS[def.rollup];
-  if (!check) throw new Error(`no crash check for the rollup ${def.rollup}: add it to ROLLUP_CHECKS in clickhouse/rollups.ts`);
-  const [raw, rolled] = await Promise.all([
-    queryRows<{ day: string; n: number }>(
+/**
+ * Days where a rollup's figure differs from the raw rows. `defs` share one source table, which is read
+ * once (FINAL is the expensive part) for every figure its rollups need.
+ */
+export async function rollupDrift(client: ClickHouseClient, defs: RollupDefinition[], days: string[]): Promise<Drift[]> {
+  if (days.length === 0 || defs.length === 0) return [];
+  const source = defs[0].source;
+  for (const def of defs) {
+    if (def.source !== source) throw new Error(`rollupDrift: ${def.rollup} reads ${def.source}, not ${source}`);
+    if (!ROLLUP_CHECKS[def.rollup]) throw new Error(`no crash check for the rollup ${def.rollup}: add it to ROLLUP_CHECKS in clickhouse/rollups.ts`);
+  }
+  const rawMeasures = [...new Set(defs.map((d) => ROLLUP_CHECKS[d.rollup].raw))];
+  const [raw, ...rolled] = await Promise.all([
+    queryRows<Record<string, string | number>>(
       client,
-      `SELECT toString(toDate(occurred_at)) AS day, ${check.raw} AS n FROM ${def.source} FINAL
-        WHERE toDate(occurred_at) IN (${dayList(days)}) GROUP BY day`,
+      `SELECT toString(toDate(occurred_at)) AS day, ${rawMeasures.map((m, i) => `${m} AS m${i}`).join(', ')}
+         FROM ${source} FINAL WHERE toDate(occurred_at) IN (${dayList(days)}) GROUP BY day`,
     ),
-    queryRows<{ day: string; n: number }>(
-      client,
-      `SELECT toString(${def.rollup}.day) AS day, ${check.rollup} AS n FROM ${def.rollup}
-        WHERE ${def.rollup}.day IN (${dayList(days)}) GROUP BY day`,
+    ...defs.map((def) =>
+      queryRows<{ day: string; n: number }>(
+        client,
+        `SELECT toString(${def.rollup}.day) AS day, ${ROLLUP_CHECKS[def.rollup].rollup} AS n FROM ${def.rollup}
+          WHERE ${def.rollup}.day IN (${dayList(days)}) GROUP BY day`,
+      ),
     ),
   ]);
-  const r = new Map(rolled.map((x) => [x.day, Number(x.n)]));
-  return raw
-    .filter((x) => Number(x.n) !== (r.get(x.day) ?? 0))
-    .map((x) => ({ rollup: def.rollup, day: x.day, raw: Number(x.n), rollupValue: r.get(x.day) ?? 0 }));
+  return defs.flatMap((def, k) => {
+    const m = `m${rawMeasures.indexOf(ROLLUP_CHECKS[def.rollup].raw)}`;
+    const got = new Map(rolled[k].map((x) => [x.day, Number(x.n)]));
+    return raw
+      .filter((x) => Number(x[m]) !== (got.get(String(x.day)) ?? 0))
+      .map((x) => ({ rollup: def.rollup, day: String(x.day), raw: Number(x[m]), rollupValue: got.get(String(x.day)) ?? 0 }));
+  });
 }
 
 /** Replaces the rollup's rows of `day` with the aggregation of the raw rows of that day. */
@@ -114,8 +126,8 @@ export interface ReconcileResult {
 
 /**
  * Checks the days last written to each raw table (rows stored within `windowSeconds` of its latest
- * insert), or the given `days`, and rebuilds the rollup days that drifted. Only safe while nothing else inserts: the embedded
- * ingester runs it before it starts consuming.
+ * insert), or the given `days`, and rebuilds the rollup days that drifted. Only safe while nothing
+ * else inserts: processes that own an embedded database run it before they ingest (pipelines/recover.ts).
  */
 export async function reconcileRecentRollups(
   client: ClickHouseClient,
@@ -123,17 +135,17 @@ export async function reconcileRecentRollups(
 ): Promise<ReconcileResult> {
   const windowSeconds = opts.windowSeconds ?? 3600;
   const result: ReconcileResult = { checked: [], drifted: [] };
-  const daysBySource = new Map<RawTable, string[]>();
-  for (const def of rollupDefinitions()) {
-    if (!daysBySource.has(def.source)) daysBySource.set(def.source, opts.days ?? (await recentDays(client, def.source, windowSeconds)));
-    const days = daysBySource.get(def.source)!;
-    result.checked.push({ rollup: def.rollup, days: days.length });
-    for (const drift of await rollupDrift(client, def, days)) {
+  const bySource = new Map<RawTable, RollupDefinition[]>();
+  for (const def of rollupDefinitions()) bySource.set(def.source, [...(bySource.get(def.source) ?? []), def]);
+  for (const [source, defs] of bySource) {
+    const days = opts.days ?? (await recentDays(client, source, windowSeconds));
+    for (const def of defs) result.checked.push({ rollup: def.rollup, days: days.length });
+    for (const drift of await rollupDrift(client, defs, days)) {
       opts.log?.(
-        `rollup ${drift.rollup} ${drift.day}: ${drift.rollupValue} counted, ${drift.raw} in ${def.source}` +
+        `rollup ${drift.rollup} ${drift.day}: ${drift.rollupValue} counted, ${drift.raw} in ${source}` +
           (opts.repair === false ? '' : '; rebuilding the day from the raw rows'),
       );
-      if (opts.repair !== false) await rebuildRollupDay(client, def, drift.day);
+      if (opts.repair !== false) await rebuildRollupDay(client, defs.find((d) => d.rollup === drift.rollup)!, drift.day);
       result.drifted.push(drift);
     }
   }
