@@ -245,7 +245,7 @@ export class IngestPath {
 
 /**
  * Inserts rows as JSONCompactEachRow (one array per row, the column list named once): ClickHouse parses
- * it about a third faster than JSONEachRow, which repeats every key in every row (`npm run bench`,
+ * it about a third faster than JSONEachRow, which repeats every key in every row (a side measurement of
  * 20,000-row usage batches into chDB: 97k → 124-142k rows/s). Every row of a batch has the same keys,
  * in the same order (rows.ts builds them), so the first row names the columns.
  */

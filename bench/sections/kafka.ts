@@ -133,22 +133,28 @@ function startIngester(ctx: SectionContext, brokers: string, groupId: string): {
   return { child, log };
 }
 
-/** The ingester's own timing histograms (dedup lookup, insert, whole batch), scraped from its /metrics. */
-async function ingesterTimings(log: string[]): Promise<Record<string, { seconds: number; count: number }> | null> {
+/** The ingester child's /metrics text (its port is in the child's "metrics on …" log line), or null. */
+async function ingesterMetrics(log: string[]): Promise<string | null> {
   const port = log.map((l) => /metrics on http:\/\/[^\s]*:(\d+)\/metrics/.exec(l)?.[1]).find(Boolean);
   if (!port) return null;
   try {
-    const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
-    const out: Record<string, { seconds: number; count: number }> = {};
-    for (const name of ['oversight_ingest_dedup_lookup_seconds', 'oversight_ingest_insert_seconds', 'oversight_ingest_batch_seconds']) {
-      const sum = [...text.matchAll(new RegExp(`^${name}_sum(?:\\{[^}]*\\})? ([0-9.e+-]+)$`, 'gm'))].reduce((a, m) => a + Number(m[1]), 0);
-      const count = [...text.matchAll(new RegExp(`^${name}_count(?:\\{[^}]*\\})? ([0-9.e+-]+)$`, 'gm'))].reduce((a, m) => a + Number(m[1]), 0);
-      out[name.replace(/^oversight_ingest_|_seconds$/g, '')] = { seconds: Math.round(sum * 100) / 100, count };
-    }
-    return out;
+    return await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
   } catch {
     return null;
   }
+}
+
+/** The ingester's own timing histograms (dedup lookup, insert, whole batch), scraped from its /metrics. */
+async function ingesterTimings(log: string[]): Promise<Record<string, { seconds: number; count: number }> | null> {
+  const text = await ingesterMetrics(log);
+  if (text === null) return null;
+  const out: Record<string, { seconds: number; count: number }> = {};
+  for (const name of ['oversight_ingest_dedup_lookup_seconds', 'oversight_ingest_insert_seconds', 'oversight_ingest_batch_seconds']) {
+    const sum = [...text.matchAll(new RegExp(`^${name}_sum(?:\\{[^}]*\\})? ([0-9.e+-]+)$`, 'gm'))].reduce((a, m) => a + Number(m[1]), 0);
+    const count = [...text.matchAll(new RegExp(`^${name}_count(?:\\{[^}]*\\})? ([0-9.e+-]+)$`, 'gm'))].reduce((a, m) => a + Number(m[1]), 0);
+    out[name.replace(/^oversight_ingest_|_seconds$/g, '')] = { seconds: Math.round(sum * 100) / 100, count };
+  }
+  return out;
 }
 
 /**
@@ -156,16 +162,11 @@ async function ingesterTimings(log: string[]): Promise<Record<string, { seconds:
  * process needs besides chDB, i.e. about what it would hold in server mode (CLICKHOUSE_URL).
  */
 async function ingesterJsMb(log: string[]): Promise<number | null> {
-  const port = log.map((l) => /metrics on http:\/\/[^\s]*:(\d+)\/metrics/.exec(l)?.[1]).find(Boolean);
-  if (!port) return null;
-  try {
-    const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
-    const value = (name: string) => Number(new RegExp(`^${name} ([0-9.e+-]+)$`, 'm').exec(text)?.[1] ?? NaN);
-    const mb = (value('oversight_nodejs_heap_size_used_bytes') + value('oversight_nodejs_external_memory_bytes')) / 2 ** 20;
-    return Number.isFinite(mb) ? mb : null;
-  } catch {
-    return null;
-  }
+  const text = await ingesterMetrics(log);
+  if (text === null) return null;
+  const value = (name: string) => Number(new RegExp(`^${name} ([0-9.e+-]+)$`, 'm').exec(text)?.[1] ?? NaN);
+  const mb = (value('oversight_nodejs_heap_size_used_bytes') + value('oversight_nodejs_external_memory_bytes')) / 2 ** 20;
+  return Number.isFinite(mb) ? mb : null;
 }
 
 async function stopChild(child: ChildProcess, timeoutMs: number): Promise<number | null> {

@@ -5,8 +5,8 @@ import { queryRows, type ClickHouseClient } from '../../../../clickhouse/client.
 
 export type { ClickHouseClient };
 
-export async function rows<T>(client: ClickHouseClient, sql: string, params: Record<string, unknown> = {}, settings?: ClickHouseSettings): Promise<T[]> {
-  return queryRows<T>(client, sql, params, settings);
+export async function rows<T>(client: ClickHouseClient, sql: string, params: Record<string, unknown> = {}): Promise<T[]> {
+  return queryRows<T>(client, sql, params);
 }
 
 /** rows() for a query that reads LIVE_FLAGS. */
