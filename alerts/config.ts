@@ -1,5 +1,6 @@
 // Alert configuration from the environment. Every channel is optional: with none set, alerts are
 // only logged, so the embedded demo works without a mail server or a chat tool.
+import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { ConfigError, loadEnv } from '../config/env.ts';
 import { isMinistryCode } from '../contracts/ministries.ts';
@@ -7,6 +8,8 @@ import { isMinistryCode } from '../contracts/ministries.ts';
 export interface AlertConfig {
   webhookUrl?: string;
   smtpUrl?: string;
+  /** TLS for SMTP: extra trusted CA certificates (PEM) and whether STARTTLS is mandatory. */
+  smtpTls: { ca?: string; requireTls: boolean };
   from: string;
   reviewers: string[];
   /** CAIO e-mail addresses per ministry code */
@@ -31,6 +34,8 @@ const AlertEnv = z.object({
     .string()
     .regex(/^smtps?:\/\/[^\s]+$/, 'OVERSIGHT_SMTP_URL must look like smtp://user:pass@host:587 or smtps://host:465')
     .optional(),
+  OVERSIGHT_SMTP_CA_FILE: z.string().optional(),
+  OVERSIGHT_SMTP_REQUIRE_TLS: z.enum(['0', '1'], { error: 'OVERSIGHT_SMTP_REQUIRE_TLS must be 0 or 1' }).default('0'),
   OVERSIGHT_ALERT_FROM: z.string().min(3).default('Oversight <oversight@localhost>'),
   OVERSIGHT_ALERT_TO_REVIEWERS: emailList,
   OVERSIGHT_CAIO_EMAILS: z
@@ -72,6 +77,7 @@ export function loadAlertConfig(source: Record<string, string | undefined> = pro
   return {
     webhookUrl: a.OVERSIGHT_ALERT_WEBHOOK_URL,
     smtpUrl: a.OVERSIGHT_SMTP_URL,
+    smtpTls: { ca: a.OVERSIGHT_SMTP_CA_FILE ? readCaFile(a.OVERSIGHT_SMTP_CA_FILE) : undefined, requireTls: a.OVERSIGHT_SMTP_REQUIRE_TLS === '1' },
     from: a.OVERSIGHT_ALERT_FROM,
     reviewers: a.OVERSIGHT_ALERT_TO_REVIEWERS,
     caioEmails: a.OVERSIGHT_CAIO_EMAILS,
@@ -79,6 +85,20 @@ export function loadAlertConfig(source: Record<string, string | undefined> = pro
     windowMs: Math.round(a.OVERSIGHT_ALERT_WINDOW_SECONDS * 1000),
     digestHourJst: a.OVERSIGHT_DIGEST_HOUR_JST,
   };
+}
+
+/** The CA bundle a ministry's mail relay is signed with (an internal CA is common), checked at start. */
+function readCaFile(path: string): string {
+  let pem: string;
+  try {
+    pem = readFileSync(path, 'utf8');
+  } catch (err) {
+    throw new ConfigError(`invalid alert configuration:\n  OVERSIGHT_SMTP_CA_FILE: cannot read ${path} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
+  }
+  if (!pem.includes('-----BEGIN CERTIFICATE-----')) {
+    throw new ConfigError(`invalid alert configuration:\n  OVERSIGHT_SMTP_CA_FILE: ${path} holds no PEM certificate`);
+  }
+  return pem;
 }
 
 /** True when at least one channel would deliver (otherwise alerts are logged only). */

@@ -1,5 +1,6 @@
 // Delivery: an HTTP webhook (JSON) and SMTP e-mail through nodemailer, each retried a few times with
 // backoff, because a chat tool or relay that hiccups once should not cost a high-severity alert.
+import { rootCertificates } from 'node:tls';
 import nodemailer from 'nodemailer';
 import type { AlertConfig } from './config.ts';
 import type { MailMessage, WebhookPayload } from './message.ts';
@@ -39,10 +40,30 @@ export function postWebhook(url: string): (payload: WebhookPayload) => Promise<v
   };
 }
 
+/**
+ * nodemailer options from OVERSIGHT_SMTP_URL plus the timeouts and TLS settings. The URL is taken apart
+ * here because nodemailer ignores every other option given beside a URL (createTransport(url, x) takes
+ * x as message defaults, and { url, ...x } drops x), which silently lost the timeouts before.
+ */
+export function smtpOptions(config: AlertConfig & { smtpUrl: string }) {
+  const u = new URL(config.smtpUrl);
+  const secure = u.protocol === 'smtps:';
+  return {
+    host: u.hostname.replace(/^\[|\]$/g, ''),
+    port: u.port ? Number(u.port) : secure ? 465 : 587,
+    secure,
+    auth: u.username ? { user: decodeURIComponent(u.username), pass: decodeURIComponent(u.password) } : undefined,
+    connectionTimeout: TIMEOUT_MS,
+    greetingTimeout: TIMEOUT_MS,
+    socketTimeout: TIMEOUT_MS,
+    // Certificates are always verified; OVERSIGHT_SMTP_CA_FILE adds the relay's CA to the system ones.
+    requireTLS: config.smtpTls.requireTls,
+    tls: config.smtpTls.ca ? { ca: [...rootCertificates, config.smtpTls.ca] } : undefined,
+  };
+}
+
 export function createTransports(config: AlertConfig): Transports {
-  const smtp = config.smtpUrl
-    ? nodemailer.createTransport(config.smtpUrl, { connectionTimeout: TIMEOUT_MS, greetingTimeout: TIMEOUT_MS, socketTimeout: TIMEOUT_MS })
-    : null;
+  const smtp = config.smtpUrl ? nodemailer.createTransport(smtpOptions({ ...config, smtpUrl: config.smtpUrl })) : null;
   return {
     webhook: config.webhookUrl ? postWebhook(config.webhookUrl) : undefined,
     mail: smtp

@@ -33,7 +33,7 @@ beforeAll(async () => {
       row('c1', 'moj', 'high', '2026-11-21T01:00:00.000Z'), // the next day: not in this digest
     ],
   });
-});
+}, 120_000); // a real mail server and a fresh certificate: seconds, more on a busy machine
 afterAll(async () => {
   await hook?.close();
   await smtp?.close();
@@ -54,6 +54,8 @@ describe('daily digest', () => {
     const config = loadAlertConfig({
       OVERSIGHT_ALERT_WEBHOOK_URL: hook.url,
       OVERSIGHT_SMTP_URL: smtp.url,
+      OVERSIGHT_SMTP_CA_FILE: smtp.caFile,
+      OVERSIGHT_SMTP_REQUIRE_TLS: '1',
       OVERSIGHT_ALERT_TO_REVIEWERS: 'reviewer@digital.go.jp',
       OVERSIGHT_CAIO_EMAILS: JSON.stringify({ mof: ['caio@mof.go.jp'], moj: ['caio@moj.go.jp'] }),
       PUBLIC_BASE_URL: 'https://oversight.example.go.jp',
@@ -67,11 +69,12 @@ describe('daily digest', () => {
     expect(p.by_ministry).toEqual({ mof: 2, mhlw: 1 });
     expect(p.text).toContain('2026-11-20');
     // moj has nothing to report that day: its CAIO gets no mail
-    expect(smtp.mails.map((m) => m.to.join(',')).sort()).toEqual(['caio@mof.go.jp', 'reviewer@digital.go.jp']);
-    const mof = smtp.mails.find((m) => m.to[0] === 'caio@mof.go.jp')!;
+    const mails = await smtp.received();
+    expect(mails.map((m) => m.to.join(',')).sort()).toEqual(['caio@mof.go.jp', 'reviewer@digital.go.jp']);
+    const mof = mails.find((m) => m.to[0] === 'caio@mof.go.jp')!;
     expect(mof.body).toContain('新規インシデント opened: 2');
     expect(mof.body).toContain('https://oversight.example.go.jp/incidents?status=open&ministry=mof');
-    for (const text of [hook.posts[0].body, ...smtp.mails.map((m) => m.raw + m.body)]) {
+    for (const text of [hook.posts[0].body, ...mails.map((m) => m.raw + m.body)]) {
       expect(text).not.toContain('RAWPROMPT');
       expect(text).not.toContain('090-1234-5678');
     }

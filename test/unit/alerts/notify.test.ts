@@ -43,14 +43,14 @@ let config: AlertConfig;
 beforeAll(async () => {
   hook = await startWebhookReceiver();
   smtp = await startSmtpReceiver();
-});
+}, 120_000); // a real mail server and a fresh certificate: seconds, more on a busy machine
 afterAll(async () => {
-  await hook.close();
-  await smtp.close();
+  await hook?.close();
+  await smtp?.close();
 });
-afterEach(() => {
+afterEach(async () => {
   hook.posts.length = 0;
-  smtp.mails.length = 0;
+  await smtp.clear();
   hook.failNext.length = 0;
 });
 
@@ -58,6 +58,8 @@ function env(over: Record<string, string> = {}): Record<string, string> {
   return {
     OVERSIGHT_ALERT_WEBHOOK_URL: hook.url,
     OVERSIGHT_SMTP_URL: smtp.url,
+    OVERSIGHT_SMTP_CA_FILE: smtp.caFile,
+    OVERSIGHT_SMTP_REQUIRE_TLS: '1',
     OVERSIGHT_ALERT_FROM: 'oversight@digital.go.jp',
     OVERSIGHT_ALERT_TO_REVIEWERS: 'reviewer1@digital.go.jp, reviewer2@digital.go.jp',
     OVERSIGHT_CAIO_EMAILS: JSON.stringify({ mof: ['caio@mof.go.jp'], mhlw: ['caio@mhlw.go.jp', 'deputy@mhlw.go.jp'] }),
@@ -125,15 +127,21 @@ describe('incident notifications', () => {
     expect(p.by_ministry).toEqual({ mof: 167, mhlw: 167, moj: 166 });
     expectNoRawText(hook.posts[0].body);
     // e-mail: one to the reviewers, one per ministry that has CAIOs configured (moj has none)
-    expect(smtp.mails).toHaveLength(3);
-    const byTo = new Map(smtp.mails.map((m) => [m.to.join(','), m]));
+    const mails = await smtp.received();
+    expect(mails).toHaveLength(3);
+    const byTo = new Map(mails.map((m) => [m.to.join(','), m]));
     expect([...byTo.keys()].sort()).toEqual(['caio@mhlw.go.jp,deputy@mhlw.go.jp', 'caio@mof.go.jp', 'reviewer1@digital.go.jp,reviewer2@digital.go.jp']);
     const mof = byTo.get('caio@mof.go.jp')!;
     expect(mof.subject).toContain('167');
+    // Japanese survives the trip: Mailpit decodes the subject and body the way a mail client would,
+    // and on the wire the subject is a MIME encoded-word (7-bit header), not raw UTF-8 bytes.
+    expect(mof.subject).toMatch(/^\[Oversight\] .*インシデント 167 件（最高重要度 /);
+    expect(mof.raw).toMatch(/^Subject: =\?UTF-8\?[BQ]\?/im);
+    expect(mof.body).toMatch(/[\u3040-\u30ff\u4e00-\u9fff]/);
     expect(mof.body).toContain('https://oversight.example.go.jp/incidents/inc_0000');
     expect(mof.body).not.toContain('/incidents/inc_0001'); // mhlw's incident is not sent to mof
     expect(mof.body).toContain('https://oversight.example.go.jp/incidents?status=open&ministry=mof');
-    for (const m of smtp.mails) {
+    for (const m of mails) {
       expect(m.from).toBe('oversight@digital.go.jp');
       expectNoRawText(m.raw);
       expectNoRawText(m.body);
@@ -180,7 +188,7 @@ describe('incident notifications', () => {
     d.enqueue([incident(1), incident(2)]);
     await d.flush();
     expect(hook.posts).toHaveLength(0);
-    expect(smtp.mails).toHaveLength(0);
+    expect(await smtp.received()).toHaveLength(0);
     expect(log.join('\n')).toMatch(/2 incident\(s\) opened .*logged only: http:\/\/localhost:3000\/incidents\/inc_0001/);
     expectNoRawText(log.join('\n'));
   });
