@@ -6,7 +6,7 @@ import { createHash, generateKeyPairSync, randomBytes, sign } from 'node:crypto'
 import { createServer, type Server } from 'node:http';
 import type { ClickHouseClient } from '../../../clickhouse/client.ts';
 import { createUser, getUser, updateUser } from '../../../src/lib/server/auth/accounts.ts';
-import { finishLogin, oidcSettings, roleFromClaims, startLogin, userFromClaims, type OidcSettings } from '../../../src/lib/server/auth/oidc.ts';
+import { endSessionUrl, finishLogin, oidcSettings, roleFromClaims, startLogin, userFromClaims, type OidcSettings } from '../../../src/lib/server/auth/oidc.ts';
 import { freshDatabase } from './db-helper.ts';
 
 const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
@@ -119,7 +119,7 @@ describe('SSO sign-in', () => {
     expect(url.searchParams.get('code_challenge_method')).toBe('S256');
     expect(pending.next).toBe('/incidents');
     const verified = await finishLogin(s, new URL(authorize(url)), pending);
-    return userFromClaims(client, s, verified);
+    return userFromClaims(client, s, verified.claims);
   }
 
   it('maps an existing account by username and keeps its role without a role claim', async () => {
@@ -150,6 +150,26 @@ describe('SSO sign-in', () => {
     const back = new URL(authorize(url));
     back.searchParams.set('state', 'forged');
     const err = await finishLogin(settings, back, pending).catch((e) => e);
-    expect(String(err?.cause?.message ?? err?.message)).toMatch(/state/);
+    expect(String(err?.message)).toMatch(/state/);
+  });
+
+  // Edge cases a real IdP cannot be made to produce on demand (its clock is its own): the stand-in signs
+  // a token whose times are 10 minutes off, or that names another client. test/browser/sso-keycloak.test.ts
+  // covers the wrong audience against Keycloak too.
+  it('refuses a token from a clock too far apart, naming the clocks', async () => {
+    const tenMinutesAgo = Math.floor(Date.now() / 1000) - 600;
+    const err = await signInWith({ sub: 's6', preferred_username: 'skew', oversight_roles: 'reviewer', iat: tenMinutesAgo - 300, exp: tenMinutesAgo }).catch((e) => e);
+    expect(err?.message).toMatch(/outside the allowed clock skew: check that the clocks of Oversight and the IdP are synchronised/);
+    expect(err?.message).toMatch(/"exp"/);
+  });
+
+  it('refuses a token issued for another client, naming OIDC_CLIENT_ID', async () => {
+    const err = await signInWith({ sub: 's7', preferred_username: 'aud', oversight_roles: 'reviewer', aud: 'someone-else' }).catch((e) => e);
+    expect(err?.message).toMatch(/issued for another application, not for client oversight: check OIDC_CLIENT_ID/);
+    expect(await getUser(client, 'aud')).toBeUndefined(); // no account was created
+  });
+
+  it('has no end-session URL when the IdP publishes no end_session_endpoint', async () => {
+    expect(await endSessionUrl(settings, 'x.y.z', 'http://127.0.0.1:3000/login')).toBeNull();
   });
 });

@@ -79,17 +79,62 @@ export async function startLogin(s: OidcSettings, redirectUri: string, next: str
   return { url, pending };
 }
 
-export async function finishLogin(s: OidcSettings, currentUrl: URL, pending: PendingLogin): Promise<Record<string, unknown>> {
+export interface VerifiedLogin {
+  claims: Record<string, unknown>;
+  /** The raw ID token, kept only as `id_token_hint` for RP-initiated logout. */
+  idToken: string;
+}
+
+export async function finishLogin(s: OidcSettings, currentUrl: URL, pending: PendingLogin): Promise<VerifiedLogin> {
   const config = await configuration(s);
-  const tokens = await oidc.authorizationCodeGrant(config, currentUrl, {
-    pkceCodeVerifier: pending.verifier,
-    expectedState: pending.state,
-    expectedNonce: pending.nonce,
-    idTokenExpected: true,
-  });
+  let tokens;
+  try {
+    tokens = await oidc.authorizationCodeGrant(config, currentUrl, {
+      pkceCodeVerifier: pending.verifier,
+      expectedState: pending.state,
+      expectedNonce: pending.nonce,
+      idTokenExpected: true,
+    });
+  } catch (err) {
+    throw new OidcError(describeOidcFailure(err, s), { cause: err });
+  }
   const claims = tokens.claims();
-  if (!claims) throw new OidcError('the IdP returned no ID token');
-  return claims as Record<string, unknown>;
+  if (!claims || !tokens.id_token) throw new OidcError('the IdP returned no ID token');
+  return { claims: claims as Record<string, unknown>, idToken: tokens.id_token };
+}
+
+/**
+ * A sentence an administrator can act on for the usual ways a sign-in fails between correctly working
+ * parties (clocks apart, a client registered under another id), with openid-client's own words after it.
+ */
+export function describeOidcFailure(err: unknown, s: Pick<OidcSettings, 'OIDC_CLIENT_ID' | 'OIDC_ISSUER'>): string {
+  // openid-client wraps oauth4webapi's error, whose `code` and `cause.claim` say what failed.
+  const chain: Array<{ message?: string; code?: string; claim?: string; cause?: unknown }> = [];
+  for (let e: unknown = err; e && typeof e === 'object' && chain.length < 5; e = (e as { cause?: unknown }).cause) chain.push(e as (typeof chain)[number]);
+  const detail = chain.map((e) => e.message).filter(Boolean).join(': ') || String(err);
+  const code = chain.find((e) => typeof e.code === 'string' && e.code.startsWith('OAUTH_'))?.code;
+  const claim = chain.find((e) => typeof e.claim === 'string')?.claim;
+  if (code === 'OAUTH_JWT_TIMESTAMP_CHECK_FAILED') {
+    return `the ID token's time (${claim ?? 'exp/iat'}) is outside the allowed clock skew: check that the clocks of Oversight and the IdP are synchronised (NTP) (${detail})`;
+  }
+  if (code === 'OAUTH_JWT_CLAIM_COMPARISON_FAILED' && (claim === 'aud' || claim === 'azp')) {
+    return `the ID token was issued for another application, not for client ${s.OIDC_CLIENT_ID}: check OIDC_CLIENT_ID and the client's audience settings at the IdP (${detail})`;
+  }
+  if (code === 'OAUTH_JWT_CLAIM_COMPARISON_FAILED' && claim === 'iss') {
+    return `the ID token comes from another issuer than ${s.OIDC_ISSUER}: check OIDC_ISSUER (${detail})`;
+  }
+  return detail;
+}
+
+/**
+ * Where to send the browser to end the session at the IdP as well (RP-initiated logout), or null when
+ * the IdP publishes no end_session_endpoint. The IdP returns the browser to `postLogoutRedirectUri`,
+ * which must be registered there (Keycloak: "Valid post logout redirect URIs").
+ */
+export async function endSessionUrl(s: OidcSettings, idToken: string, postLogoutRedirectUri: string): Promise<URL | null> {
+  const config = await configuration(s);
+  if (!config.serverMetadata().end_session_endpoint) return null;
+  return oidc.buildEndSessionUrl(config, { id_token_hint: idToken, post_logout_redirect_uri: postLogoutRedirectUri });
 }
 
 /** The role (and CAIO ministry) the IdP grants, or null when the claim is absent or names no role. */
@@ -131,3 +176,5 @@ export async function userFromClaims(client: ClickHouseClient, s: OidcSettings, 
 
 /** Holds a PendingLogin between /auth/sso and /auth/callback. */
 export const OIDC_PENDING_COOKIE = 'oversight_oidc';
+/** Holds the ID token of an SSO session for RP-initiated logout (httpOnly, path /logout, session lifetime). */
+export const OIDC_LOGOUT_COOKIE = 'oversight_oidc_logout';

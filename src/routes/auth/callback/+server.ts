@@ -2,7 +2,7 @@
 // the ID token's claims to an account, and start a session.
 import { redirect, type RequestHandler } from '@sveltejs/kit';
 import { getClickHouse } from '../../../../clickhouse/client.ts';
-import { finishLogin, OIDC_PENDING_COOKIE as PENDING_COOKIE, oidcSettings, userFromClaims, type PendingLogin } from '$lib/server/auth/oidc.ts';
+import { finishLogin, OIDC_LOGOUT_COOKIE, OIDC_PENDING_COOKIE as PENDING_COOKIE, oidcSettings, userFromClaims, type PendingLogin } from '$lib/server/auth/oidc.ts';
 import { safeNext, startSession } from '$lib/server/auth/login.ts';
 import { actorOf, writeAudit } from '$lib/server/audit.ts';
 
@@ -23,16 +23,19 @@ export const GET: RequestHandler = async (event) => {
   const client = await getClickHouse();
   const who = actorOf(event);
   let user;
+  let idToken = '';
   try {
-    const claims = await finishLogin(settings!, url, pending!);
-    user = await userFromClaims(client, settings!, claims);
+    const verified = await finishLogin(settings!, url, pending!);
+    idToken = verified.idToken;
+    user = await userFromClaims(client, settings!, verified.claims);
   } catch (err) {
-    // openid-client puts the specific reason (state mismatch, bad signature…) in `cause`.
-    const e = err as Error & { cause?: { message?: string } };
-    const message = e.cause?.message ? `${e.message}: ${e.cause.message}` : (e.message ?? String(err));
+    // finishLogin and userFromClaims already say what went wrong in words an administrator can act on.
+    const message = (err as Error).message ?? String(err);
     await writeAudit(client, who, { action: 'login_failed', target: 'sso', detail: { reason: message.slice(0, 300) } });
     fallBack(message);
   }
   await startSession(client, cookies, url, user!, who, 'sso');
+  // Kept for RP-initiated logout only (id_token_hint); never read for authorisation.
+  cookies.set(OIDC_LOGOUT_COOKIE, idToken, { path: '/logout', httpOnly: true, sameSite: 'lax', secure: url.protocol === 'https:', maxAge: 12 * 3600 });
   redirect(303, safeNext(pending!.next));
 };
