@@ -344,10 +344,23 @@ export interface TriageContext {
   expectedVersion?: number;
 }
 
+/**
+ * The incident if the viewer's scope may see it. A scoped viewer (a CAIO) gets the same 403 and the
+ * same words for an incident of another ministry as for one that does not exist, so the answer never
+ * tells whether another ministry's incident id exists; an unscoped viewer gets 404 for a missing one.
+ */
+export async function visibleIncident(client: ClickHouseClient, incidentId: string, scope: string | null): Promise<Incident> {
+  const incident = await getIncident(client, incidentId);
+  if (scope !== null) {
+    if (!incident || incident.ministry !== scope) throw new TriageError(`incident ${incidentId} is not among your ministry's incidents`, 403);
+    return incident;
+  }
+  if (!incident) throw new TriageError(`incident ${incidentId} does not exist`, 404);
+  return incident;
+}
+
 async function loadForWrite(client: ClickHouseClient, incidentId: string, ctx: TriageContext): Promise<Incident> {
-  const current = await getIncident(client, incidentId);
-  if (!current) throw new TriageError(`incident ${incidentId} does not exist`, 404);
-  if (ctx.scope !== null && current.ministry !== ctx.scope) throw new TriageError('this incident belongs to another ministry', 403);
+  const current = await visibleIncident(client, incidentId, ctx.scope);
   if (ctx.expectedVersion !== undefined && Number(current.version) !== ctx.expectedVersion) {
     throw new TriageError('someone else changed this incident since you opened it; reload to see the change', 409);
   }

@@ -12,6 +12,7 @@ import {
   parseIncidentFilter,
   transitionIncident,
   TriageError,
+  visibleIncident,
 } from '../../../src/lib/server/incidents.ts';
 import { freshDatabase } from '../auth/db-helper.ts';
 
@@ -89,6 +90,18 @@ describe('status flow', () => {
     await expect(transitionIncident(client, 'b', 'triaged', { who, scope: 'mof' })).rejects.toMatchObject({ status: 403 });
     await expect(addIncidentNote(client, 'b', 'hi', { who, scope: 'mof' })).rejects.toMatchObject({ status: 403 });
     expect((await getIncident(client, 'b'))?.status).toBe('new');
+  });
+
+  it('a CAIO cannot tell another ministry\'s incident from one that does not exist (same status, same words)', async () => {
+    const answer = async (id: string) => {
+      const err = await transitionIncident(client, id, 'triaged', { who, scope: 'mof' }).catch((e: TriageError) => e);
+      return { status: (err as TriageError).status, message: (err as TriageError).message.replace(id, '<id>') };
+    };
+    const other = await answer('b');
+    expect(other.status).toBe(403);
+    expect(await answer('no-such-incident')).toEqual(other);
+    const viaVisible = await visibleIncident(client, 'no-such-incident', 'mof').catch((e: TriageError) => e);
+    expect(viaVisible).toMatchObject({ status: 403 });
   });
 
   it('two concurrent transitions of one incident: exactly one wins', async () => {

@@ -5,7 +5,6 @@ import { ministryScope, requireRawText, requireTriage } from '$lib/server/auth/g
 import {
   addIncidentNote,
   assignIncident,
-  getIncident,
   getIncidentEvents,
   getIncidentOutput,
   getOutputFlags,
@@ -14,6 +13,7 @@ import {
   transitionIncident,
   TRANSITIONS,
   TriageError,
+  visibleIncident,
   type Span,
 } from '$lib/server/incidents.ts';
 import { assignableUsers, mayBeAssigned } from '$lib/server/triage-users.ts';
@@ -23,9 +23,12 @@ export const load: PageServerLoad = async (event) => {
   const { locals, params } = event;
   requireTriage(locals);
   const client = await getClickHouse();
-  const incident = await getIncident(client, params.id);
-  if (!incident) error(404, `No incident ${params.id}`);
-  // Checked before anything of the incident is read or returned: a CAIO editing the URL gets 403.
+  // Checked before anything of the incident is read or returned: a CAIO editing the URL gets 403,
+  // the same answer as for an id that does not exist.
+  const incident = await visibleIncident(client, params.id, ministryScope(locals)).catch((err: unknown) => {
+    if (err instanceof TriageError) error(err.status, err.message);
+    throw err;
+  });
   requireTriage(locals, incident.ministry);
   requireRawText(locals, incident.ministry);
 
@@ -89,9 +92,10 @@ export const actions: Actions = {
     triage(event, async (form, ctx) => {
       const client = await getClickHouse();
       const assignee = String(form.get('assignee') ?? '');
-      const incident = await getIncident(client, event.params.id);
+      // Visibility first: an assignee check on another ministry's incident would reveal that it exists.
+      const incident = await visibleIncident(client, event.params.id, ctx.scope);
       const users = await assignableUsers(client, ctx.scope);
-      if (incident && !mayBeAssigned(users, assignee, incident.ministry)) {
+      if (!mayBeAssigned(users, assignee, incident.ministry)) {
         throw new TriageError(`${assignee} cannot be assigned incidents of this ministry`, 400);
       }
       return assignIncident(client, event.params.id, assignee, ctx);
