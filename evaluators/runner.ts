@@ -5,9 +5,6 @@
 // already exists, so reviewers' triage is kept), records evaluator errors and goes on, then advances
 // the watermark. Backfill re-runs the current version over an occurred_at range without moving it.
 import { createHash } from 'node:crypto';
-import { existsSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { queryRows as rows, type ClickHouseClient } from '../clickhouse/client.ts';
 import { SEVERITY_RANK, type Flag, type Severity } from '../contracts/flags.ts';
 import type { IncidentRow } from '../contracts/incidents.ts';
@@ -31,8 +28,9 @@ export interface RunOptions {
   settleMs?: number;
   log?: (line: string) => void;
   /**
-   * Called with the incidents this pass opened. Default: alerts/notify.ts `notifyIncidentsOpened`
-   * when that module exists. A failing hook is logged; the incidents stay opened.
+   * Called with the incidents this pass opened; given by the caller (service, CLI, demo pass
+   * alerts/notify.ts `notifyIncidentsOpened`), so evaluators/ never depends on alerts/. Default: none.
+   * A failing hook is logged; the incidents stay opened.
    */
   onIncidentsOpened?: IncidentsOpenedHook;
   /**
@@ -446,20 +444,11 @@ async function openIncidents(client: ClickHouseClient, flags: FlagRow[], batch: 
   return incidents.length;
 }
 
-const NOTIFY_MODULE = join(dirname(fileURLToPath(import.meta.url)), '..', 'alerts', 'notify.ts');
-
 async function notify(incidents: OpenedIncident[], opts: RunOptions): Promise<void> {
   const log = opts.log ?? (() => {});
+  if (!opts.onIncidentsOpened) return;
   try {
-    if (opts.onIncidentsOpened) {
-      await opts.onIncidentsOpened(incidents);
-      return;
-    }
-    if (!existsSync(NOTIFY_MODULE)) return;
-    // Loaded by path at run time: alerts/ is another part and may be absent from a deployment.
-    const specifier = '../alerts/notify.ts';
-    const mod = (await import(/* @vite-ignore */ specifier)) as { notifyIncidentsOpened?: IncidentsOpenedHook };
-    if (typeof mod.notifyIncidentsOpened === 'function') await mod.notifyIncidentsOpened(incidents);
+    await opts.onIncidentsOpened(incidents);
   } catch (err) {
     log(`notifying ${incidents.length} opened incidents failed: ${(err as Error).message}; the incidents are open and listed in the queue`);
   }

@@ -1,7 +1,7 @@
 // Evaluators: outputs per second on one core for each evaluator and for all of them together
 // (evaluateOutput), on simulated outputs. A JS loop runs on one thread, so wall-clock throughput of the
 // loop is the per-core figure; CPU time is reported too because the machine is shared.
-import type { SectionContext } from '../run.ts';
+import type { SectionContext } from '../section.ts';
 import type { BenchRow } from '../lib/report.ts';
 import { notAvailable } from '../lib/report.ts';
 import { progress } from '../lib/stats.ts';
