@@ -2,18 +2,14 @@
 // the queue's filters; plus the evidence-span cutter.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { queryRows, type ClickHouseClient } from '../../../clickhouse/client.ts';
-import {
-  addIncidentNote,
-  assignIncidents,
-  getIncident,
-  getIncidentEvents,
-  highlightSegments,
-  listIncidents,
-  parseIncidentFilter,
-  transitionIncident,
-  TriageError,
-  visibleIncident,
-} from '../../../src/lib/server/incidents.ts';
+import { getIncident, getIncidentEvents, listIncidents as listWindow } from '../../../clickhouse/stores/incidents.ts';
+import { addIncidentNote, assignIncidents, transitionIncident, TriageError, visibleIncident } from '../../../src/lib/server/incidents.ts';
+import { parseIncidentFilter, type IncidentFilter } from '../../../src/lib/server/incident-queue.ts';
+import { highlightSegments } from '../../../src/lib/server/incident-detail.ts';
+import { pageWindow } from '../../../src/lib/paging.ts';
+
+/** The filter's page of the queue. */
+const listIncidents = (c: ClickHouseClient, f: IncidentFilter, scope: string | null) => listWindow(c, f, scope, pageWindow(f));
 import { freshDatabase } from '../auth/db-helper.ts';
 
 let db: Awaited<ReturnType<typeof freshDatabase>>;

@@ -1,21 +1,12 @@
 import { error, fail } from '@sveltejs/kit';
 import type { Actions, PageServerLoad, RequestEvent } from './$types';
-import { getClickHouse } from '../../../../clickhouse/client.ts';
+import { getClickHouse } from '$clickhouse/client.ts';
+import { liveFlagsOfOutput } from '$clickhouse/stores/evaluation.ts';
+import { getIncidentEvents } from '$clickhouse/stores/incidents.ts';
+import { isIncidentStatus, TRANSITIONS } from '$contracts/incidents.ts';
 import { ministryScope, requireRawText, requireTriage } from '$lib/server/auth/guard.ts';
-import {
-  addIncidentNote,
-  assignIncident,
-  getIncidentEvents,
-  getIncidentOutput,
-  getOutputFlags,
-  highlightSegments,
-  isIncidentStatus,
-  transitionIncident,
-  TRANSITIONS,
-  TriageError,
-  visibleIncident,
-  type Span,
-} from '$lib/server/incidents.ts';
+import { addIncidentNote, assignIncident, transitionIncident, TriageError, visibleIncident } from '$lib/server/incidents.ts';
+import { getIncidentOutput, highlightSegments, type Span } from '$lib/server/incident-detail.ts';
 import { assignableUsers, mayBeAssigned } from '$lib/server/triage-users.ts';
 import { actorOf, recordRawView } from '$lib/server/audit.ts';
 
@@ -34,7 +25,7 @@ export const load: PageServerLoad = async (event) => {
 
   const [output, flags, events, users] = await Promise.all([
     getIncidentOutput(client, incident.output_id),
-    getOutputFlags(client, incident.output_id),
+    liveFlagsOfOutput(client, incident.output_id),
     getIncidentEvents(client, incident.incident_id),
     assignableUsers(client, ministryScope(locals)),
   ]);
