@@ -6,11 +6,10 @@ import { SEVERITIES } from '../../../../contracts/severities.ts';
 
 export type { ClickHouseClient };
 
-export async function rows<T>(client: ClickHouseClient, sql: string, params: Record<string, unknown> = {}): Promise<T[]> {
-  return queryRows<T>(client, sql, params);
-}
+/** One way to run a query: clickhouse/client.ts queryRows, here for the query modules. */
+export { queryRows };
 
-/** rows() for a query that reads LIVE_FLAGS. */
+/** queryRows() for a query that reads LIVE_FLAGS. */
 export async function flagRows<T>(client: ClickHouseClient, sql: string, params: Record<string, unknown> = {}): Promise<T[]> {
   return queryRows<T>(client, sql, params, LIVE_FLAGS_SETTINGS);
 }

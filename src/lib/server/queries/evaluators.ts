@@ -1,7 +1,7 @@
 // Evaluator quality: what each evaluator and rule flags, what reviewers decided about those flags,
 // and the precision that follows (confirmed / reviewed). A reviewer's verdict is given per incident;
 // it counts for every rule the incident lists, because the reviewer judged the output they flagged.
-import { CONFIRMED_VERDICT, FINDING, LIVE_FLAGS, LIVE_FLAGS_WHERE, ratio, flagRows, rows, type ClickHouseClient } from './db.ts';
+import { CONFIRMED_VERDICT, FINDING, LIVE_FLAGS, LIVE_FLAGS_WHERE, ratio, flagRows, queryRows, type ClickHouseClient } from './db.ts';
 import { where, type Filters, type Where } from './filters.ts';
 
 export interface RuleQuality {

@@ -2,7 +2,7 @@
 // per 1,000 outputs). Weeks start on Monday (ISO weeks, UTC); the range is widened to whole weeks so
 // the first and last columns are not half-empty weeks that would read as a drop in adoption.
 import { MINISTRIES } from '../../../../contracts/ministries.ts';
-import { FINDING, LIVE_FLAGS, LIVE_FLAGS_WHERE, ratio, flagRows, rows, type ClickHouseClient } from './db.ts';
+import { FINDING, LIVE_FLAGS, LIVE_FLAGS_WHERE, ratio, flagRows, queryRows, type ClickHouseClient } from './db.ts';
 import { addDays, mondayOf, weekStarts, where, type Filters } from './filters.ts';
 import { usersRollup } from './overview.ts';
 
@@ -33,13 +33,13 @@ export async function ministryWeekHeatmap(client: ClickHouseClient, f: Filters, 
   const w = where(wf, { day: 'day' });
   const wfl = where(wf, { day: 'toDate(output_at)' });
   const [users, outputs, flags] = await Promise.all([
-    rows<{ ministry: string; week: string; n: number }>(
+    queryRows<{ ministry: string; week: string; n: number }>(
       client,
       `SELECT ministry, toString(toMonday(day)) AS week, uniqExactMerge(users) AS n FROM ${usersRollup(wf)}
         WHERE ${w.sql} GROUP BY ministry, week`,
       w.params,
     ),
-    rows<{ ministry: string; week: string; n: number }>(
+    queryRows<{ ministry: string; week: string; n: number }>(
       client,
       `SELECT ministry, toString(toMonday(day)) AS week, sum(outputs) AS n FROM outputs_daily
         WHERE ${w.sql} GROUP BY ministry, week`,

@@ -1,7 +1,7 @@
 // Incident summaries for the analytics pages (the triage queue itself lives in src/routes/incidents).
 // Only metadata: category, severity, rule, state. No prompt or response text is read here.
 import type { IncidentRow } from '../../../../contracts/incidents.ts';
-import { rows, severityRankSql, type ClickHouseClient } from './db.ts';
+import { queryRows, severityRankSql, type ClickHouseClient } from './db.ts';
 import { where, type Filters } from './filters.ts';
 
 /** The incident columns the analytics pages list (opened_at formatted to the minute, UTC). */
@@ -16,7 +16,7 @@ const SEVERITY_ORDER = severityRankSql('severity');
 /** The most severe, then most recent, incidents on outputs in the range. */
 export async function topIncidents(client: ClickHouseClient, f: Filters, limit = 10): Promise<IncidentSummary[]> {
   const w = where(f, { day: 'toDate(output_at)' });
-  return rows<IncidentSummary>(
+  return queryRows<IncidentSummary>(
     client,
     `SELECT incident_id, ministry, app, model, category, severity, rule_ids, status, verdict,
             formatDateTime(opened_at, '%Y-%m-%d %H:%i', 'UTC') AS opened_at
@@ -34,7 +34,7 @@ export interface IncidentCounts {
 
 export async function incidentCounts(client: ClickHouseClient, f: Filters): Promise<IncidentCounts> {
   const w = where(f, { day: 'toDate(output_at)' });
-  const [r] = await rows<IncidentCounts>(
+  const [r] = await queryRows<IncidentCounts>(
     client,
     `SELECT count() AS total, countIf(verdict = '') AS open, countIf(verdict != '') AS reviewed
        FROM incidents FINAL WHERE ${w.sql}`,

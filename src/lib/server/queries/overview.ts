@@ -1,13 +1,13 @@
 // Overview page: active users, adoption, requests by app and model, accuracy and risk trends.
 // Reads the daily rollups (usage_daily, active_users_daily, outputs_daily, feedback_daily); flags and incidents are read
 // with FINAL because they are ReplacingMergeTree tables whose latest version is the truth.
-import { FINDING, LIVE_FLAGS, LIVE_FLAGS_WHERE, CONFIRMED_VERDICT, ratio, flagRows, rows, type ClickHouseClient } from './db.ts';
+import { FINDING, LIVE_FLAGS, LIVE_FLAGS_WHERE, CONFIRMED_VERDICT, ratio, flagRows, queryRows, type ClickHouseClient } from './db.ts';
 import { MINISTRIES } from '../../../../contracts/ministries.ts';
 import { addDays, dayRange, where, type Filters } from './filters.ts';
 
 /** The latest day any usage was recorded (up to `today`), or null on an empty database. */
 export async function latestDataDay(client: ClickHouseClient, today: string): Promise<string | null> {
-  const [r] = await rows<{ day: string | null; n: number }>(
+  const [r] = await queryRows<{ day: string | null; n: number }>(
     client,
     'SELECT toString(max(usage_daily.day)) AS day, count() AS n FROM usage_daily WHERE usage_daily.day <= {today:Date}',
     { today },
@@ -33,7 +33,7 @@ export interface ActiveUsers {
 /** DAU/WAU/MAU as of the filter's last day (the windows end on `to`, regardless of `from`). */
 export async function activeUsers(client: ClickHouseClient, f: Filters): Promise<ActiveUsers> {
   const w = where(f, { day: 'day', noDates: true });
-  const [r] = await rows<ActiveUsers>(
+  const [r] = await queryRows<ActiveUsers>(
     client,
     `SELECT uniqExactMergeIf(users, day = {to:Date}) AS dau,
             uniqExactMergeIf(users, day > {to:Date} - 7) AS wau,
@@ -59,7 +59,7 @@ export interface DailyActive {
 export async function dailyActiveUsers(client: ClickHouseClient, f: Filters): Promise<DailyActive[]> {
   // The day column is qualified: unqualified, WHERE would read the String alias `day` of the SELECT.
   const w = where(f, { day: `${usersRollup(f)}.day` });
-  const got = await rows<DailyActive>(
+  const got = await queryRows<DailyActive>(
     client,
     `SELECT toString(day) AS day, uniqExactMerge(users) AS dau FROM ${usersRollup(f)}
       WHERE ${w.sql} GROUP BY day ORDER BY day`,
@@ -82,7 +82,7 @@ export interface RequestsRow {
  */
 export async function requestsBy(client: ClickHouseClient, f: Filters, by: 'app' | 'model'): Promise<RequestsRow[]> {
   const w = where(f, { day: 'day' });
-  return rows<RequestsRow>(
+  return queryRows<RequestsRow>(
     client,
     `SELECT ${by} AS key, sum(requests) AS requests, sum(errors) AS errors, sum(output_tokens) AS output_tokens
        FROM usage_daily WHERE ${w.sql}
@@ -99,7 +99,7 @@ export interface DailyByKey {
 
 export async function requestsDailyBy(client: ClickHouseClient, f: Filters, by: 'app' | 'model'): Promise<DailyByKey[]> {
   const w = where(f, { day: 'usage_daily.day' });
-  return rows<DailyByKey>(
+  return queryRows<DailyByKey>(
     client,
     `SELECT toString(day) AS day, ${by} AS key, sum(requests) AS value
        FROM usage_daily WHERE ${w.sql}
@@ -140,19 +140,19 @@ export async function accuracyDaily(client: ClickHouseClient, f: Filters, known?
   const wf = where(f, { day: 'feedback_daily.day' });
   const wi = where(f, { day: 'toDate(output_at)' });
   const [outputs, fi, feedback, verdicts] = await Promise.all([
-    rows<{ day: string; n: number }>(
+    queryRows<{ day: string; n: number }>(
       client,
       `SELECT toString(day) AS day, sum(outputs) AS n FROM outputs_daily WHERE ${wo.sql} GROUP BY day`,
       wo.params,
     ),
     known ?? findings(client, f),
-    rows<{ day: string; up: number; down: number }>(
+    queryRows<{ day: string; up: number; down: number }>(
       client,
       `SELECT toString(day) AS day, sum(up) AS up, sum(down) AS down FROM feedback_daily
         WHERE ${wf.sql} GROUP BY day`,
       wf.params,
     ),
-    rows<{ day: string; reviewed: number; confirmed: number }>(
+    queryRows<{ day: string; reviewed: number; confirmed: number }>(
       client,
       `SELECT toString(toDate(output_at)) AS day, countIf(verdict != '') AS reviewed,
               countIf(verdict = {confirmed:String}) AS confirmed
@@ -289,7 +289,7 @@ export function activeWindows(to: string) {
 /** Distinct values present in the rollups, for the app and model filter menus. */
 export async function filterOptions(client: ClickHouseClient, ministry: string | null): Promise<{ apps: string[]; models: string[] }> {
   const where = ministry ? 'WHERE ministry = {ministry:String}' : '';
-  const got = await rows<{ apps: string[]; models: string[] }>(
+  const got = await queryRows<{ apps: string[]; models: string[] }>(
     client,
     `SELECT arraySort(groupUniqArray(app)) AS apps, arraySort(groupUniqArray(model)) AS models FROM usage_daily ${where}`,
     ministry ? { ministry } : {},
@@ -318,7 +318,7 @@ export async function ministryAdoption(client: ClickHouseClient, f: Filters, pla
 /** Monthly active users (30 days ending on `to`) per ministry, for the ministry list. */
 export async function mauByMinistry(client: ClickHouseClient, f: Filters): Promise<Map<string, number>> {
   const w = where(f, { day: 'day', noDates: true });
-  const got = await rows<{ ministry: string; mau: number }>(
+  const got = await queryRows<{ ministry: string; mau: number }>(
     client,
     `SELECT ministry, uniqExactMerge(users) AS mau FROM ${usersRollup(f)}
       WHERE day > {to:Date} - 30 AND day <= {to:Date} AND ${w.sql}
