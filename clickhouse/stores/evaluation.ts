@@ -99,17 +99,10 @@ export async function writeEvaluationErrors(client: ClickHouseClient, rows: Eval
 }
 
 /** A live flag of one output as the incident page shows it, evidence parsed. */
-export interface OutputFlag {
-  evaluator: string;
-  evaluator_version: string;
-  category: string;
-  rule_id: string;
-  severity: string;
-  confidence: number;
+export type OutputFlag = Pick<FlagRow, 'evaluator' | 'evaluator_version' | 'category' | 'rule_id' | 'severity' | 'confidence' | 'explanation'> & {
   where: 'prompt' | 'response';
   evidence: Evidence[];
-  explanation: string;
-}
+};
 
 /** The live flags of one output, most severe first. */
 export async function liveFlagsOfOutput(client: ClickHouseClient, outputId: string): Promise<OutputFlag[]> {
