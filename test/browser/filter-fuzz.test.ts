@@ -7,7 +7,7 @@ import fc from 'fast-check';
 import type { APIRequestContext, Browser } from 'playwright-core';
 import { MINISTRIES } from '../../contracts/ministries.ts';
 import { TABLES } from '../../src/lib/server/queries/tables.ts';
-import { launchBrowser, signIn, type RoleName, type Session } from './helpers.ts';
+import { fixture, launchBrowser, signIn, type RoleName, type Session } from './helpers.ts';
 
 /** Longest any one answer may take. Generous for a loaded 2-core machine; a runaway loop never answers. */
 const BOUND_MS = 20_000;
@@ -81,6 +81,20 @@ describe('no filter value stops or errors the dashboard', () => {
       expect(r.status, path).toBe(400);
       expect(r.ms, path).toBeLessThan(BOUND_MS);
     }
+  });
+
+  it('a CAIO gets the same answer for another ministry\'s incident as for an id that does not exist', async () => {
+    const { request } = sessions.get('caio-mof')!.context;
+    const answer = async (id: string) => {
+      const res = await request.get(`/incidents/${id}`, { maxRedirects: 0, failOnStatusCode: false });
+      const html = await res.text();
+      const part = (re: RegExp) => (re.exec(html)?.[1] ?? '').replaceAll(id, '<id>');
+      return { status: res.status(), heading: part(/<h1[^>]*>([\s\S]*?)<\/h1>/), reason: part(/<p class="reason[^"]*">([\s\S]*?)<\/p>/) };
+    };
+    const other = await answer(fixture().incidents.mhlwLeak);
+    expect(other.status).toBe(403);
+    expect(other.reason).not.toBe('');
+    expect(await answer('inc-does-not-exist')).toEqual(other);
   });
 
   it('the store\'s edge days answer (not 5xx) on every page', async () => {
