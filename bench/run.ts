@@ -4,14 +4,14 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { BenchSection } from '../cli/commands/bench.ts';
-import { closeClickHouse, getClickHouse, type ClickHouseClient } from '../clickhouse/client.ts';
+import { closeClickHouse, getClickHouse } from '../clickhouse/client.ts';
 import { migrate } from '../clickhouse/migrate.ts';
-import { loadEnv, type Env } from '../config/env.ts';
+import { loadEnv } from '../config/env.ts';
 import { machineInfo } from './lib/machine.ts';
 import { markdownTable, notAvailable, type BenchRow } from './lib/report.ts';
 import { progress } from './lib/stats.ts';
 import { sizesFor, type BenchSizes } from './sizes.ts';
+import { BENCH_SECTIONS, type BenchSection, type SectionContext } from './section.ts';
 
 export interface BenchOptions {
   quick: boolean;
@@ -25,17 +25,6 @@ export interface BenchOptions {
 }
 
 const RESULTS_DIR = join(dirname(fileURLToPath(import.meta.url)), 'results');
-
-export interface SectionContext {
-  env: Env;
-  client: ClickHouseClient;
-  workDir: string;
-  sizes: BenchSizes;
-  /** Where child processes write .cpuprofile files (--profile), or undefined. */
-  profileDir?: string;
-  /** Shared between sections (e.g. the flag mix the evaluators measured, used by the dashboard data). */
-  shared: Record<string, unknown>;
-}
 
 interface SectionResult {
   rows: BenchRow[];
@@ -62,7 +51,7 @@ const RUNNERS: Record<BenchSection, { title: string; run: () => Promise<SectionR
     },
   },
 };
-const ORDER: BenchSection[] = ['evaluators', 'ingestion', 'kafka', 'dashboard'];
+const ORDER: readonly BenchSection[] = BENCH_SECTIONS;
 
 function stamp(d: Date): string {
   return d.toISOString().replace(/[:.]/g, '-').slice(0, 19) + 'Z';

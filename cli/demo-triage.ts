@@ -4,7 +4,9 @@
 // through the same triage code and audit log as a reviewer's clicks, recorded as the demo reviewer.
 import { createHash } from 'node:crypto';
 import type { ClickHouseClient } from '../clickhouse/client.ts';
-import { INCIDENT_EXPORT_MAX, listIncidents, parseIncidentFilter, transitionIncident, assignIncident } from '../src/lib/server/incidents.ts';
+import { INCIDENT_EXPORT_MAX, listIncidents } from '../clickhouse/stores/incidents.ts';
+import { parseIncidentFilter } from '../src/lib/server/incident-queue.ts';
+import { transitionIncident, assignIncident } from '../src/lib/server/incidents.ts';
 
 export type PlantedCategories = Map<string, Set<string>>;
 

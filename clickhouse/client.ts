@@ -8,6 +8,7 @@ import { createClient, type ClickHouseClient, type ClickHouseSettings } from '@c
 import { mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { loadEnv, type Env } from '../config/env.ts';
+import type { TableName, TableRows } from '../contracts/tables.ts';
 
 export type { ClickHouseClient };
 
@@ -105,4 +106,13 @@ export async function queryRows<T>(
 ): Promise<T[]> {
   const rs = await client.query({ query, query_params: params, format: 'JSONEachRow', ...(settings ? { clickhouse_settings: settings } : {}) });
   return rs.json<T>();
+}
+
+/**
+ * Inserts rows into one table, typed by the table's row contract (contracts/tables.ts):
+ * `insertRows(client, 'flags', rows)` accepts FlagRow[] only. Nothing is sent for no rows.
+ */
+export async function insertRows<T extends TableName>(client: ClickHouseClient, table: T, rows: readonly TableRows[T][]): Promise<void> {
+  if (rows.length === 0) return;
+  await client.insert({ table, values: rows as TableRows[T][], format: 'JSONEachRow' });
 }

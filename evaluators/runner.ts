@@ -4,14 +4,27 @@
 // opens one incident per output and category for severity >= high (never touching an incident that
 // already exists, so reviewers' triage is kept), records evaluator errors and goes on, then advances
 // the watermark. Backfill re-runs the current version over an occurred_at range without moving it.
+//
+// The loop and the scheduler only: what it reads and writes is in the evaluation store (flags,
+// watermarks, evaluation_errors, the outputs it reads) and the incident store.
 import { createHash } from 'node:crypto';
-import { existsSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { queryRows as rows, type ClickHouseClient } from '../clickhouse/client.ts';
+import type { ClickHouseClient } from '../clickhouse/client.ts';
+import {
+  EPOCH,
+  countOutputsOccurred,
+  liveFlagsOf,
+  outputsOccurred,
+  outputsPastWatermark,
+  readWatermarks,
+  writeEvaluationErrors,
+  writeFlags,
+  writeWatermarks,
+} from '../clickhouse/stores/evaluation.ts';
+import { existingIncidentIds, insertOpenedIncidents } from '../clickhouse/stores/incidents.ts';
 import { SEVERITY_RANK, type Flag, type Severity } from '../contracts/flags.ts';
 import type { IncidentRow } from '../contracts/incidents.ts';
-import { shardCondition, watermarkKey, type Shard } from '../contracts/shards.ts';
+import { watermarkKey, type Shard } from '../contracts/shards.ts';
+import type { EvaluationErrorRow, FlagRow, StoredOutput } from '../contracts/tables.ts';
 import { createLlmJudge, llmJudgeConfigFromEnv, type LlmJudge } from './llm-judge.ts';
 import { EVALUATORS } from './registry.ts';
 import type { Evaluator, EvaluatorInput } from './types.ts';
@@ -31,8 +44,9 @@ export interface RunOptions {
   settleMs?: number;
   log?: (line: string) => void;
   /**
-   * Called with the incidents this pass opened. Default: alerts/notify.ts `notifyIncidentsOpened`
-   * when that module exists. A failing hook is logged; the incidents stay opened.
+   * Called with the incidents this pass opened; given by the caller (service, CLI, demo pass
+   * alerts/notify.ts `notifyIncidentsOpened`), so evaluators/ never depends on alerts/. Default: none.
+   * A failing hook is logged; the incidents stay opened.
    */
   onIncidentsOpened?: IncidentsOpenedHook;
   /**
@@ -71,48 +85,6 @@ export interface RunResult {
   ms: number;
 }
 
-interface OutputRow {
-  output_id: string;
-  occurred_at: string;
-  ministry: string;
-  app: string;
-  model: string;
-  language: string;
-  prompt: string;
-  response: string;
-  sources: string;
-  ingested_at: string;
-}
-
-interface FlagRow {
-  output_id: string;
-  evaluator: string;
-  evaluator_version: string;
-  category: string;
-  rule_id: string;
-  severity: string;
-  confidence: number;
-  where: string;
-  evidence: string;
-  evidence_start: number;
-  explanation: string;
-  ministry: string;
-  app: string;
-  model: string;
-  output_at: string;
-  version: number;
-  is_deleted: number;
-}
-
-interface Watermark {
-  at: string;
-  id: string;
-  version: string;
-  evaluated: number;
-}
-
-const EPOCH = '1970-01-01 00:00:00.000';
-
 function resolveEvaluators(list: RunOptions['evaluators']): Evaluator[] {
   if (!list || list.length === 0) return [...EVALUATORS];
   return list.map((x) => {
@@ -139,7 +111,7 @@ export function incidentId(outputId: string, category: string): string {
   return 'inc-' + createHash('sha256').update(`${outputId}\u0000${category}`).digest('hex').slice(0, 24);
 }
 
-function toInput(row: OutputRow): EvaluatorInput {
+function toInput(row: StoredOutput): EvaluatorInput {
   let sources: EvaluatorInput['sources'] = [];
   try {
     const parsed = row.sources ? JSON.parse(row.sources) : [];
@@ -159,16 +131,6 @@ function toInput(row: OutputRow): EvaluatorInput {
     sources,
   };
 }
-
-async function readWatermarks(client: ClickHouseClient): Promise<Map<string, Watermark>> {
-  const list = await rows<{ evaluator: string; evaluator_version: string; watermark_at: string; watermark_id: string; outputs_evaluated: number }>(
-    client,
-    'SELECT evaluator, evaluator_version, watermark_at, watermark_id, outputs_evaluated FROM eval_watermarks FINAL',
-  );
-  return new Map(list.map((w) => [w.evaluator, { at: w.watermark_at, id: w.watermark_id, version: w.evaluator_version, evaluated: Number(w.outputs_evaluated) }]));
-}
-
-const OUTPUT_COLUMNS = 'output_id, occurred_at, ministry, app, model, language, prompt, response, sources, ingested_at';
 
 /** One evaluation pass over new outputs for each evaluator (grouped when their watermarks agree). */
 export async function runEvaluationOnce(client: ClickHouseClient, opts: RunOptions = {}): Promise<RunResult> {
@@ -204,14 +166,7 @@ export async function runEvaluationOnce(client: ClickHouseClient, opts: RunOptio
     let batches = 0;
     for (;;) {
       if (opts.maxBatches !== undefined && batches >= opts.maxBatches) break;
-      const batch = await rows<OutputRow>(
-        client,
-        `SELECT ${OUTPUT_COLUMNS} FROM outputs FINAL
-         WHERE (ingested_at > {at:DateTime64(3)} OR (ingested_at = {at:DateTime64(3)} AND output_id > {id:String}))
-           AND ingested_at <= {cutoff:DateTime64(3)}${shardCondition(opts.shard)}
-         ORDER BY ingested_at, output_id LIMIT {limit:UInt32}`,
-        { at, id, cutoff, limit: batchSize },
-      );
+      const batch = await outputsPastWatermark(client, { at, id, cutoff, limit: batchSize, shard: opts.shard });
       if (batch.length === 0) break;
       batches++;
       const opened = await evaluateBatch(client, group, batch, stats, opts);
@@ -219,9 +174,9 @@ export async function runEvaluationOnce(client: ClickHouseClient, opts: RunOptio
       const last = batch[batch.length - 1];
       at = last.ingested_at;
       id = last.output_id;
-      await client.insert({
-        table: 'eval_watermarks',
-        values: group.map((e) => ({
+      await writeWatermarks(
+        client,
+        group.map((e) => ({
           evaluator: watermarkKey(e.id, opts.shard),
           evaluator_version: e.version,
           watermark_at: at,
@@ -229,8 +184,7 @@ export async function runEvaluationOnce(client: ClickHouseClient, opts: RunOptio
           outputs_evaluated: (allMarks.get(watermarkKey(e.id, opts.shard))?.evaluated ?? 0) + stats.get(e.id)!.outputs,
           updated_at: chTime(new Date(nextVersion())),
         })),
-        format: 'JSONEachRow',
-      });
+      );
       log(`evaluated ${batch.length} outputs with ${group.map((e) => e.id).join(', ')} up to ${at} (${summarize(group, stats)}, ${opened} incidents opened)`);
       if (batch.length < batchSize) break;
     }
@@ -252,32 +206,21 @@ export async function backfill(client: ClickHouseClient, opts: BackfillOptions):
   const since = chTime(opts.since);
   const until = chTime(opts.until ?? new Date());
   if (since >= until) throw new Error(`backfill range is empty: --since ${since} is not before --until ${until}`);
-  const [{ total }] = await rows<{ total: number }>(
-    client,
-    'SELECT count() AS total FROM outputs FINAL WHERE occurred_at >= {since:DateTime64(3)} AND occurred_at < {until:DateTime64(3)}',
-    { since, until },
-  );
-  log(`backfill of ${evaluators.map((e) => `${e.id} ${e.version}`).join(', ')} over ${Number(total)} outputs from ${since} to ${until}`);
+  const total = await countOutputsOccurred(client, since, until);
+  log(`backfill of ${evaluators.map((e) => `${e.id} ${e.version}`).join(', ')} over ${total} outputs from ${since} to ${until}`);
   const stats = new Map(evaluators.map((e) => [e.id, { evaluator: e.id, version: e.version, outputs: 0, flags: 0, superseded: 0, errors: 0 }]));
   let incidentsOpened = 0;
   let at = since;
   let id = '';
   let done = 0;
   for (;;) {
-    const batch = await rows<OutputRow>(
-      client,
-      `SELECT ${OUTPUT_COLUMNS} FROM outputs FINAL
-       WHERE (occurred_at > {at:DateTime64(3)} OR (occurred_at = {at:DateTime64(3)} AND output_id > {id:String}))
-         AND occurred_at >= {since:DateTime64(3)} AND occurred_at < {until:DateTime64(3)}
-       ORDER BY occurred_at, output_id LIMIT {limit:UInt32}`,
-      { at, id, since, until, limit: batchSize },
-    );
+    const batch = await outputsOccurred(client, { since, until, at, id, limit: batchSize });
     if (batch.length === 0) break;
     incidentsOpened += await evaluateBatch(client, evaluators, batch, stats, opts);
     done += batch.length;
     at = batch[batch.length - 1].occurred_at;
     id = batch[batch.length - 1].output_id;
-    log(`backfill: ${done}/${Number(total)} outputs (${Math.round((100 * done) / Math.max(1, Number(total)))} %), ${summarize(evaluators, stats)}`);
+    log(`backfill: ${done}/${total} outputs (${Math.round((100 * done) / Math.max(1, total))} %), ${summarize(evaluators, stats)}`);
     if (batch.length < batchSize) break;
   }
   return { evaluators: [...stats.values()], incidentsOpened, ms: Date.now() - t0 };
@@ -299,14 +242,14 @@ export function describeRun(r: RunResult): string {
 async function evaluateBatch(
   client: ClickHouseClient,
   evaluators: Evaluator[],
-  batch: OutputRow[],
+  batch: StoredOutput[],
   stats: Map<string, EvaluatorRunStats>,
   opts: RunOptions,
 ): Promise<number> {
   const version = nextVersion();
   const judge = evaluators.some((e) => e.id === 'policy') ? judgeFor(opts) : null;
   const newRows: FlagRow[] = [];
-  const errors: { output_id: string; evaluator: string; evaluator_version: string; error: string }[] = [];
+  const errors: EvaluationErrorRow[] = [];
   const evaluatedOk = new Map<string, Set<string>>(); // evaluator → outputs it evaluated without error
   for (const e of evaluators) evaluatedOk.set(e.id, new Set());
   for (const row of batch) {
@@ -333,13 +276,7 @@ async function evaluateBatch(
   for (const e of evaluators) {
     const ids = [...evaluatedOk.get(e.id)!];
     if (ids.length === 0) continue;
-    const stored = await rows<FlagRow>(
-      client,
-      `SELECT output_id, evaluator, evaluator_version, category, rule_id, severity, confidence, where, evidence, evidence_start, explanation,
-              ministry, app, model, output_at, version, is_deleted
-       FROM flags FINAL WHERE evaluator = {e:String} AND output_id IN {ids:Array(String)} AND is_deleted = 0`,
-      { e: e.id, ids },
-    );
+    const stored = await liveFlagsOf(client, e.id, ids);
     const produced = new Set(newRows.filter((r) => r.evaluator === e.id).map(flagKey));
     for (const old of stored) {
       if (produced.has(flagKey(old))) continue;
@@ -347,10 +284,8 @@ async function evaluateBatch(
       stats.get(e.id)!.superseded++;
     }
   }
-  if (newRows.length || deletions.length) {
-    await client.insert({ table: 'flags', values: [...newRows, ...deletions], format: 'JSONEachRow' });
-  }
-  if (errors.length) await client.insert({ table: 'evaluation_errors', values: errors, format: 'JSONEachRow' });
+  await writeFlags(client, [...newRows, ...deletions]);
+  await writeEvaluationErrors(client, errors);
   const opened = await openIncidents(client, newRows, batch, opts);
   return opened;
 }
@@ -359,7 +294,7 @@ function flagKey(r: Pick<FlagRow, 'output_id' | 'evaluator' | 'rule_id' | 'evide
   return `${r.output_id}\u0000${r.evaluator}\u0000${r.rule_id}\u0000${r.evidence_start}`;
 }
 
-function flagRow(f: Flag, row: OutputRow, version: number, isDeleted: number): FlagRow {
+function flagRow(f: Flag, row: StoredOutput, version: number, isDeleted: number): FlagRow {
   return {
     output_id: f.output_id,
     evaluator: f.evaluator,
@@ -382,7 +317,7 @@ function flagRow(f: Flag, row: OutputRow, version: number, isDeleted: number): F
 }
 
 /** One incident per output and category with a flag of severity >= high; existing incidents are left alone. */
-async function openIncidents(client: ClickHouseClient, flags: FlagRow[], batch: OutputRow[], opts: RunOptions): Promise<number> {
+async function openIncidents(client: ClickHouseClient, flags: FlagRow[], batch: StoredOutput[], opts: RunOptions): Promise<number> {
   const serious = flags.filter((f) => (SEVERITY_RANK[f.severity as Severity] ?? 0) >= SEVERITY_RANK.high);
   if (serious.length === 0) return 0;
   const byIncident = new Map<string, FlagRow[]>();
@@ -390,13 +325,7 @@ async function openIncidents(client: ClickHouseClient, flags: FlagRow[], batch: 
     const key = incidentId(f.output_id, f.category);
     byIncident.set(key, [...(byIncident.get(key) ?? []), f]);
   }
-  const existing = new Set(
-    (
-      await rows<{ incident_id: string }>(client, 'SELECT incident_id FROM incidents FINAL WHERE incident_id IN {ids:Array(String)}', {
-        ids: [...byIncident.keys()],
-      })
-    ).map((r) => r.incident_id),
-  );
+  const existing = await existingIncidentIds(client, [...byIncident.keys()]);
   const outputs = new Map(batch.map((r) => [r.output_id, r]));
   const now = new Date();
   const incidents: OpenedIncident[] = [];
@@ -426,40 +355,16 @@ async function openIncidents(client: ClickHouseClient, flags: FlagRow[], batch: 
     });
   }
   if (incidents.length === 0) return 0;
-  await client.insert({ table: 'incidents', values: incidents, format: 'JSONEachRow' });
-  await client.insert({
-    table: 'incident_events',
-    values: incidents.map((i) => ({
-      incident_id: i.incident_id,
-      at: i.opened_at,
-      actor: 'evaluator',
-      action: 'opened',
-      from_status: '',
-      to_status: 'new',
-      assignee: '',
-      verdict: '',
-      note: `opened by the evaluator runner: ${i.severity} ${i.title}`,
-    })),
-    format: 'JSONEachRow',
-  });
+  await insertOpenedIncidents(client, incidents, 'evaluator', (i) => `opened by the evaluator runner: ${i.severity} ${i.title}`);
   await notify(incidents, opts);
   return incidents.length;
 }
 
-const NOTIFY_MODULE = join(dirname(fileURLToPath(import.meta.url)), '..', 'alerts', 'notify.ts');
-
 async function notify(incidents: OpenedIncident[], opts: RunOptions): Promise<void> {
   const log = opts.log ?? (() => {});
+  if (!opts.onIncidentsOpened) return;
   try {
-    if (opts.onIncidentsOpened) {
-      await opts.onIncidentsOpened(incidents);
-      return;
-    }
-    if (!existsSync(NOTIFY_MODULE)) return;
-    // Loaded by path at run time: alerts/ is another part and may be absent from a deployment.
-    const specifier = '../alerts/notify.ts';
-    const mod = (await import(/* @vite-ignore */ specifier)) as { notifyIncidentsOpened?: IncidentsOpenedHook };
-    if (typeof mod.notifyIncidentsOpened === 'function') await mod.notifyIncidentsOpened(incidents);
+    await opts.onIncidentsOpened(incidents);
   } catch (err) {
     log(`notifying ${incidents.length} opened incidents failed: ${(err as Error).message}; the incidents are open and listed in the queue`);
   }

@@ -56,6 +56,7 @@ export async function startService(opts: ServiceOptions): Promise<RunningService
   // (overwriting any client-sent value, so it cannot be spoofed).
   if (env.ORIGIN) process.env.ORIGIN = env.ORIGIN;
   else process.env.PROTOCOL_HEADER = PROTOCOL_HEADER;
+  // import-guard: src (the dashboard, as built into build/)
   const { handler } = (await import(pathToFileURL(BUILD_HANDLER).href)) as { handler: Handler };
 
   const parts: Stoppable[] = [];
@@ -68,8 +69,14 @@ export async function startService(opts: ServiceOptions): Promise<RunningService
   }
   if (opts.evaluate !== false) {
     const { startEvaluationScheduler } = await import('../evaluators/runner.ts');
+    const { notifyIncidentsOpened } = await import('../alerts/notify.ts');
     // Several serve processes against one ClickHouse server split the evaluation with OVERSIGHT_EVAL_SHARD.
-    const scheduler = startEvaluationScheduler(client, { intervalMs: env.EVAL_INTERVAL_SECONDS * 1000, log, shard: env.OVERSIGHT_EVAL_SHARD });
+    const scheduler = startEvaluationScheduler(client, {
+      intervalMs: env.EVAL_INTERVAL_SECONDS * 1000,
+      log,
+      shard: env.OVERSIGHT_EVAL_SHARD,
+      onIncidentsOpened: notifyIncidentsOpened,
+    });
     parts.push({ stop: async () => scheduler.stop() });
     admin.runEvaluation = () => scheduler.runNow();
   }

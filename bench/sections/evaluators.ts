@@ -1,7 +1,7 @@
 // Evaluators: outputs per second on one core for each evaluator and for all of them together
 // (evaluateOutput), on simulated outputs. A JS loop runs on one thread, so wall-clock throughput of the
 // loop is the per-core figure; CPU time is reported too because the machine is shared.
-import type { SectionContext } from '../run.ts';
+import type { SectionContext } from '../section.ts';
 import type { BenchRow } from '../lib/report.ts';
 import { notAvailable } from '../lib/report.ts';
 import { progress } from '../lib/stats.ts';
@@ -11,13 +11,14 @@ import type { FlagKind } from './dashboard/dataset.ts';
 const SECTION = 'Evaluators';
 const TARGET = 5000;
 
-interface Measured {
+export interface Measured {
   perSecond: number;
   perCpuSecond: number;
   flags: number;
 }
 
-function measure(outputs: object[], fn: (o: object) => unknown[]): Measured {
+/** Outputs per second (wall clock and CPU) of `fn` over `outputs`, after a warm-up; flags produced. */
+export function measure(outputs: readonly object[], fn: (o: object) => unknown[]): Measured {
   // Warm-up: let the JIT compile the rule paths before timing.
   for (let i = 0; i < Math.min(outputs.length, 2000); i++) fn(outputs[i]);
   const cpu0 = process.cpuUsage();

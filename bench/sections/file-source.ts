@@ -5,7 +5,7 @@ import { createReadStream, createWriteStream } from 'node:fs';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { once } from 'node:events';
-import type { SectionContext } from '../run.ts';
+import type { SectionContext } from '../section.ts';
 import type { BenchRow } from '../lib/report.ts';
 import { notAvailable } from '../lib/report.ts';
 import { progress, timed, withTimeout } from '../lib/stats.ts';

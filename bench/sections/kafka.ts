@@ -9,7 +9,7 @@ import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Kafka, logLevel, CompressionTypes, type Admin } from 'kafkajs';
 import { TOPICS } from '../../contracts/events.ts';
-import type { SectionContext } from '../run.ts';
+import type { SectionContext } from '../section.ts';
 import type { BenchRow } from '../lib/report.ts';
 import { notAvailable } from '../lib/report.ts';
 import { progress, sleep } from '../lib/stats.ts';

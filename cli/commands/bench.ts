@@ -2,10 +2,8 @@
 // and prints one table of figures and ratios. The bench modules (chDB data generation, Kafka, the
 // evaluators) are imported inside the action so `oversight --help` and other commands stay fast.
 import type { Command } from 'commander';
+import { BENCH_SECTIONS as SECTIONS, type BenchSection } from '../../bench/section.ts';
 import { UsageError } from '../usage-error.ts';
-
-const SECTIONS = ['evaluators', 'ingestion', 'kafka', 'dashboard'] as const;
-export type BenchSection = (typeof SECTIONS)[number];
 
 interface BenchCliOptions {
   quick?: boolean;

@@ -61,8 +61,9 @@ export function registerDemo(program: Command): void {
       }
 
       const { runEvaluationOnce, describeRun } = await import('../../evaluators/runner.ts');
+      const { notifyIncidentsOpened } = await import('../../alerts/notify.ts');
       // Everything was ingested above, so there is no in-flight insert to wait for (settleMs 0).
-      const evaluated = await runEvaluationOnce(client, { log, settleMs: 0 });
+      const evaluated = await runEvaluationOnce(client, { log, settleMs: 0, onIncidentsOpened: notifyIncidentsOpened });
       log(`evaluators: ${describeRun(evaluated)}`);
       if (planted) await triageWithGroundTruth(client, planted, { share: 0.3, log });
 

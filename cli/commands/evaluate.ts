@@ -120,6 +120,7 @@ async function database(opts: EvaluateOpts): Promise<void> {
   const { loadEnv } = await import('../../config/env.ts');
   const { getClickHouse, closeClickHouse } = await import('../../clickhouse/client.ts');
   const runner = await import('../../evaluators/runner.ts');
+  const { notifyIncidentsOpened } = await import('../../alerts/notify.ts');
   const env = loadEnv();
   const batchSize = Number(opts.batchSize);
   if (!Number.isInteger(batchSize) || batchSize < 1) throw new UsageError('--batch-size must be a positive integer');
@@ -134,17 +135,23 @@ async function database(opts: EvaluateOpts): Promise<void> {
   if (shard && opts.backfill) throw new UsageError('--shard applies to --run and --schedule; a backfill covers its whole range');
   try {
     if (opts.run) {
-      const res = await runner.runEvaluationOnce(client, { evaluators: opts.evaluator, batchSize, log, shard });
+      const res = await runner.runEvaluationOnce(client, { evaluators: opts.evaluator, batchSize, log, shard, onIncidentsOpened: notifyIncidentsOpened });
       log(runner.describeRun(res));
     } else if (opts.backfill) {
       const since = parseDate(opts.since, '--since');
       if (!since) throw new UsageError('--backfill needs --since <date>');
       if (!opts.evaluator?.length) throw new UsageError('--backfill needs --evaluator <id> (e.g. --evaluator citations)');
       const until = parseDate(opts.until, '--until');
-      const res = await runner.backfill(client, { evaluators: opts.evaluator, since, until, batchSize, log });
+      const res = await runner.backfill(client, { evaluators: opts.evaluator, since, until, batchSize, log, onIncidentsOpened: notifyIncidentsOpened });
       log(runner.describeRun(res));
     } else {
-      const scheduler = runner.startEvaluationScheduler(client, { intervalMs: env.EVAL_INTERVAL_SECONDS * 1000, batchSize, log, shard });
+      const scheduler = runner.startEvaluationScheduler(client, {
+        intervalMs: env.EVAL_INTERVAL_SECONDS * 1000,
+        batchSize,
+        log,
+        shard,
+        onIncidentsOpened: notifyIncidentsOpened,
+      });
       await new Promise<void>((resolve) => {
         const stop = () => resolve();
         process.once('SIGINT', stop);

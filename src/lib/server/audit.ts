@@ -2,7 +2,7 @@
 // role, what, on which target and ministry, when, and from which address and browser. Writes are
 // awaited: if the audit row cannot be stored, the action fails rather than happening unrecorded.
 import type { ClickHouseClient } from '@clickhouse/client';
-import { queryRows } from '../../../clickhouse/client.ts';
+import { insertRows, queryRows } from '../../../clickhouse/client.ts';
 import type { SessionUser } from './auth/roles.ts';
 import { pageInfo, pageWindow, parsePaging, type PageInfo, type Paging, type PageWindow } from '../paging.ts';
 
@@ -82,7 +82,7 @@ export async function writeAudit(client: ClickHouseClient, who: AuditActor, what
     ministry: w.ministry ?? '',
     detail: w.detail ? JSON.stringify(w.detail) : '',
   }));
-  await client.insert({ table: 'audit_log', values, format: 'JSONEachRow' });
+  await insertRows(client, 'audit_log', values);
 }
 
 /**

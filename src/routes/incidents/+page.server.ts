@@ -1,8 +1,10 @@
 import { fail } from '@sveltejs/kit';
 import type { Actions, PageServerLoad } from './$types';
-import { getClickHouse } from '../../../clickhouse/client.ts';
+import { getClickHouse } from '$clickhouse/client.ts';
+import { getIncidents, incidentFacets } from '$clickhouse/stores/incidents.ts';
 import { ministryScope, requireTriage } from '$lib/server/auth/guard.ts';
-import { assignIncidents, getIncidents, incidentFacets, incidentQueuePage, parseIncidentFilter } from '$lib/server/incidents.ts';
+import { assignIncidents } from '$lib/server/incidents.ts';
+import { incidentQueuePage, parseIncidentFilter } from '$lib/server/incident-queue.ts';
 import { assignableUsers, mayBeAssigned } from '$lib/server/triage-users.ts';
 import { actorOf } from '$lib/server/audit.ts';
 import { PER_PAGE } from '$lib/paging.ts';

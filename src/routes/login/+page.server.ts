@@ -1,6 +1,6 @@
 import { fail, redirect } from '@sveltejs/kit';
 import type { Actions, PageServerLoad } from './$types';
-import { getClickHouse } from '../../../clickhouse/client.ts';
+import { getClickHouse } from '$clickhouse/client.ts';
 import { verifyPassword } from '$lib/server/auth/accounts.ts';
 import { oidcSettings } from '$lib/server/auth/oidc.ts';
 import { safeNext, startSession } from '$lib/server/auth/login.ts';

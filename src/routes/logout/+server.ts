@@ -1,7 +1,7 @@
 // POST only (a GET could be triggered by any link or image); hooks.server.ts has already checked the
 // session's CSRF token.
 import { redirect, type RequestHandler } from '@sveltejs/kit';
-import { getClickHouse } from '../../../clickhouse/client.ts';
+import { getClickHouse } from '$clickhouse/client.ts';
 import { revokeSession, SESSION_COOKIE } from '$lib/server/auth/sessions.ts';
 import { actorOf, writeAudit } from '$lib/server/audit.ts';
 import { endSessionUrl, OIDC_LOGOUT_COOKIE, oidcSettings } from '$lib/server/auth/oidc.ts';

@@ -8,7 +8,6 @@ import {
   requireRawText,
   requireRole,
   requireUser,
-  scopeFilter,
   type SessionUser,
 } from '../../../src/lib/server/auth/guard.ts';
 import { routeDecision } from '../../../src/lib/server/auth/route-policy.ts';
@@ -46,8 +45,6 @@ describe('guard', () => {
     expect(statusOf(() => requireMinistry(caioMof, 'mhlw'))).toBe(403);
     expect(statusOf(() => requireMinistry(caioMof, 'mof'))).toBe('ok');
     expect(statusOf(() => requireMinistry(leadership, 'mhlw'))).toBe('ok');
-    expect(scopeFilter(reviewer)).toEqual({ sql: '', params: {} });
-    expect(scopeFilter(caioMof, 'm')).toEqual({ sql: ' AND m = {scope_ministry:String}', params: { scope_ministry: 'mof' } });
   });
 
   it('never shows raw text to leadership, and to a CAIO only for their ministry', () => {

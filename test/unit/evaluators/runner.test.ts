@@ -125,11 +125,13 @@ describe('backfill', () => {
 });
 
 describe('alerts', () => {
-  it('without a hook, opened incidents go to alerts/notify.ts', async () => {
+  it('opened incidents go to the hook its caller passes (alerts/notify.ts for service, CLI and demo), and nowhere without one', async () => {
+    const { closeAlerts, notifyIncidentsOpened } = await import('../../../alerts/notify.ts');
+    await db.client.insert({ table: 'outputs', values: [output('o-silent', 'カード 5555 5555 5555 4444 で決済', { ingested_at: '2026-07-02 11:00:00.000' })], format: 'JSONEachRow' });
+    expect((await runEvaluationOnce(db.client, { settleMs: 0, evaluators: ['leakage'] })).incidentsOpened).toBe(1);
     await db.client.insert({ table: 'outputs', values: [output('o-alert', 'カード 4111 1111 1111 1111 で決済', { ingested_at: '2026-07-02 12:00:00.000' })], format: 'JSONEachRow' });
-    const res = await runEvaluationOnce(db.client, { settleMs: 0, evaluators: ['leakage'] });
+    const res = await runEvaluationOnce(db.client, { settleMs: 0, evaluators: ['leakage'], onIncidentsOpened: notifyIncidentsOpened });
     expect(res.incidentsOpened).toBe(1);
-    const { closeAlerts } = await import('../../../alerts/notify.ts');
     const totals = await closeAlerts();
     expect(totals?.incidents).toBe(1);
   });

@@ -2,17 +2,14 @@
 // the queue's filters; plus the evidence-span cutter.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { queryRows, type ClickHouseClient } from '../../../clickhouse/client.ts';
-import {
-  addIncidentNote,
-  assignIncidents,
-  getIncident,
-  getIncidentEvents,
-  highlightSegments,
-  listIncidents,
-  parseIncidentFilter,
-  transitionIncident,
-  TriageError,
-} from '../../../src/lib/server/incidents.ts';
+import { getIncident, getIncidentEvents, listIncidents as listWindow } from '../../../clickhouse/stores/incidents.ts';
+import { addIncidentNote, assignIncidents, transitionIncident, TriageError, visibleIncident } from '../../../src/lib/server/incidents.ts';
+import { parseIncidentFilter, type IncidentFilter } from '../../../src/lib/server/incident-queue.ts';
+import { highlightSegments } from '../../../src/lib/server/incident-detail.ts';
+import { pageWindow } from '../../../src/lib/paging.ts';
+
+/** The filter's page of the queue. */
+const listIncidents = (c: ClickHouseClient, f: IncidentFilter, scope: string | null) => listWindow(c, f, scope, pageWindow(f));
 import { freshDatabase } from '../auth/db-helper.ts';
 
 let db: Awaited<ReturnType<typeof freshDatabase>>;
@@ -89,6 +86,18 @@ describe('status flow', () => {
     await expect(transitionIncident(client, 'b', 'triaged', { who, scope: 'mof' })).rejects.toMatchObject({ status: 403 });
     await expect(addIncidentNote(client, 'b', 'hi', { who, scope: 'mof' })).rejects.toMatchObject({ status: 403 });
     expect((await getIncident(client, 'b'))?.status).toBe('new');
+  });
+
+  it('a CAIO cannot tell another ministry\'s incident from one that does not exist (same status, same words)', async () => {
+    const answer = async (id: string) => {
+      const err = await transitionIncident(client, id, 'triaged', { who, scope: 'mof' }).catch((e: TriageError) => e);
+      return { status: (err as TriageError).status, message: (err as TriageError).message.replace(id, '<id>') };
+    };
+    const other = await answer('b');
+    expect(other.status).toBe(403);
+    expect(await answer('no-such-incident')).toEqual(other);
+    const viaVisible = await visibleIncident(client, 'no-such-incident', 'mof').catch((e: TriageError) => e);
+    expect(viaVisible).toMatchObject({ status: 403 });
   });
 
   it('two concurrent transitions of one incident: exactly one wins', async () => {

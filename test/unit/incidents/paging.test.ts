@@ -3,15 +3,13 @@
 // pages neither overlap nor skip, filters and the CAIO scope apply to rows and total alike.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ClickHouseClient } from '../../../clickhouse/client.ts';
-import {
-  countIncidents,
-  INCIDENT_EXPORT_MAX,
-  incidentQueuePage,
-  listIncidents,
-  parseIncidentFilter,
-} from '../../../src/lib/server/incidents.ts';
+import { countIncidents, INCIDENT_EXPORT_MAX, listIncidents as listWindow } from '../../../clickhouse/stores/incidents.ts';
+import { incidentQueuePage, parseIncidentFilter, type IncidentFilter } from '../../../src/lib/server/incident-queue.ts';
 import { auditPage, countAudit, parseAuditFilter, queryAudit } from '../../../src/lib/server/audit.ts';
-import { actionQuery, exportHref, pageInfo, pageQuery, parsePaging } from '../../../src/lib/paging.ts';
+import { actionQuery, exportHref, pageInfo, pageQuery, pageWindow, parsePaging } from '../../../src/lib/paging.ts';
+
+/** The filter's page of the queue, unless a window is given. */
+const listIncidents = (c: ClickHouseClient, f: IncidentFilter, scope: string | null, window = pageWindow(f)) => listWindow(c, f, scope, window);
 import { freshDatabase } from '../auth/db-helper.ts';
 
 let db: Awaited<ReturnType<typeof freshDatabase>>;

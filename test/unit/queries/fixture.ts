@@ -7,12 +7,13 @@ import { join } from 'node:path';
 import { loadEnv } from '../../../config/env.ts';
 import { closeClickHouse, getClickHouse, type ClickHouseClient } from '../../../clickhouse/client.ts';
 import { migrate } from '../../../clickhouse/migrate.ts';
+import type { FeedbackEventRow, FlagRow, IncidentRow, OutputEventRow, UsageEventRow } from '../../../contracts/tables.ts';
 
-export interface Usage { event_id: string; occurred_at: string; ministry: string; user_id: string; session_id: string; request_id: string; app: string; model: string; input_tokens: number; output_tokens: number; latency_ms: number; status: string }
-export interface Output { output_id: string; request_id: string; occurred_at: string; ministry: string; app: string; model: string; user_id: string; language: string; confidentiality_level: number; prompt: string; response: string; sources: string }
-export interface Feedback { output_id: string; occurred_at: string; rating: 'up' | 'down'; reason: string; comment: string; ministry: string; app: string; model: string }
-export interface FlagRow { output_id: string; evaluator: string; evaluator_version: string; category: string; rule_id: string; severity: string; confidence: number; where: string; evidence: string; evidence_start: number; explanation: string; ministry: string; app: string; model: string; output_at: string; version: number; is_deleted: number }
-export interface IncidentRow { incident_id: string; output_id: string; ministry: string; app: string; model: string; category: string; severity: string; rule_ids: string[]; title: string; status: string; assignee: string; verdict: string; output_at: string; opened_at: string; version: number }
+// The row contracts of contracts/tables.ts, without the columns this fixture leaves to their defaults.
+export type Usage = Omit<UsageEventRow, 'raw'>;
+export type Output = Omit<OutputEventRow, 'raw'>;
+export type Feedback = Omit<FeedbackEventRow, 'raw' | 'rating'> & { rating: 'up' | 'down' };
+export type { FlagRow, IncidentRow };
 
 export const MINISTRIES = ['mof', 'mhlw', 'da'];
 export const APPS = ['chat', 'drafting', 'translation'];

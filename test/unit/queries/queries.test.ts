@@ -3,10 +3,10 @@
 // never do.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makePilot, openPilotDb, day, type Pilot, type TestDb, type FlagRow, type IncidentRow } from './fixture.ts';
-import { addDays, dayRange, parseFilters, FilterError, type Filters } from '../../../src/lib/server/queries/filters.ts';
+import { addDays, dayRange, mondayOf, parseFilters, weekStarts, where, FilterError, ScopeError, type Filters } from '../../../src/lib/server/queries/filters.ts';
 import { queryRows } from '../../../clickhouse/client.ts';
 import { accuracyDaily, accuracyRates, activeUsers, adoptionPct, dailyActiveUsers, latestDataDay, mauByMinistry, ministryAdoption, requestsBy, riskBySeverity, riskDaily, riskDailyBySeverity, sumAccuracy } from '../../../src/lib/server/queries/overview.ts';
-import { ministryWeekHeatmap, mondayOf } from '../../../src/lib/server/queries/heatmap.ts';
+import { ministryWeekHeatmap } from '../../../src/lib/server/queries/heatmap.ts';
 import { modelScorecard } from '../../../src/lib/server/queries/models.ts';
 import { precisionByWeek, ruleQuality } from '../../../src/lib/server/queries/evaluators.ts';
 import { topIncidents } from '../../../src/lib/server/queries/incidents.ts';
@@ -67,6 +67,42 @@ describe('filters', () => {
     expect(bad('ministry=mhlw', 'mof')).toThrow(/only view ministry mof/);
     expect(bad('app=Chat;DROP')).toThrow(/app/);
     expect(bad('from=2020-01-01&to=2026-07-01')).toThrow(/longer/);
+  });
+
+  it('accepts only real days the store can hold: impossible or out-of-range dates are a FilterError (400), never a long loop', () => {
+    const bad = (q: string) => () => parseFilters(new URLSearchParams(q), { scope: null, defaultTo: '2026-07-15' });
+    for (const q of ['to=2026-13-01', 'from=0000-00-00', 'to=9999-12-31', 'from=1969-12-31&to=1970-01-05', 'to=2106-01-01', 'to=+10000-01-01', 'to=2026-7-1']) {
+      expect(bad(q), q).toThrow(FilterError);
+    }
+    // The default 30-day window never starts before the store's first day.
+    expect(parseFilters(new URLSearchParams('to=1970-01-05'), { scope: null, defaultTo: '2026-07-15' }).from).toBe('1970-01-01');
+  });
+
+  it('tells a scope refusal (ScopeError, 403) from a malformed value, and refuses a CAIO scope without a ministry', () => {
+    const parse = (q: string, scope: string | null, fixedMinistry?: string) => () =>
+      parseFilters(new URLSearchParams(q), { scope, defaultTo: '2026-07-15', fixedMinistry });
+    expect(parse('ministry=mhlw', 'mof')).toThrow(ScopeError);
+    expect(parse('ministry=atlantis', 'mof')).toThrow(FilterError);
+    expect(parse('', '')).toThrow(ScopeError);
+    // The page's own ministry replaces ?ministry=, and the scope still applies to it.
+    expect(parse('ministry=mhlw', null, 'mof')().ministry).toBe('mof');
+    expect(parse('', 'mhlw', 'mof')).toThrow(ScopeError);
+  });
+
+  it('bounds every loop over dates by a count, whatever the strings say', () => {
+    expect(weekStarts('2026-07-01', '2026-07-15')).toEqual(['2026-06-29', '2026-07-06', '2026-07-13']);
+    expect(dayRange('2026-07-02', '2026-07-01')).toEqual([]);
+    expect(() => dayRange('9999-12-02', '9999-12-31')).not.toThrow();
+    expect(() => dayRange('2026-01-01', '9999-12-31')).toThrow(RangeError);
+    expect(() => dayRange('2026-01-01', 'x')).toThrow(RangeError);
+    expect(() => weekStarts('1900-01-01', '2100-01-01')).toThrow(RangeError);
+  });
+
+  it('where() gives the clause and exactly the parameters it names', () => {
+    const w = where({ from: '2026-07-01', to: '2026-07-03', ministry: 'mof', app: null, model: 'm' }, { day: 'day' });
+    expect(w.sql).toBe('day >= {from:Date} AND day <= {to:Date} AND ministry = {ministry:String} AND model = {model:String}');
+    expect(w.params).toEqual({ from: '2026-07-01', to: '2026-07-03', ministry: 'mof', model: 'm' });
+    expect(where({ from: '2026-07-01', to: '2026-07-03', ministry: null, app: 'chat', model: null }, { day: 'day', noDates: true, noAppModel: true }).sql).toBe('1');
   });
 });
 

@@ -3,7 +3,8 @@
 // table, with an empty password hash so they cannot sign in with a password.
 import type { ClickHouseClient } from '@clickhouse/client';
 import { isMinistryCode } from '../../../../contracts/ministries.ts';
-import { queryRows } from '../../../../clickhouse/client.ts';
+import { insertRows, queryRows } from '../../../../clickhouse/client.ts';
+import type { UserRow as StoredUser } from '../../../../contracts/tables.ts';
 import { hashPassword, passwordProblem, verifyPasswordHash } from './password.ts';
 import { isRole, ROLES, type Role, type SessionUser } from './roles.ts';
 import { revokeUserSessions } from './sessions.ts';
@@ -24,15 +25,8 @@ export interface UserRecord {
   updated_at: string;
 }
 
-interface UserRow {
-  username: string;
-  display_name: string;
-  role: string;
-  ministry: string;
-  password_hash: string;
-  disabled: number;
-  updated_at: string;
-}
+/** A `users` row as read back: every column present. */
+type UserRow = Required<StoredUser>;
 
 export interface NewUser {
   username: string;
@@ -118,7 +112,7 @@ function nextUpdatedAt(previous?: string): string {
 }
 
 async function writeUser(client: ClickHouseClient, row: UserRow): Promise<void> {
-  await client.insert({ table: 'users', values: [row], format: 'JSONEachRow' });
+  await insertRows(client, 'users', [row]);
 }
 
 export async function createUser(client: ClickHouseClient, input: NewUser): Promise<UserRecord> {

@@ -9,7 +9,6 @@
 //   canSeeRawText(locals, ministry)       prompts / responses / evidence text (never leadership)
 //   requireRawText(locals, ministry)      the same, throwing 403
 //   canTriage(locals, ministry)           incident queue, detail and triage actions
-//   scopeFilter(locals, column)           SQL fragment + params restricting a query to the scope
 import { error } from '@sveltejs/kit';
 import type { Role, SessionUser } from './roles.ts';
 
@@ -84,15 +83,4 @@ export function requireTriage(locals: HasUser, ministry?: string): SessionUser {
   const user = requireUser(locals);
   if (!canTriage(locals, ministry)) error(403, 'Your role may not triage incidents here');
   return user;
-}
-
-/**
- * A WHERE fragment limiting a query to what the user may see, for queries over tables with a
- * ministry column: `SELECT … WHERE day >= {from:Date} ${f.sql}` with `{ ...params, ...f.params }`.
- * Empty for unrestricted users.
- */
-export function scopeFilter(locals: HasUser, column = 'ministry'): { sql: string; params: Record<string, string> } {
-  const scope = ministryScope(locals);
-  if (scope === null) return { sql: '', params: {} };
-  return { sql: ` AND ${column} = {scope_ministry:String}`, params: { scope_ministry: scope } };
 }

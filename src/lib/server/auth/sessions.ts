@@ -3,7 +3,8 @@
 // session carries its own CSRF token that every form action must send back.
 import { createHash, randomBytes } from 'node:crypto';
 import type { ClickHouseClient } from '@clickhouse/client';
-import { queryRows } from '../../../../clickhouse/client.ts';
+import { insertRows, queryRows } from '../../../../clickhouse/client.ts';
+import type { SessionRow } from '../../../../contracts/tables.ts';
 import { isRole, type SessionUser } from './roles.ts';
 
 export const SESSION_COOKIE = 'oversight_session';
@@ -30,21 +31,17 @@ export async function createSession(client: ClickHouseClient, username: string, 
     csrfToken: randomBytes(24).toString('base64url'),
     expiresAt: new Date(now.getTime() + SESSION_TTL_MS),
   };
-  await client.insert({
-    table: 'sessions',
-    values: [
-      {
-        session_hash: session.hash,
-        username,
-        csrf_token: session.csrfToken,
-        created_at: now.toISOString(),
-        expires_at: session.expiresAt.toISOString(),
-        revoked: 0,
-        updated_at: now.toISOString(),
-      },
-    ],
-    format: 'JSONEachRow',
-  });
+  await insertRows(client, 'sessions', [
+    {
+      session_hash: session.hash,
+      username,
+      csrf_token: session.csrfToken,
+      created_at: now.toISOString(),
+      expires_at: session.expiresAt.toISOString(),
+      revoked: 0,
+      updated_at: now.toISOString(),
+    },
+  ]);
   return session;
 }
 
@@ -89,7 +86,7 @@ export async function lookupSession(client: ClickHouseClient, token: string): Pr
 }
 
 async function revokeWhere(client: ClickHouseClient, where: string, params: Record<string, string>): Promise<number> {
-  const rows = await queryRows<Record<string, unknown>>(
+  const rows = await queryRows<Required<Omit<SessionRow, 'revoked'>>>(
     client,
     `SELECT session_hash, username, csrf_token, created_at, expires_at, updated_at
        FROM sessions FINAL WHERE revoked = 0 AND expires_at > now64(3) AND ${where}`,
@@ -102,7 +99,7 @@ async function revokeWhere(client: ClickHouseClient, where: string, params: Reco
     const prev = Date.parse(String(r.updated_at).replace(' ', 'T') + 'Z');
     return { ...r, revoked: 1, updated_at: new Date(Math.max(now, prev + 1)).toISOString() };
   });
-  await client.insert({ table: 'sessions', values, format: 'JSONEachRow' });
+  await insertRows(client, 'sessions', values);
   return rows.length;
 }
 

@@ -1,8 +1,8 @@
 // Evaluator quality: what each evaluator and rule flags, what reviewers decided about those flags,
 // and the precision that follows (confirmed / reviewed). A reviewer's verdict is given per incident;
 // it counts for every rule the incident lists, because the reviewer judged the output they flagged.
-import { CONFIRMED_VERDICT, FINDING, LIVE_FLAGS, LIVE_FLAGS_WHERE, ratio, flagRows, rows, type ClickHouseClient } from './db.ts';
-import { whereParams, whereSql, type Filters } from './filters.ts';
+import { CONFIRMED_VERDICT, FINDING, LIVE_FLAGS, LIVE_FLAGS_WHERE, ratio, flagRows, queryRows, type ClickHouseClient } from './db.ts';
+import { where, type Filters, type Where } from './filters.ts';
 
 export interface RuleQuality {
   evaluator: string;
@@ -19,9 +19,13 @@ export interface RuleQuality {
 }
 
 /** The flag rows of the filters, one per (output, evaluator, rule), for joining to incidents. */
-function flaggedRules(f: Filters): string {
-  return `SELECT DISTINCT output_id, evaluator, rule_id, toDate(output_at) AS day FROM ${LIVE_FLAGS}
-           WHERE ${LIVE_FLAGS_WHERE} AND ${whereSql(f, { day: 'toDate(output_at)' })}`;
+function flaggedRules(f: Filters): Where {
+  const w = where(f, { day: 'toDate(output_at)' });
+  return {
+    sql: `SELECT DISTINCT output_id, evaluator, rule_id, toDate(output_at) AS day FROM ${LIVE_FLAGS}
+           WHERE ${LIVE_FLAGS_WHERE} AND ${w.sql}`,
+    params: w.params,
+  };
 }
 
 const INCIDENT_RULES = `SELECT incident_id, output_id, rule_id, verdict FROM incidents FINAL ARRAY JOIN rule_ids AS rule_id`;
@@ -47,30 +51,32 @@ export interface Verdicts {
  * grouping set have an empty rule_id (no flag has one); the others belong to (evaluator, rule_id).
  */
 export async function verdicts(client: ClickHouseClient, f: Filters): Promise<Verdicts> {
+  const flagged = flaggedRules(f);
   const got = await flagRows<VerdictRow>(
     client,
     `SELECT toString(toMonday(fl.day)) AS week, fl.evaluator AS evaluator, fl.rule_id AS rule_id,
             uniqExact(i.incident_id) AS incidents,
             uniqExactIf(i.incident_id, i.verdict != '') AS reviewed,
             uniqExactIf(i.incident_id, i.verdict = {confirmed:String}) AS confirmed
-       FROM (${flaggedRules(f)}) AS fl INNER JOIN (${INCIDENT_RULES}) AS i
+       FROM (${flagged.sql}) AS fl INNER JOIN (${INCIDENT_RULES}) AS i
          ON fl.output_id = i.output_id AND fl.rule_id = i.rule_id
       GROUP BY GROUPING SETS ((evaluator, rule_id), (week, evaluator))`,
-    { ...whereParams(f), confirmed: CONFIRMED_VERDICT },
+    { ...flagged.params, confirmed: CONFIRMED_VERDICT },
   );
   return { byRule: got.filter((r) => r.rule_id !== ''), byWeek: got.filter((r) => r.rule_id === '') };
 }
 
 /** Pass the page's verdicts() when it has them (one join for both tables). */
 export async function ruleQuality(client: ClickHouseClient, f: Filters, known?: Verdicts | Promise<Verdicts>): Promise<RuleQuality[]> {
+  const w = where(f, { day: 'toDate(output_at)' });
   const [ruleRows, v0] = await Promise.all([
     flagRows<{ evaluator: string; rule_id: string; category: string; flags: number; findings: number; outputs: number }>(
       client,
       `SELECT evaluator, rule_id, any(category) AS category, count() AS flags, countIf(${FINDING}) AS findings,
               uniqExact(cityHash64(output_id)) AS outputs
-         FROM ${LIVE_FLAGS} WHERE ${LIVE_FLAGS_WHERE} AND ${whereSql(f, { day: 'toDate(output_at)' })}
+         FROM ${LIVE_FLAGS} WHERE ${LIVE_FLAGS_WHERE} AND ${w.sql}
         GROUP BY evaluator, rule_id`,
-      whereParams(f),
+      w.params,
     ),
     known ?? verdicts(client, f),
   ]);

@@ -2,14 +2,9 @@
 // per 1,000 outputs). Weeks start on Monday (ISO weeks, UTC); the range is widened to whole weeks so
 // the first and last columns are not half-empty weeks that would read as a drop in adoption.
 import { MINISTRIES } from '../../../../contracts/ministries.ts';
-import { FINDING, LIVE_FLAGS, LIVE_FLAGS_WHERE, ratio, flagRows, rows, type ClickHouseClient } from './db.ts';
-import { addDays, whereParams, whereSql, type Filters } from './filters.ts';
+import { FINDING, LIVE_FLAGS, LIVE_FLAGS_WHERE, ratio, flagRows, queryRows, type ClickHouseClient } from './db.ts';
+import { addDays, mondayOf, weekStarts, where, type Filters } from './filters.ts';
 import { usersRollup } from './overview.ts';
-
-export function mondayOf(day: string): string {
-  const dow = new Date(`${day}T00:00:00Z`).getUTCDay(); // 0 = Sunday
-  return addDays(day, -((dow + 6) % 7));
-}
 
 export interface HeatCell {
   ministry: string;
@@ -35,34 +30,34 @@ export async function ministryWeekHeatmap(client: ClickHouseClient, f: Filters, 
   const from = mondayOf(f.from);
   const to = addDays(mondayOf(f.to), 6);
   const wf: Filters = { ...f, from, to };
-  const p = whereParams(wf);
+  const w = where(wf, { day: 'day' });
+  const wfl = where(wf, { day: 'toDate(output_at)' });
   const [users, outputs, flags] = await Promise.all([
-    rows<{ ministry: string; week: string; n: number }>(
+    queryRows<{ ministry: string; week: string; n: number }>(
       client,
       `SELECT ministry, toString(toMonday(day)) AS week, uniqExactMerge(users) AS n FROM ${usersRollup(wf)}
-        WHERE ${whereSql(wf, { day: 'day' })} GROUP BY ministry, week`,
-      p,
+        WHERE ${w.sql} GROUP BY ministry, week`,
+      w.params,
     ),
-    rows<{ ministry: string; week: string; n: number }>(
+    queryRows<{ ministry: string; week: string; n: number }>(
       client,
       `SELECT ministry, toString(toMonday(day)) AS week, sum(outputs) AS n FROM outputs_daily
-        WHERE ${whereSql(wf, { day: 'day' })} GROUP BY ministry, week`,
-      p,
+        WHERE ${w.sql} GROUP BY ministry, week`,
+      w.params,
     ),
     flagRows<{ ministry: string; week: string; n: number }>(
       client,
       `SELECT ministry, toString(toMonday(toDate(output_at))) AS week, count() AS n FROM ${LIVE_FLAGS}
-        WHERE ${LIVE_FLAGS_WHERE} AND ${FINDING} AND ${whereSql(wf, { day: 'toDate(output_at)' })}
+        WHERE ${LIVE_FLAGS_WHERE} AND ${FINDING} AND ${wfl.sql}
         GROUP BY ministry, week`,
-      p,
+      wfl.params,
     ),
   ]);
   const key = (m: string, w: string) => `${m}|${w}`;
   const u = new Map(users.map((r) => [key(r.ministry, r.week), r.n]));
   const o = new Map(outputs.map((r) => [key(r.ministry, r.week), r.n]));
   const fl = new Map(flags.map((r) => [key(r.ministry, r.week), r.n]));
-  const weeks: string[] = [];
-  for (let w = from; w <= to; w = addDays(w, 7)) weeks.push(w);
+  const weeks = weekStarts(from, to);
   const ministries = f.ministry ? [f.ministry] : MINISTRIES.map((m) => m.code);
   const cells: HeatCell[] = [];
   for (const m of ministries) {

@@ -1,8 +1,8 @@
 // Incident summaries for the analytics pages (the triage queue itself lives in src/routes/incidents).
 // Only metadata: category, severity, rule, state. No prompt or response text is read here.
 import type { IncidentRow } from '../../../../contracts/incidents.ts';
-import { rows, type ClickHouseClient } from './db.ts';
-import { whereParams, whereSql, type Filters } from './filters.ts';
+import { queryRows, severityRankSql, type ClickHouseClient } from './db.ts';
+import { where, type Filters } from './filters.ts';
 
 /** The incident columns the analytics pages list (opened_at formatted to the minute, UTC). */
 export type IncidentSummary = Pick<
@@ -10,17 +10,19 @@ export type IncidentSummary = Pick<
   'incident_id' | 'ministry' | 'app' | 'model' | 'category' | 'severity' | 'rule_ids' | 'status' | 'verdict' | 'opened_at'
 >;
 
-const SEVERITY_ORDER = "multiIf(severity = 'critical', 4, severity = 'high', 3, severity = 'medium', 2, severity = 'low', 1, 0)";
+/** Severity as its rank in contracts/severities.ts (SEVERITIES is ordered info → critical). */
+const SEVERITY_ORDER = severityRankSql('severity');
 
 /** The most severe, then most recent, incidents on outputs in the range. */
 export async function topIncidents(client: ClickHouseClient, f: Filters, limit = 10): Promise<IncidentSummary[]> {
-  return rows<IncidentSummary>(
+  const w = where(f, { day: 'toDate(output_at)' });
+  return queryRows<IncidentSummary>(
     client,
     `SELECT incident_id, ministry, app, model, category, severity, rule_ids, status, verdict,
             formatDateTime(opened_at, '%Y-%m-%d %H:%i', 'UTC') AS opened_at
-       FROM incidents FINAL WHERE ${whereSql(f, { day: 'toDate(output_at)' })}
+       FROM incidents FINAL WHERE ${w.sql}
       ORDER BY ${SEVERITY_ORDER} DESC, incidents.opened_at DESC, incident_id LIMIT {limit:UInt32}`,
-    { ...whereParams(f), limit },
+    { ...w.params, limit },
   );
 }
 
@@ -31,11 +33,12 @@ export interface IncidentCounts {
 }
 
 export async function incidentCounts(client: ClickHouseClient, f: Filters): Promise<IncidentCounts> {
-  const [r] = await rows<IncidentCounts>(
+  const w = where(f, { day: 'toDate(output_at)' });
+  const [r] = await queryRows<IncidentCounts>(
     client,
     `SELECT count() AS total, countIf(verdict = '') AS open, countIf(verdict != '') AS reviewed
-       FROM incidents FINAL WHERE ${whereSql(f, { day: 'toDate(output_at)' })}`,
-    whereParams(f),
+       FROM incidents FINAL WHERE ${w.sql}`,
+    w.params,
   );
   return r ?? { total: 0, open: 0, reviewed: 0 };
 }

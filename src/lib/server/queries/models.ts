@@ -1,8 +1,8 @@
 // Model scorecard: per model volume, latency (p50/p95 merged from the rollup's t-digest states, so
 // within t-digest accuracy of the exact quantiles), error rate, thumbs-down rate and findings per
 // 1,000 outputs for each category.
-import { FINDING, LIVE_FLAGS, LIVE_FLAGS_WHERE, ratio, flagRows, rows, type ClickHouseClient } from './db.ts';
-import { whereParams, whereSql, type Filters } from './filters.ts';
+import { FINDING, LIVE_FLAGS, LIVE_FLAGS_WHERE, ratio, flagRows, queryRows, type ClickHouseClient } from './db.ts';
+import { where, type Filters } from './filters.ts';
 
 /** Latency states without the app dimension unless the view is filtered by app (migration 0080). */
 function latencyRollup(f: Filters): 'model_latency_daily' | 'usage_daily' {
@@ -31,40 +31,41 @@ export interface ModelScore {
 }
 
 export async function modelScorecard(client: ClickHouseClient, f: Filters): Promise<{ categories: string[]; models: ModelScore[] }> {
-  const p = whereParams(f);
+  const w = where(f, { day: 'day' });
+  const wf = where(f, { day: 'toDate(output_at)' });
   const [usage, latency, outputs, feedback, flags] = await Promise.all([
-    rows<{
+    queryRows<{
       model: string; requests: number; errors: number; refused: number; blocked: number;
       latency_sum: number; input_tokens: number; output_tokens: number;
     }>(
       client,
       `SELECT model, sum(requests) AS requests, sum(errors) AS errors, sum(refused) AS refused, sum(blocked) AS blocked,
               sum(latency_sum) AS latency_sum, sum(input_tokens) AS input_tokens, sum(output_tokens) AS output_tokens
-         FROM usage_daily WHERE ${whereSql(f, { day: 'day' })} GROUP BY model`,
-      p,
+         FROM usage_daily WHERE ${w.sql} GROUP BY model`,
+      w.params,
     ),
-    rows<{ model: string; q: [number, number] }>(
+    queryRows<{ model: string; q: [number, number] }>(
       client,
       `SELECT model, quantilesTDigestMerge(0.5, 0.95)(latency_q) AS q
-         FROM ${latencyRollup(f)} WHERE ${whereSql(f, { day: 'day' })} GROUP BY model`,
-      p,
+         FROM ${latencyRollup(f)} WHERE ${w.sql} GROUP BY model`,
+      w.params,
     ),
-    rows<{ model: string; n: number }>(
+    queryRows<{ model: string; n: number }>(
       client,
-      `SELECT model, sum(outputs) AS n FROM outputs_daily WHERE ${whereSql(f, { day: 'day' })} GROUP BY model`,
-      p,
+      `SELECT model, sum(outputs) AS n FROM outputs_daily WHERE ${w.sql} GROUP BY model`,
+      w.params,
     ),
-    rows<{ model: string; up: number; down: number }>(
+    queryRows<{ model: string; up: number; down: number }>(
       client,
-      `SELECT model, sum(up) AS up, sum(down) AS down FROM feedback_daily WHERE ${whereSql(f, { day: 'day' })} GROUP BY model`,
-      p,
+      `SELECT model, sum(up) AS up, sum(down) AS down FROM feedback_daily WHERE ${w.sql} GROUP BY model`,
+      w.params,
     ),
     flagRows<{ model: string; category: string; n: number }>(
       client,
       `SELECT model, category, count() AS n FROM ${LIVE_FLAGS}
-        WHERE ${LIVE_FLAGS_WHERE} AND ${FINDING} AND ${whereSql(f, { day: 'toDate(output_at)' })}
+        WHERE ${LIVE_FLAGS_WHERE} AND ${FINDING} AND ${wf.sql}
         GROUP BY model, category`,
-      p,
+      wf.params,
     ),
   ]);
   const names = new Set([...usage.map((r) => r.model), ...outputs.map((r) => r.model)]);
@@ -117,10 +118,11 @@ export interface LatencyDay {
 
 /** Daily p95 latency per model, for the scorecard's trend chart. */
 export async function latencyDaily(client: ClickHouseClient, f: Filters): Promise<LatencyDay[]> {
-  return rows<LatencyDay>(
+  const w = where(f, { day: `${latencyRollup(f)}.day` });
+  return queryRows<LatencyDay>(
     client,
     `SELECT toString(day) AS day, model, round(quantilesTDigestMerge(0.5, 0.95)(latency_q)[2]) AS p95
-       FROM ${latencyRollup(f)} WHERE ${whereSql(f, { day: `${latencyRollup(f)}.day` })} GROUP BY day, model ORDER BY day, model`,
-    whereParams(f),
+       FROM ${latencyRollup(f)} WHERE ${w.sql} GROUP BY day, model ORDER BY day, model`,
+    w.params,
   );
 }

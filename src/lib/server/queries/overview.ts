@@ -1,13 +1,13 @@
 // Overview page: active users, adoption, requests by app and model, accuracy and risk trends.
 // Reads the daily rollups (usage_daily, active_users_daily, outputs_daily, feedback_daily); flags and incidents are read
 // with FINAL because they are ReplacingMergeTree tables whose latest version is the truth.
-import { FINDING, LIVE_FLAGS, LIVE_FLAGS_WHERE, CONFIRMED_VERDICT, ratio, flagRows, rows, type ClickHouseClient } from './db.ts';
+import { FINDING, LIVE_FLAGS, LIVE_FLAGS_WHERE, CONFIRMED_VERDICT, ratio, flagRows, queryRows, type ClickHouseClient } from './db.ts';
 import { MINISTRIES } from '../../../../contracts/ministries.ts';
-import { addDays, dayRange, whereParams, whereSql, type Filters } from './filters.ts';
+import { addDays, dayRange, where, type Filters } from './filters.ts';
 
 /** The latest day any usage was recorded (up to `today`), or null on an empty database. */
 export async function latestDataDay(client: ClickHouseClient, today: string): Promise<string | null> {
-  const [r] = await rows<{ day: string | null; n: number }>(
+  const [r] = await queryRows<{ day: string | null; n: number }>(
     client,
     'SELECT toString(max(usage_daily.day)) AS day, count() AS n FROM usage_daily WHERE usage_daily.day <= {today:Date}',
     { today },
@@ -32,14 +32,15 @@ export interface ActiveUsers {
 
 /** DAU/WAU/MAU as of the filter's last day (the windows end on `to`, regardless of `from`). */
 export async function activeUsers(client: ClickHouseClient, f: Filters): Promise<ActiveUsers> {
-  const [r] = await rows<ActiveUsers>(
+  const w = where(f, { day: 'day', noDates: true });
+  const [r] = await queryRows<ActiveUsers>(
     client,
     `SELECT uniqExactMergeIf(users, day = {to:Date}) AS dau,
             uniqExactMergeIf(users, day > {to:Date} - 7) AS wau,
             uniqExactMerge(users) AS mau
        FROM ${usersRollup(f)}
-      WHERE day > {to:Date} - 30 AND day <= {to:Date} AND ${whereSql(f, { day: 'day', noDates: true })}`,
-    whereParams(f),
+      WHERE day > {to:Date} - 30 AND day <= {to:Date} AND ${w.sql}`,
+    w.params,
   );
   return { dau: r?.dau ?? 0, wau: r?.wau ?? 0, mau: r?.mau ?? 0 };
 }
@@ -56,12 +57,13 @@ export interface DailyActive {
 }
 
 export async function dailyActiveUsers(client: ClickHouseClient, f: Filters): Promise<DailyActive[]> {
-  const got = await rows<DailyActive>(
+  // The day column is qualified: unqualified, WHERE would read the String alias `day` of the SELECT.
+  const w = where(f, { day: `${usersRollup(f)}.day` });
+  const got = await queryRows<DailyActive>(
     client,
-    // The day column is qualified: unqualified, WHERE would read the String alias `day` of the SELECT.
     `SELECT toString(day) AS day, uniqExactMerge(users) AS dau FROM ${usersRollup(f)}
-      WHERE ${whereSql(f, { day: `${usersRollup(f)}.day` })} GROUP BY day ORDER BY day`,
-    whereParams(f),
+      WHERE ${w.sql} GROUP BY day ORDER BY day`,
+    w.params,
   );
   const byDay = new Map(got.map((r) => [r.day, r.dau]));
   return dayRange(f.from, f.to).map((day) => ({ day, dau: byDay.get(day) ?? 0 }));
@@ -79,12 +81,13 @@ export interface RequestsRow {
  * users per app would merge every user state a second time, the most expensive thing the overview does.
  */
 export async function requestsBy(client: ClickHouseClient, f: Filters, by: 'app' | 'model'): Promise<RequestsRow[]> {
-  return rows<RequestsRow>(
+  const w = where(f, { day: 'day' });
+  return queryRows<RequestsRow>(
     client,
     `SELECT ${by} AS key, sum(requests) AS requests, sum(errors) AS errors, sum(output_tokens) AS output_tokens
-       FROM usage_daily WHERE ${whereSql(f, { day: 'day' })}
+       FROM usage_daily WHERE ${w.sql}
       GROUP BY key ORDER BY requests DESC, key`,
-    whereParams(f),
+    w.params,
   );
 }
 
@@ -95,12 +98,13 @@ export interface DailyByKey {
 }
 
 export async function requestsDailyBy(client: ClickHouseClient, f: Filters, by: 'app' | 'model'): Promise<DailyByKey[]> {
-  return rows<DailyByKey>(
+  const w = where(f, { day: 'usage_daily.day' });
+  return queryRows<DailyByKey>(
     client,
     `SELECT toString(day) AS day, ${by} AS key, sum(requests) AS value
-       FROM usage_daily WHERE ${whereSql(f, { day: 'usage_daily.day' })}
+       FROM usage_daily WHERE ${w.sql}
       GROUP BY day, key ORDER BY day, key`,
-    whereParams(f),
+    w.params,
   );
 }
 
@@ -132,26 +136,28 @@ export function accuracyRates(d: Omit<AccuracyDay, 'day'>): AccuracyRates {
 
 /** Accuracy per day. Pass the view's findings() when the page has them already (one flags scan). */
 export async function accuracyDaily(client: ClickHouseClient, f: Filters, known?: Findings | Promise<Findings>): Promise<AccuracyDay[]> {
-  const p = whereParams(f);
+  const wo = where(f, { day: 'outputs_daily.day' });
+  const wf = where(f, { day: 'feedback_daily.day' });
+  const wi = where(f, { day: 'toDate(output_at)' });
   const [outputs, fi, feedback, verdicts] = await Promise.all([
-    rows<{ day: string; n: number }>(
+    queryRows<{ day: string; n: number }>(
       client,
-      `SELECT toString(day) AS day, sum(outputs) AS n FROM outputs_daily WHERE ${whereSql(f, { day: 'outputs_daily.day' })} GROUP BY day`,
-      p,
+      `SELECT toString(day) AS day, sum(outputs) AS n FROM outputs_daily WHERE ${wo.sql} GROUP BY day`,
+      wo.params,
     ),
     known ?? findings(client, f),
-    rows<{ day: string; up: number; down: number }>(
+    queryRows<{ day: string; up: number; down: number }>(
       client,
       `SELECT toString(day) AS day, sum(up) AS up, sum(down) AS down FROM feedback_daily
-        WHERE ${whereSql(f, { day: 'feedback_daily.day' })} GROUP BY day`,
-      p,
+        WHERE ${wf.sql} GROUP BY day`,
+      wf.params,
     ),
-    rows<{ day: string; reviewed: number; confirmed: number }>(
+    queryRows<{ day: string; reviewed: number; confirmed: number }>(
       client,
       `SELECT toString(toDate(output_at)) AS day, countIf(verdict != '') AS reviewed,
               countIf(verdict = {confirmed:String}) AS confirmed
-         FROM incidents FINAL WHERE ${whereSql(f, { day: 'toDate(output_at)' })} GROUP BY day`,
-      { ...p, confirmed: CONFIRMED_VERDICT },
+         FROM incidents FINAL WHERE ${wi.sql} GROUP BY day`,
+      { ...wi.params, confirmed: CONFIRMED_VERDICT },
     ),
   ]);
   const o = new Map(outputs.map((r) => [r.day, r.n]));
@@ -197,14 +203,15 @@ export interface Findings {
  * of strings; exact for any realistic number of flagged outputs per day).
  */
 export async function findings(client: ClickHouseClient, f: Filters): Promise<Findings> {
+  const w = where(f, { day: 'toDate(output_at)' });
   const got = await flagRows<FindingCell & { citation_outputs: number }>(
     client,
     `SELECT toString(toDate(output_at)) AS day, category, severity, count() AS flags,
             uniqExactIf(cityHash64(output_id), category = 'hallucinated_citation') AS citation_outputs
        FROM ${LIVE_FLAGS}
-      WHERE ${LIVE_FLAGS_WHERE} AND ${FINDING} AND ${whereSql(f, { day: 'toDate(output_at)' })}
+      WHERE ${LIVE_FLAGS_WHERE} AND ${FINDING} AND ${w.sql}
       GROUP BY GROUPING SETS ((day, category, severity), (day))`,
-    whereParams(f),
+    w.params,
   );
   const cells: FindingCell[] = [];
   const citationOutputs = new Map<string, number>();
@@ -282,7 +289,7 @@ export function activeWindows(to: string) {
 /** Distinct values present in the rollups, for the app and model filter menus. */
 export async function filterOptions(client: ClickHouseClient, ministry: string | null): Promise<{ apps: string[]; models: string[] }> {
   const where = ministry ? 'WHERE ministry = {ministry:String}' : '';
-  const got = await rows<{ apps: string[]; models: string[] }>(
+  const got = await queryRows<{ apps: string[]; models: string[] }>(
     client,
     `SELECT arraySort(groupUniqArray(app)) AS apps, arraySort(groupUniqArray(model)) AS models FROM usage_daily ${where}`,
     ministry ? { ministry } : {},
@@ -310,12 +317,13 @@ export async function ministryAdoption(client: ClickHouseClient, f: Filters, pla
 
 /** Monthly active users (30 days ending on `to`) per ministry, for the ministry list. */
 export async function mauByMinistry(client: ClickHouseClient, f: Filters): Promise<Map<string, number>> {
-  const got = await rows<{ ministry: string; mau: number }>(
+  const w = where(f, { day: 'day', noDates: true });
+  const got = await queryRows<{ ministry: string; mau: number }>(
     client,
     `SELECT ministry, uniqExactMerge(users) AS mau FROM ${usersRollup(f)}
-      WHERE day > {to:Date} - 30 AND day <= {to:Date} AND ${whereSql(f, { day: 'day', noDates: true })}
+      WHERE day > {to:Date} - 30 AND day <= {to:Date} AND ${w.sql}
       GROUP BY ministry`,
-    whereParams(f),
+    w.params,
   );
   return new Map(got.map((r) => [r.ministry, r.mau]));
 }

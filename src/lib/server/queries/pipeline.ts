@@ -1,7 +1,7 @@
 // Pipeline health: how fresh each table is, what went to the dead-letter queue, how far the evaluators
 // have read, and (when Kafka is configured) how many messages are on the topics but not yet stored.
 // Ops data is not per ministry, so these queries take no ministry filter.
-import { rows, type ClickHouseClient } from './db.ts';
+import { queryRows, type ClickHouseClient } from './db.ts';
 import { parseWatermarkKey, shardCondition } from '../../../../contracts/shards.ts';
 
 export interface TableFreshness {
@@ -32,7 +32,7 @@ export async function tableFreshness(client: ClickHouseClient): Promise<TableFre
               if(count() = 0, NULL, dateDiff('second', max(${col}), now64(3))) AS age_seconds
          FROM ${table}`,
   );
-  const got = await rows<TableFreshness>(client, parts.join(' UNION ALL '));
+  const got = await queryRows<TableFreshness>(client, parts.join(' UNION ALL '));
   const order = Object.keys(ARRIVAL_COLUMN);
   return got.sort((a, b) => order.indexOf(a.table) - order.indexOf(b.table));
 }
@@ -45,7 +45,7 @@ export interface DlqTopic {
 }
 
 export async function dlqByTopic(client: ClickHouseClient): Promise<DlqTopic[]> {
-  return rows<DlqTopic>(
+  return queryRows<DlqTopic>(
     client,
     `SELECT topic, count() AS total, countIf(failed_at > now64(3) - INTERVAL 1 DAY) AS last_24h,
             formatDateTime(max(failed_at), '%Y-%m-%d %H:%i:%S', 'UTC') AS last_failed_at
@@ -66,7 +66,7 @@ export interface DlqSample {
 /** The latest dead-lettered messages. `withOriginal`: the message bytes may contain raw prompts. */
 export async function dlqSamples(client: ClickHouseClient, withOriginal: boolean, limit = 20): Promise<DlqSample[]> {
   const original = withOriginal ? 'substringUTF8(toValidUTF8(tryBase64Decode(original_base64)), 1, 300)' : 'NULL';
-  return rows<DlqSample>(
+  return queryRows<DlqSample>(
     client,
     `SELECT topic, partition, offset, substringUTF8(error, 1, 500) AS error,
             formatDateTime(failed_at, '%Y-%m-%d %H:%i:%S', 'UTC') AS failed_at, ${original} AS original
@@ -87,7 +87,7 @@ export interface Watermark {
 }
 
 export async function evaluatorWatermarks(client: ClickHouseClient): Promise<Watermark[]> {
-  const marks = await rows<Omit<Watermark, 'backlog' | 'errors'> & { watermark_raw: string }>(
+  const marks = await queryRows<Omit<Watermark, 'backlog' | 'errors'> & { watermark_raw: string }>(
     client,
     // Qualified: unqualified, watermark_at would be the formatted alias below (whole seconds), and every
     // output of the watermark's last second would count as not evaluated.
@@ -97,7 +97,7 @@ export async function evaluatorWatermarks(client: ClickHouseClient): Promise<Wat
        FROM eval_watermarks FINAL ORDER BY evaluator`,
   );
   const errors = new Map(
-    (await rows<{ evaluator: string; n: number }>(client, 'SELECT evaluator, count() AS n FROM evaluation_errors FINAL GROUP BY evaluator')).map(
+    (await queryRows<{ evaluator: string; n: number }>(client, 'SELECT evaluator, count() AS n FROM evaluation_errors FINAL GROUP BY evaluator')).map(
       (r) => [r.evaluator, r.n],
     ),
   );
@@ -109,7 +109,7 @@ export async function evaluatorWatermarks(client: ClickHouseClient): Promise<Wat
     // A sharded runner ("citations@0/2") owns only its shard's outputs.
     return `countIf(ingested_at > toDateTime64({w${i}:String}, 3, 'UTC')${shardCondition(parseWatermarkKey(m.evaluator).shard)}) AS b${i}`;
   });
-  const [b] = await rows<Record<string, number>>(client, `SELECT ${counts.join(', ')} FROM outputs`, params);
+  const [b] = await queryRows<Record<string, number>>(client, `SELECT ${counts.join(', ')} FROM outputs`, params);
   return marks.map(({ watermark_raw: _, ...m }, i) => ({ ...m, backlog: b?.[`b${i}`] ?? 0, errors: errors.get(parseWatermarkKey(m.evaluator).evaluator) ?? 0 }));
 }
 
@@ -122,7 +122,7 @@ export interface IngestDelay {
 
 /** Event time to storage time over the last 24 hours of inserts: how late data reaches the dashboard. */
 export async function ingestDelay(client: ClickHouseClient): Promise<IngestDelay[]> {
-  return rows<IngestDelay>(
+  return queryRows<IngestDelay>(
     client,
     ['usage_events', 'outputs', 'feedback']
       .map(
@@ -143,7 +143,7 @@ export interface StoredOffset {
 
 /** The highest source offset stored per topic partition (Kafka rows only: file rows have partition -1). */
 export async function storedOffsets(client: ClickHouseClient): Promise<StoredOffset[]> {
-  return rows<StoredOffset>(
+  return queryRows<StoredOffset>(
     client,
     ['usage_events', 'outputs', 'feedback']
       .map((t) => `SELECT src_topic AS topic, src_partition AS partition, max(src_offset) AS max_offset FROM ${t} WHERE src_partition >= 0 AND src_topic != '' AND src_topic NOT LIKE 'file:%' GROUP BY topic, partition`)

@@ -7,17 +7,19 @@ import { getClickHouse } from '../../../../clickhouse/client.ts';
 import { plannedUsers } from '../../../../contracts/ministries.ts';
 import { ministryScope, requireRole, canSeeRawText, type HasUser, type Role, type SessionUser } from '../auth/guard.ts';
 import type { ClickHouseClient } from './db.ts';
-import { FilterError, addDays, filtersToQuery, isoDay, parseFilters, type Filters } from './filters.ts';
+import { FilterError, ScopeError, addDays, filtersToQuery, isoDay, parseFilters, type Filters } from './filters.ts';
 import { filterOptions, latestDataDay } from './overview.ts';
 
-export interface View {
+export interface View<F extends Filters = Filters> {
   client: ClickHouseClient;
   user: SessionUser;
   scope: string | null;
-  filters: Filters;
+  filters: F;
   planned: Map<string, number>;
   /** The filters as a query string, for CSV links and navigation that keeps the view. */
   query: string;
+  /** The same without a fixed ministry (the page's own), for the filter form and links to other pages. */
+  formQuery: string;
   /** May the viewer read raw text across all ministries (admin, reviewer)? */
   rawTextAll: boolean;
   options: { apps: string[]; models: string[] };
@@ -25,7 +27,15 @@ export interface View {
   hasData: boolean;
 }
 
-export async function openView(locals: HasUser, url: URL, roles: Role[], override: Partial<Filters> = {}): Promise<View> {
+export interface ViewOptions {
+  /** The ministry the page is about (/ministries/[code]): replaces `?ministry=`, still subject to the scope. */
+  fixedMinistry?: string;
+}
+
+/** With a fixed ministry the filters always carry it (parseFilters sets it or refuses the scope). */
+export async function openView(locals: HasUser, url: URL, roles: Role[], opts: { fixedMinistry: string }): Promise<View<Filters & { ministry: string }>>;
+export async function openView(locals: HasUser, url: URL, roles: Role[], opts?: ViewOptions): Promise<View>;
+export async function openView(locals: HasUser, url: URL, roles: Role[], opts: ViewOptions = {}): Promise<View> {
   const user = requireRole(locals, ...roles);
   const scope = ministryScope(locals);
   const client = await getClickHouse();
@@ -35,9 +45,9 @@ export async function openView(locals: HasUser, url: URL, roles: Role[], overrid
   const latest = (await latestDataDay(client, addDays(today, -1))) ?? (await latestDataDay(client, today));
   let filters: Filters;
   try {
-    filters = { ...parseFilters(url.searchParams, { scope, defaultTo: latest ?? today }), ...override };
+    filters = parseFilters(url.searchParams, { scope, defaultTo: latest ?? today, fixedMinistry: opts.fixedMinistry });
   } catch (err) {
-    if (err instanceof FilterError) error(/only view/.test(err.message) ? 403 : 400, err.message);
+    if (err instanceof FilterError || err instanceof ScopeError) error(err.status, err.message);
     throw err;
   }
   const env = loadEnv();
@@ -48,6 +58,7 @@ export async function openView(locals: HasUser, url: URL, roles: Role[], overrid
     filters,
     planned: plannedUsers(env.OVERSIGHT_PLANNED_USERS),
     query: filtersToQuery(filters),
+    formQuery: filtersToQuery(opts.fixedMinistry === undefined ? filters : { ...filters, ministry: null }),
     rawTextAll: canSeeRawText(locals, '') && user.role !== 'caio',
     options: await filterOptions(client, scope),
     hasData: latest !== null,
@@ -56,5 +67,5 @@ export async function openView(locals: HasUser, url: URL, roles: Role[], overrid
 
 /** The part of a View the page components need (nothing server-only). */
 export function viewData(v: View) {
-  return { filters: v.filters, query: v.query, options: v.options, scope: v.scope, hasData: v.hasData };
+  return { filters: v.filters, query: v.query, formQuery: v.formQuery, options: v.options, scope: v.scope, hasData: v.hasData };
 }

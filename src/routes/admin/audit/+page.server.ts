@@ -1,5 +1,5 @@
 import type { PageServerLoad } from './$types';
-import { getClickHouse } from '../../../../clickhouse/client.ts';
+import { getClickHouse } from '$clickhouse/client.ts';
 import { requireRole } from '$lib/server/auth/guard.ts';
 import { AUDIT_ACTIONS, auditActors, auditPage, parseAuditFilter } from '$lib/server/audit.ts';
 

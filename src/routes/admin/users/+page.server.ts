@@ -1,11 +1,11 @@
 import { fail } from '@sveltejs/kit';
 import type { Actions, PageServerLoad, RequestEvent } from './$types';
-import { getClickHouse } from '../../../../clickhouse/client.ts';
+import { getClickHouse } from '$clickhouse/client.ts';
 import { requireRole } from '$lib/server/auth/guard.ts';
 import { AccountError, createUser, listUsers, updateUser } from '$lib/server/auth/accounts.ts';
 import { changeUserRole } from '$lib/server/auth/role-change.ts';
 import { actorOf, writeAudit } from '$lib/server/audit.ts';
-import { MINISTRIES } from '../../../../contracts/ministries.ts';
+import { MINISTRIES } from '$contracts/ministries.ts';
 
 export const load: PageServerLoad = async ({ locals }) => {
   requireRole(locals, 'admin');

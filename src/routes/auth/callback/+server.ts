@@ -1,7 +1,7 @@
 // The IdP sends the browser back here with a code: exchange it (checking state, nonce and PKCE), map
 // the ID token's claims to an account, and start a session.
 import { redirect, type RequestHandler } from '@sveltejs/kit';
-import { getClickHouse } from '../../../../clickhouse/client.ts';
+import { getClickHouse } from '$clickhouse/client.ts';
 import { finishLogin, OIDC_LOGOUT_COOKIE, OIDC_PENDING_COOKIE as PENDING_COOKIE, oidcSettings, userFromClaims, type PendingLogin } from '$lib/server/auth/oidc.ts';
 import { safeNext, startSession } from '$lib/server/auth/login.ts';
 import { actorOf, writeAudit } from '$lib/server/audit.ts';

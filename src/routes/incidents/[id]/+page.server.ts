@@ -1,21 +1,12 @@
 import { error, fail } from '@sveltejs/kit';
 import type { Actions, PageServerLoad, RequestEvent } from './$types';
-import { getClickHouse } from '../../../../clickhouse/client.ts';
+import { getClickHouse } from '$clickhouse/client.ts';
+import { liveFlagsOfOutput } from '$clickhouse/stores/evaluation.ts';
+import { getIncidentEvents } from '$clickhouse/stores/incidents.ts';
+import { isIncidentStatus, TRANSITIONS } from '$contracts/incidents.ts';
 import { ministryScope, requireRawText, requireTriage } from '$lib/server/auth/guard.ts';
-import {
-  addIncidentNote,
-  assignIncident,
-  getIncident,
-  getIncidentEvents,
-  getIncidentOutput,
-  getOutputFlags,
-  highlightSegments,
-  isIncidentStatus,
-  transitionIncident,
-  TRANSITIONS,
-  TriageError,
-  type Span,
-} from '$lib/server/incidents.ts';
+import { addIncidentNote, assignIncident, transitionIncident, TriageError, visibleIncident } from '$lib/server/incidents.ts';
+import { getIncidentOutput, highlightSegments, type Span } from '$lib/server/incident-detail.ts';
 import { assignableUsers, mayBeAssigned } from '$lib/server/triage-users.ts';
 import { actorOf, recordRawView } from '$lib/server/audit.ts';
 
@@ -23,15 +14,18 @@ export const load: PageServerLoad = async (event) => {
   const { locals, params } = event;
   requireTriage(locals);
   const client = await getClickHouse();
-  const incident = await getIncident(client, params.id);
-  if (!incident) error(404, `No incident ${params.id}`);
-  // Checked before anything of the incident is read or returned: a CAIO editing the URL gets 403.
+  // Checked before anything of the incident is read or returned: a CAIO editing the URL gets 403,
+  // the same answer as for an id that does not exist.
+  const incident = await visibleIncident(client, params.id, ministryScope(locals)).catch((err: unknown) => {
+    if (err instanceof TriageError) error(err.status, err.message);
+    throw err;
+  });
   requireTriage(locals, incident.ministry);
   requireRawText(locals, incident.ministry);
 
   const [output, flags, events, users] = await Promise.all([
     getIncidentOutput(client, incident.output_id),
-    getOutputFlags(client, incident.output_id),
+    liveFlagsOfOutput(client, incident.output_id),
     getIncidentEvents(client, incident.incident_id),
     assignableUsers(client, ministryScope(locals)),
   ]);
@@ -89,9 +83,10 @@ export const actions: Actions = {
     triage(event, async (form, ctx) => {
       const client = await getClickHouse();
       const assignee = String(form.get('assignee') ?? '');
-      const incident = await getIncident(client, event.params.id);
+      // Visibility first: an assignee check on another ministry's incident would reveal that it exists.
+      const incident = await visibleIncident(client, event.params.id, ctx.scope);
       const users = await assignableUsers(client, ctx.scope);
-      if (incident && !mayBeAssigned(users, assignee, incident.ministry)) {
+      if (!mayBeAssigned(users, assignee, incident.ministry)) {
         throw new TriageError(`${assignee} cannot be assigned incidents of this ministry`, 400);
       }
       return assignIncident(client, event.params.id, assignee, ctx);

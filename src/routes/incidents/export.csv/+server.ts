@@ -1,8 +1,9 @@
 // The queue as CSV: the same filters and scope as the page (the URL's query string), the same columns.
 import type { RequestHandler } from './$types';
-import { getClickHouse } from '../../../../clickhouse/client.ts';
+import { getClickHouse } from '$clickhouse/client.ts';
+import { INCIDENT_EXPORT_MAX, listIncidents } from '$clickhouse/stores/incidents.ts';
 import { ministryScope, requireTriage } from '$lib/server/auth/guard.ts';
-import { INCIDENT_CSV_COLUMNS, INCIDENT_EXPORT_MAX, listIncidents, parseIncidentFilter } from '$lib/server/incidents.ts';
+import { INCIDENT_CSV_COLUMNS, parseIncidentFilter } from '$lib/server/incident-queue.ts';
 import { toCsv } from '$lib/server/audit.ts';
 
 // Every matching row in the page's order, not one page of it (page and per are ignored).

@@ -6,23 +6,20 @@ import { isMinistryCode } from '$contracts/ministries.ts';
 import { requireMinistry, canTriage } from '$lib/server/auth/guard.ts';
 import { openView, viewData } from '$lib/server/queries/view.ts';
 import { ALL_ROLES } from '$lib/server/queries/tables.ts';
-import { dayRange, filtersToQuery } from '$lib/server/queries/filters.ts';
+import { dayRange } from '$lib/server/queries/filters.ts';
 import { accuracyRates, activeWindows, adoptionPct } from '$lib/server/queries/overview.ts';
 import { ministryPageData } from '$lib/server/queries/page-data.ts';
 
 export const load: PageServerLoad = async ({ locals, url, params }) => {
   if (!isMinistryCode(params.code)) error(404, `unknown ministry code ${JSON.stringify(params.code)}`);
   requireMinistry(locals, params.code);
-  // The ministry comes from the path; a ?ministry= in the URL is ignored rather than contradicted.
-  const q = new URL(url);
-  q.searchParams.delete('ministry');
-  const v = await openView(locals, q, ALL_ROLES, { ministry: params.code });
+  // The ministry comes from the path, given once: a ?ministry= in the URL is ignored rather than
+  // contradicted, and the view's formQuery leaves it out (the form and the back link show the others).
+  const v = await openView(locals, url, ALL_ROLES, { fixedMinistry: params.code });
   const f = v.filters;
-  const d = await ministryPageData(v.client, { ...f, ministry: params.code });
+  const d = await ministryPageData(v.client, f);
   return {
     ...viewData(v),
-    // Filters shown in the form exclude the ministry (it is the page itself).
-    formQuery: filtersToQuery({ ...f, ministry: null }),
     code: params.code,
     days: dayRange(f.from, f.to),
     planned: v.planned.get(params.code) ?? 0,

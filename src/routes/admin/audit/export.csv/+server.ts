@@ -1,6 +1,6 @@
 // The audit log as CSV, with the page's filters; exporting it is itself recorded.
 import type { RequestHandler } from './$types';
-import { getClickHouse } from '../../../../../clickhouse/client.ts';
+import { getClickHouse } from '$clickhouse/client.ts';
 import { requireRole } from '$lib/server/auth/guard.ts';
 import { actorOf, AUDIT_EXPORT_MAX, parseAuditFilter, queryAudit, toCsv, writeAudit } from '$lib/server/audit.ts';
 

@@ -1,0 +1,171 @@
+// The incident store: the SQL of `incidents` (one row per version; ReplacingMergeTree(version), the
+// latest version is the state) and `incident_events` (the history). The evaluator runner opens
+// incidents through it, the triage workflow (src/lib/server/incidents.ts) writes versions and events
+// through it, and the queue, the CSV export and the detail page read through it.
+import { SEVERITIES } from '../../contracts/severities.ts';
+import { INCIDENT_STATUSES, type IncidentRow } from '../../contracts/incidents.ts';
+import type { IncidentEventRow } from '../../contracts/tables.ts';
+import { insertRows, queryRows, type ClickHouseClient } from '../client.ts';
+
+/** A stored incident (every column of `incidents`). */
+export type Incident = IncidentRow & { updated_at: string };
+
+/** One change in an incident's history, as the detail page lists it. */
+export type IncidentEvent = Omit<IncidentEventRow, 'incident_id' | 'at'> & { at: string };
+
+const INCIDENT_COLUMNS =
+  'incident_id, output_id, ministry, app, model, category, severity, rule_ids, title, status, assignee, verdict, output_at, opened_at, updated_at, version';
+
+// ---------------------------------------------------------------------------------------- one or few
+
+export async function getIncident(client: ClickHouseClient, incidentId: string): Promise<Incident | undefined> {
+  const [row] = await queryRows<Incident>(client, `SELECT ${INCIDENT_COLUMNS} FROM incidents FINAL WHERE incident_id = {id:String}`, { id: incidentId });
+  return row;
+}
+
+export async function getIncidents(client: ClickHouseClient, ids: string[]): Promise<Incident[]> {
+  if (ids.length === 0) return [];
+  return queryRows<Incident>(client, `SELECT ${INCIDENT_COLUMNS} FROM incidents FINAL WHERE incident_id IN {ids:Array(String)}`, { ids });
+}
+
+/** Which of these incident ids are stored already (the runner never touches an existing incident). */
+export async function existingIncidentIds(client: ClickHouseClient, ids: string[]): Promise<Set<string>> {
+  if (ids.length === 0) return new Set();
+  const got = await queryRows<{ incident_id: string }>(client, 'SELECT incident_id FROM incidents FINAL WHERE incident_id IN {ids:Array(String)}', { ids });
+  return new Set(got.map((r) => r.incident_id));
+}
+
+export async function getIncidentEvents(client: ClickHouseClient, incidentId: string): Promise<IncidentEvent[]> {
+  return queryRows<IncidentEvent>(
+    client,
+    `SELECT at, actor, action, from_status, to_status, assignee, verdict, note
+       FROM incident_events WHERE incident_id = {id:String} ORDER BY at, action`,
+    { id: incidentId },
+  );
+}
+
+// -------------------------------------------------------------------------------------------- writes
+
+/** New incidents with their "opened" history rows: the state first, so history never runs ahead of it. */
+export async function insertOpenedIncidents(client: ClickHouseClient, incidents: IncidentRow[], actor: string, note: (i: IncidentRow) => string): Promise<void> {
+  if (incidents.length === 0) return;
+  await insertRows(client, 'incidents', incidents);
+  await insertRows(
+    client,
+    'incident_events',
+    incidents.map((i) => ({ incident_id: i.incident_id, at: i.opened_at, actor, action: 'opened', from_status: '', to_status: i.status, assignee: '', verdict: '', note: note(i) })),
+  );
+}
+
+/** One triage change: the new version (unless it only adds a note), then its history row. */
+export async function insertIncidentChange(client: ClickHouseClient, next: Incident | null, event: IncidentEventRow): Promise<void> {
+  if (next) await insertRows(client, 'incidents', [next]);
+  await insertRows(client, 'incident_events', [event]);
+}
+
+// --------------------------------------------------------------------------------------------- queue
+
+export const AGE_BUCKETS = ['lt1d', '1to7d', 'gt7d', 'gt30d'] as const;
+export const SORT_KEYS = ['opened_at', 'severity', 'status', 'ministry', 'model', 'category', 'updated_at', 'assignee'] as const;
+export type SortKey = (typeof SORT_KEYS)[number];
+
+/** What the queue is filtered and sorted by (src/lib/server/incident-queue.ts parses it from the URL). */
+export interface IncidentQuery {
+  /** A status, or 'open' for everything not resolved. */
+  status?: string;
+  category?: string;
+  severity?: string;
+  ministry?: string;
+  model?: string;
+  age?: (typeof AGE_BUCKETS)[number];
+  assignee?: string;
+  sort: SortKey;
+  dir: 'asc' | 'desc';
+}
+
+/** Most rows one CSV export (or one scripted pass over the queue) reads. */
+export const INCIDENT_EXPORT_MAX = 100_000;
+
+const AGE_SQL: Record<NonNullable<IncidentQuery['age']>, string> = {
+  lt1d: 'opened_at >= now64(3) - INTERVAL 1 DAY',
+  '1to7d': 'opened_at < now64(3) - INTERVAL 1 DAY AND opened_at >= now64(3) - INTERVAL 7 DAY',
+  gt7d: 'opened_at < now64(3) - INTERVAL 7 DAY',
+  gt30d: 'opened_at < now64(3) - INTERVAL 30 DAY',
+};
+
+const SORT_SQL: Record<SortKey, string> = {
+  opened_at: 'opened_at',
+  updated_at: 'updated_at',
+  severity: `indexOf([${SEVERITIES.map((s) => `'${s}'`).join(',')}], severity)`,
+  status: `indexOf([${INCIDENT_STATUSES.map((s) => `'${s}'`).join(',')}], status)`,
+  ministry: 'ministry',
+  model: 'model',
+  category: 'category',
+  assignee: 'assignee',
+};
+
+/** The WHERE clause of the queue's filters; `scope` (a CAIO's ministry) always applies. */
+function queueWhere(filter: IncidentQuery, scope: string | null): { sql: string; params: Record<string, unknown> } {
+  const where: string[] = ['1'];
+  const params: Record<string, unknown> = {};
+  const eq = (column: keyof IncidentQuery & string, value: string | undefined) => {
+    if (value === undefined) return;
+    where.push(`${column} = {${column}:String}`);
+    params[column] = value;
+  };
+  if (filter.status === 'open') where.push(`status != 'resolved'`);
+  else eq('status', filter.status);
+  eq('category', filter.category);
+  eq('severity', filter.severity);
+  eq('ministry', filter.ministry);
+  eq('model', filter.model);
+  eq('assignee', filter.assignee);
+  if (filter.age) where.push(AGE_SQL[filter.age]);
+  if (scope !== null) {
+    where.push('ministry = {scope_ministry:String}');
+    params.scope_ministry = scope;
+  }
+  return { sql: where.join(' AND '), params };
+}
+
+/**
+ * One window of the queue, newest first by default. The order ends in incident_id, which is unique,
+ * so consecutive windows neither repeat nor skip an incident. `scope` is guard.ministryScope(locals):
+ * a CAIO's ministry is always applied, whatever the URL asks for.
+ */
+export async function listIncidents(
+  client: ClickHouseClient,
+  filter: IncidentQuery,
+  scope: string | null,
+  window: { limit: number; offset: number },
+): Promise<Incident[]> {
+  const { sql, params } = queueWhere(filter, scope);
+  const dir = filter.dir === 'asc' ? 'ASC' : 'DESC';
+  return queryRows<Incident>(
+    client,
+    `SELECT ${INCIDENT_COLUMNS} FROM incidents FINAL WHERE ${sql}
+      ORDER BY ${SORT_SQL[filter.sort]} ${dir}, opened_at DESC, incident_id
+      LIMIT {limit:UInt32} OFFSET {offset:UInt64}`,
+    { ...params, limit: Math.min(window.limit, INCIDENT_EXPORT_MAX), offset: window.offset },
+  );
+}
+
+/** How many incidents match the filters within the scope (all pages together). */
+export async function countIncidents(client: ClickHouseClient, filter: IncidentQuery, scope: string | null): Promise<number> {
+  const { sql, params } = queueWhere(filter, scope);
+  const [row] = await queryRows<{ n: number | string }>(client, `SELECT count() AS n FROM incidents FINAL WHERE ${sql}`, params);
+  return Number(row?.n ?? 0);
+}
+
+/** Distinct values for the queue's filter drop-downs, within the scope. */
+export async function incidentFacets(client: ClickHouseClient, scope: string | null): Promise<Record<'category' | 'ministry' | 'model', string[]>> {
+  const cond = scope === null ? '' : 'WHERE ministry = {scope_ministry:String}';
+  // Aliases differ from the column names: ClickHouse would otherwise read `ministry` in WHERE as the aggregate.
+  const [row] = await queryRows<{ categories: string[]; ministries: string[]; models: string[] }>(
+    client,
+    `SELECT arraySort(groupUniqArray(category)) AS categories, arraySort(groupUniqArray(ministry)) AS ministries,
+            arraySort(groupUniqArray(model)) AS models FROM incidents FINAL ${cond}`,
+    scope === null ? {} : { scope_ministry: scope },
+  );
+  return { category: row?.categories ?? [], ministry: row?.ministries ?? [], model: row?.models ?? [] };
+}
