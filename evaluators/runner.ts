@@ -28,6 +28,7 @@ import type { EvaluationErrorRow, FlagRow, StoredOutput } from '../contracts/tab
 import { createLlmJudge, llmJudgeConfigFromEnv, type LlmJudge } from './llm-judge.ts';
 import { EVALUATORS } from './registry.ts';
 import type { Evaluator, EvaluatorInput } from './types.ts';
+import { evaluatorMetrics } from './metrics.ts';
 
 /** An incident as the runner opens it (the row written to `incidents`). No raw text: safe to notify. */
 export type OpenedIncident = IncidentRow & { severity: Severity; status: 'new' };
@@ -385,7 +386,13 @@ export function startEvaluationScheduler(client: ClickHouseClient, opts: RunOpti
     running = runEvaluationOnce(client, opts)
       .then((r) => {
         if (r.evaluators.some((s) => s.outputs > 0)) log(describeRun(r));
+        evaluatorMetrics.lastPass.set(Date.now() / 1000);
+        for (const s of r.evaluators) if (s.outputs > 0) evaluatorMetrics.outputs.inc({ evaluator: s.evaluator }, s.outputs);
         return r;
+      })
+      .catch((err: unknown) => {
+        evaluatorMetrics.passFailures.inc();
+        throw err;
       })
       .finally(() => {
         running = null;
