@@ -9,6 +9,7 @@ import { pageInfo, pageWindow, parsePaging, type PageInfo, type Paging, type Pag
 export const AUDIT_ACTIONS = [
   'login',
   'login_failed',
+  'login_throttled',
   'logout',
   'view_raw',
   'export_raw',
