@@ -81,7 +81,8 @@ export async function startService(opts: ServiceOptions): Promise<RunningService
   // Alerts: the daily per-ministry digest, and on stop, incident alerts still coalescing go out.
   const { startDailyDigest } = await import('../alerts/digest.ts');
   const { closeAlerts } = await import('../alerts/notify.ts');
-  const digest = startDailyDigest(client, { log });
+  // One embedded process owns its database, so its claim needs no wait for other processes' claims.
+  const digest = startDailyDigest(client, { log, claim: targetFromEnv(env).kind === 'embedded' ? { settleMs: 0 } : {} });
   parts.unshift({
     stop: async () => {
       digest.stop();
