@@ -59,7 +59,11 @@ export async function startService(opts: ServiceOptions): Promise<RunningService
   // SvelteKit's cross-site check; this server speaks plain HTTP, so it says so in a header of its own
   // (overwriting any client-sent value, so it cannot be spoofed).
   if (env.ORIGIN) process.env.ORIGIN = env.ORIGIN;
-  else process.env.PROTOCOL_HEADER = PROTOCOL_HEADER;
+  else {
+    // An empty ORIGIN counts as unset here (README), but adapter-node would refuse to start on it.
+    delete process.env.ORIGIN;
+    process.env.PROTOCOL_HEADER = PROTOCOL_HEADER;
+  }
   const { handler } = (await import(pathToFileURL(BUILD_HANDLER).href)) as { handler: NodeHandler };
 
   const parts: Stoppable[] = [];
