@@ -233,6 +233,9 @@ describe('oversight serve', () => {
       const r = await raw(url, { headers: { accept: what.startsWith('endpoint') ? '*/*' : 'text/html' } });
       expect(r.status, what).toBe(status);
       expectSecurityHeaders(r, what);
+      // A page (the 404 page too) keeps its own policy with the nonce, not the preset one for everything else.
+      if (what === 'page' || what === 'unknown path') expect(r.headers['content-security-policy'], what).toMatch(/script-src 'self' 'nonce-/);
+      else expect(r.headers['content-security-policy'], what).toMatch(/^default-src 'none'/);
     }
   });
 
