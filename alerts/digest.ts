@@ -3,6 +3,7 @@
 // ministry's CAIOs their own (only when there is something to report), the webhook one summary.
 import type { ClickHouseClient } from '@clickhouse/client';
 import { queryRows } from '../clickhouse/client.ts';
+import { runOnce, type RunOnceOptions } from '../clickhouse/run-once.ts';
 import { MINISTRIES } from '../contracts/ministries.ts';
 import { hasChannels, loadAlertConfig, type AlertConfig } from './config.ts';
 import { digestText, digestWebhookPayload, type DigestSummary, type MailMessage, type WebhookPayload } from './message.ts';
@@ -148,8 +149,25 @@ export function msUntilJstHour(nowMs: number, hour: number): number {
   return next - jst;
 }
 
-/** For `oversight serve`: sends the previous day's digest every day at OVERSIGHT_DIGEST_HOUR_JST. */
-export function startDailyDigest(client: ClickHouseClient, opts: { config?: AlertConfig; log?: (line: string) => void } = {}): { stop(): void } {
+/** The job name the daily digest claims its day under in job_claims (clickhouse/run-once.ts). */
+export const DIGEST_JOB = 'daily_digest';
+
+/**
+ * Sends one day's digest unless another process already claimed that day: with several `oversight
+ * serve` processes on one ClickHouse server, each wakes at the digest hour and exactly one sends.
+ */
+export async function sendDailyDigestOnce(
+  client: ClickHouseClient,
+  opts: SendDigestOptions & { claim?: RunOnceOptions },
+): Promise<{ sent: boolean; by: string }> {
+  const log = opts.log ?? ((line: string) => process.stderr.write(`alerts: ${line}\n`));
+  const run = await runOnce(client, DIGEST_JOB, opts.date, () => sendDailyDigest(client, opts), opts.claim);
+  if (!run.ran) log(`digest ${opts.date}: sent by another process (${run.winner}), not again here`);
+  return { sent: run.ran, by: run.ran ? run.claimant : run.winner };
+}
+
+/** For `oversight serve`: sends the previous day's digest every day at OVERSIGHT_DIGEST_HOUR_JST, once across processes. */
+export function startDailyDigest(client: ClickHouseClient, opts: { config?: AlertConfig; log?: (line: string) => void; claim?: RunOnceOptions } = {}): { stop(): void } {
   const config = opts.config ?? loadAlertConfig();
   let timer: NodeJS.Timeout | null = null;
   let stopped = false;
@@ -157,7 +175,7 @@ export function startDailyDigest(client: ClickHouseClient, opts: { config?: Aler
     if (stopped) return;
     timer = setTimeout(async () => {
       try {
-        await sendDailyDigest(client, { date: previousJstDay(Date.now()), config, log: opts.log });
+        await sendDailyDigestOnce(client, { date: previousJstDay(Date.now()), config, log: opts.log, claim: opts.claim });
       } catch (err) {
         opts.log?.(`daily digest failed: ${(err as Error).message}`);
       }

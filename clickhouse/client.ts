@@ -5,10 +5,10 @@
 // client is kept on globalThis, which also makes the SvelteKit bundle and the CLI share it when
 // `oversight serve` hosts both in one process.
 import { createClient, type ClickHouseClient, type ClickHouseSettings } from '@clickhouse/client';
-import { mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { loadEnv, type Env } from '../config/env.ts';
 import type { TableName, TableRows } from '../contracts/tables.ts';
+import { prepareDataDir } from './data-dir.ts';
 
 export type { ClickHouseClient };
 
@@ -74,7 +74,7 @@ function serverClient(env: Env): ClickHouseClient {
 }
 
 async function embeddedClient(path: string): Promise<ClickHouseClient> {
-  mkdirSync(path, { recursive: true });
+  prepareDataDir(path);
   const { createChdbConnection } = await import('chdb/connection');
   let client: ClickHouseClient;
   try {

@@ -40,6 +40,13 @@ const EnvSchema = z.object({
   PORT: intFrom(3000),
   HOST: z.string().default('0.0.0.0'),
   ORIGIN: z.url({ error: 'ORIGIN must be a URL such as https://oversight.example.go.jp' }).optional(),
+  // Host names (name or name:port) the dashboard answers to besides ORIGIN's, localhost and IP literals
+  // (src/lib/server/http-security.ts): a Host header naming anything else gets 421 (DNS rebinding).
+  ALLOWED_HOSTS: list,
+  // The operations listener of `oversight serve`: /metrics and /admin-api/ (and /healthz), kept off the
+  // public listener. Loopback by default; OPS_PORT 0 picks any free port.
+  OPS_HOST: z.string().default('127.0.0.1'),
+  OPS_PORT: z.coerce.number().int().min(0).max(65_535).default(9465),
   // Links in alerts and digests; default http://localhost:<PORT> (filled in below).
   PUBLIC_BASE_URL: z.url({ error: 'PUBLIC_BASE_URL must be a URL such as https://oversight.example.go.jp' }).optional(),
   OVERSIGHT_PLANNED_USERS: z

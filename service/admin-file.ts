@@ -1,11 +1,14 @@
 // While `oversight serve` owns the embedded database, other CLI commands reach it through its admin
 // API. The running service writes where that API is and a random token next to the data directory;
 // only a user who can read the data directory can read the token (mode 0600).
-import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 
 export interface AdminInfo {
+  /** The operations listener (admin API). */
   url: string;
+  /** The dashboard, for messages. */
+  dashboard?: string;
   token: string;
   pid: number;
 }
@@ -15,7 +18,10 @@ export function adminFilePath(dataDir: string): string {
 }
 
 export function writeAdminInfo(dataDir: string, info: AdminInfo): void {
-  writeFileSync(adminFilePath(dataDir), JSON.stringify(info), { mode: 0o600 });
+  const path = adminFilePath(dataDir);
+  writeFileSync(path, JSON.stringify(info), { mode: 0o600 });
+  // The mode above applies only when the file is created; a file left by an older run keeps its own.
+  chmodSync(path, 0o600);
 }
 
 export function removeAdminInfo(dataDir: string): void {

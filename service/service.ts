@@ -1,8 +1,9 @@
 // `oversight serve`: the one process that owns the embedded database. It hosts the SvelteKit
-// dashboard (adapter-node handler), /metrics, /healthz, the admin API other CLI commands use while it
-// runs, the Kafka ingester (when KAFKA_BROKERS is set) and the evaluator scheduler. With a ClickHouse
-// server the same parts can run as separate processes instead (see README, "Running in production").
-import { createServer, type IncomingMessage, type ServerResponse, type Server } from 'node:http';
+// dashboard (adapter-node handler) and /healthz on the public listener; /metrics and the admin API
+// other CLI commands use while it runs on a separate operations listener (loopback by default, see
+// listeners.ts); the Kafka ingester (when KAFKA_BROKERS is set) and the evaluator scheduler. With a
+// ClickHouse server the same parts can run as separate processes instead (README, "Running in production").
+import { createServer, type Server } from 'node:http';
 import { existsSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -12,6 +13,8 @@ import { migrateAndRecover } from '../pipelines/recover.ts';
 import { writeAdminInfo, removeAdminInfo } from './admin-file.ts';
 import { handleAdminRequest, type AdminContext } from './admin-api.ts';
 import { metricsText } from './metrics-endpoint.ts';
+import { opsListener, publicListener, type NodeHandler } from './listeners.ts';
+import { hostPolicy } from '../src/lib/server/http-security.ts';
 
 const PROTOCOL_HEADER = 'x-oversight-protocol';
 export const BUILD_HANDLER = fileURLToPath(new URL('../build/handler.js', import.meta.url));
@@ -27,10 +30,11 @@ export interface ServiceOptions {
 
 export interface RunningService {
   url: string;
+  /** The operations listener: /metrics, /admin-api/, /healthz. */
+  opsUrl: string;
   stop(): Promise<void>;
 }
 
-type Handler = (req: IncomingMessage, res: ServerResponse, next: () => void) => void;
 interface Stoppable {
   stop(): Promise<void>;
 }
@@ -55,9 +59,13 @@ export async function startService(opts: ServiceOptions): Promise<RunningService
   // SvelteKit's cross-site check; this server speaks plain HTTP, so it says so in a header of its own
   // (overwriting any client-sent value, so it cannot be spoofed).
   if (env.ORIGIN) process.env.ORIGIN = env.ORIGIN;
-  else process.env.PROTOCOL_HEADER = PROTOCOL_HEADER;
+  else {
+    // An empty ORIGIN counts as unset here (README), but adapter-node would refuse to start on it.
+    delete process.env.ORIGIN;
+    process.env.PROTOCOL_HEADER = PROTOCOL_HEADER;
+  }
   // import-guard: src (the dashboard, as built into build/)
-  const { handler } = (await import(pathToFileURL(BUILD_HANDLER).href)) as { handler: Handler };
+  const { handler } = (await import(pathToFileURL(BUILD_HANDLER).href)) as { handler: NodeHandler };
 
   const parts: Stoppable[] = [];
   const admin: AdminContext = { client, env, token: randomBytes(24).toString('base64url'), log };
@@ -84,7 +92,8 @@ export async function startService(opts: ServiceOptions): Promise<RunningService
   // Alerts: the daily per-ministry digest, and on stop, incident alerts still coalescing go out.
   const { startDailyDigest } = await import('../alerts/digest.ts');
   const { closeAlerts } = await import('../alerts/notify.ts');
-  const digest = startDailyDigest(client, { log });
+  // One embedded process owns its database, so its claim needs no wait for other processes' claims.
+  const digest = startDailyDigest(client, { log, claim: targetFromEnv(env).kind === 'embedded' ? { settleMs: 0 } : {} });
   parts.unshift({
     stop: async () => {
       digest.stop();
@@ -92,39 +101,37 @@ export async function startService(opts: ServiceOptions): Promise<RunningService
     },
   });
 
-  const server: Server = createServer((req, res) => {
-    req.headers[PROTOCOL_HEADER] = 'http';
-    const path = (req.url ?? '/').split('?')[0];
-    if (path === '/healthz') {
-      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ ok: true }));
-    } else if (path === '/metrics') {
-      metricsText()
-        .then(({ contentType, body }) => res.writeHead(200, { 'content-type': contentType }).end(body))
-        .catch((err) => res.writeHead(500).end(String(err)));
-    } else if (path.startsWith('/admin-api/')) {
-      handleAdminRequest(admin, req, res);
-    } else {
-      handler(req, res, () => res.writeHead(404).end('not found'));
-    }
+  const hosts = hostPolicy(env);
+  const server: Server = createServer(
+    publicListener({
+      hosts,
+      handler,
+      beforeHandler: (req) => {
+        req.headers[PROTOCOL_HEADER] = 'http';
+      },
+    }),
+  );
+  const ops: Server = createServer(opsListener({ hosts, routes: { metrics: metricsText, admin: (req, res) => handleAdminRequest(admin, req, res) } }));
+  const port = await listen(server, env.PORT, env.HOST);
+  const opsPort = await listen(ops, env.OPS_PORT, env.OPS_HOST).catch(async (err: Error) => {
+    await new Promise((r) => server.close(r));
+    throw new Error(`cannot open the operations listener on ${env.OPS_HOST}:${env.OPS_PORT} (/metrics, /admin-api): ${err.message}; set OPS_PORT (0: any free port)`);
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(env.PORT, env.HOST, () => resolve());
-  });
-  const address = server.address();
-  const port = typeof address === 'object' && address ? address.port : env.PORT;
   const url = `http://localhost:${port}`;
+  const opsHost = env.OPS_HOST === '0.0.0.0' || env.OPS_HOST === '::' ? '127.0.0.1' : env.OPS_HOST;
+  const opsUrl = `http://${opsHost.includes(':') ? `[${opsHost}]` : opsHost}:${opsPort}`;
   const target = targetFromEnv(env);
-  if (target.kind === 'embedded') writeAdminInfo(target.where, { url: `http://127.0.0.1:${port}`, token: admin.token, pid: process.pid });
+  if (target.kind === 'embedded') writeAdminInfo(target.where, { url: opsUrl, dashboard: url, token: admin.token, pid: process.pid });
 
   let stopping: Promise<void> | undefined;
   return {
     url,
+    opsUrl,
     stop() {
       stopping ??= (async () => {
         log('stopping: draining the ingester and the evaluator, then closing the database');
-        server.closeIdleConnections?.();
-        await new Promise<void>((resolve) => server.close(() => resolve()));
+        for (const s of [server, ops]) s.closeIdleConnections?.();
+        await Promise.all([server, ops].map((s) => new Promise<void>((resolve) => s.close(() => resolve()))));
         for (const part of parts.reverse()) await part.stop();
         if (target.kind === 'embedded') removeAdminInfo(target.where);
         await closeClickHouse();
@@ -132,6 +139,17 @@ export async function startService(opts: ServiceOptions): Promise<RunningService
       return stopping;
     },
   };
+}
+
+/** Listens and returns the port it got (PORT 0: any free one). */
+function listen(server: Server, port: number, host: string): Promise<number> {
+  return new Promise<number>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      const address = server.address();
+      resolve(typeof address === 'object' && address ? address.port : port);
+    });
+  });
 }
 
 /** Stops the service on SIGTERM/SIGINT, finishing in-flight work first; a second signal forces exit. */

@@ -3,26 +3,37 @@
 // session's CSRF token, and responses get headers that keep raw text out of caches and frames. Pages
 // carry the Content-Security-Policy of svelte.config.js (kit.csp, with a nonce per response); anything
 // else (CSV, JSON) gets a policy that allows nothing, should a browser ever render it as a document.
-// Loads and actions check again with src/lib/server/auth/guard.ts.
-import { error, isHttpError, redirect, type Handle } from '@sveltejs/kit';
+// A Host header naming anything but this service is refused first (DNS rebinding; see
+// src/lib/server/http-security.ts). Loads and actions check again with src/lib/server/auth/guard.ts.
+import { error, isHttpError, type Handle } from '@sveltejs/kit';
 import { sequence } from '@sveltejs/kit/hooks';
 import errorTemplate from './error.html?raw';
 import { getClickHouse } from '../clickhouse/client.ts';
 import { lookupSession, SESSION_COOKIE } from './lib/server/auth/sessions.ts';
 import { routeDecision } from './lib/server/auth/route-policy.ts';
 import { failsCsrf } from './lib/server/auth/csrf.ts';
+import { MISDIRECTED, NON_PAGE_CSP, SECURITY_HEADERS, hostPolicy, isAllowedHost, type HostPolicy } from './lib/server/http-security.ts';
+import { loadEnv } from '../config/env.ts';
+
+let policy: HostPolicy | undefined;
+const hosts = () => (policy ??= hostPolicy(loadEnv()));
 
 /**
  * A request the route policy or the CSRF check refuses never reaches a page, and SvelteKit would answer
  * it with its static error page without any of the headers below. This outer handle renders the same
- * template (src/error.html: no script) itself, so refusals carry the headers too.
+ * template (src/error.html: no script) itself, so refusals carry the headers too. (The sign-in redirect
+ * below is returned, not thrown, for the same reason: SvelteKit answers a thrown one by itself.)
  */
 const refusalsWithHeaders: Handle = async ({ event, resolve }) => {
+  // adapter-node builds event.url from ORIGIN when it is set, so the Host as sent is read from the header.
+  if (!isAllowedHost(event.request.headers.get('host'), hosts())) {
+    return withSecurityHeaders(new Response(MISDIRECTED.body, { status: MISDIRECTED.status, headers: { 'content-type': 'text/plain; charset=utf-8' } }), false);
+  }
   let response: Response;
   try {
     response = await resolve(event);
   } catch (err) {
-    if (!isHttpError(err)) throw err; // redirects and crashes keep SvelteKit's own handling
+    if (!isHttpError(err)) throw err; // crashes keep SvelteKit's own handling
     const html = errorTemplate
       .replaceAll('%sveltekit.status%', String(err.status))
       .replaceAll('%sveltekit.error.message%', escapeHtml(err.body.message));
@@ -38,11 +49,9 @@ function escapeHtml(s: string): string {
 }
 
 function withSecurityHeaders(response: Response, signedIn: boolean): Response {
-  response.headers.set('x-frame-options', 'DENY');
-  response.headers.set('x-content-type-options', 'nosniff');
-  response.headers.set('referrer-policy', 'same-origin');
+  for (const [name, value] of Object.entries(SECURITY_HEADERS)) response.headers.set(name, value);
   if (!response.headers.has('content-security-policy') && !(response.headers.get('content-type') ?? '').startsWith('text/html')) {
-    response.headers.set('content-security-policy', "default-src 'none'; frame-ancestors 'none'");
+    response.headers.set('content-security-policy', NON_PAGE_CSP);
   }
   if (signedIn && !response.headers.has('cache-control')) response.headers.set('cache-control', 'private, no-store');
   return response;
@@ -70,7 +79,8 @@ const authenticate: Handle = async ({ event, resolve }) => {
       event.request.method === 'GET' && (event.isDataRequest || (event.request.headers.get('accept') ?? '').includes('text/html'));
     if (!wantsPage) error(401, 'Sign in to continue');
     const next = event.url.pathname + event.url.search;
-    redirect(303, `/login?next=${encodeURIComponent(next)}`);
+    // SvelteKit turns a 303 returned for a data request into its JSON redirect, as it does a thrown one.
+    return new Response(null, { status: 303, headers: { location: `/login?next=${encodeURIComponent(next)}` } });
   }
   if (decision === 'forbidden') error(403, 'Your role may not open this page');
 

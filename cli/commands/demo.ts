@@ -40,7 +40,7 @@ export function registerDemo(program: Command): void {
       const target = targetFromEnv(env);
       if (target.kind === 'embedded') {
         const running = findRunningService(target.where);
-        if (running) throw new UsageError(`Oversight is already running on ${target.where} (pid ${running.pid}); open ${running.url.replace('127.0.0.1', 'localhost')} or stop it first`);
+        if (running) throw new UsageError(`Oversight is already running on ${target.where} (pid ${running.pid}); open ${running.dashboard ?? running.url.replace('127.0.0.1', 'localhost')} or stop it first`);
         if (flags.fresh) rmSync(target.where, { recursive: true, force: true });
         if (flags.fresh) rmSync(`${target.where}.demo.json`, { force: true });
       } else if (flags.fresh) {

@@ -14,6 +14,6 @@ export function registerServe(program: Command): void {
       const { startService, stopOnSignals } = await import('../../service/service.ts');
       const service = await startService({ env, evaluate: opts.evaluate, ingest: opts.ingest });
       stopOnSignals(service);
-      console.error(`Oversight dashboard: ${service.url}  (metrics: ${service.url}/metrics; Ctrl-C to stop)`);
+      console.error(`Oversight dashboard: ${service.url}  (metrics: ${service.opsUrl}/metrics; Ctrl-C to stop)`);
     });
 }

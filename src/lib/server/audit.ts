@@ -9,9 +9,11 @@ import { pageInfo, pageWindow, parsePaging, type PageInfo, type Paging, type Pag
 export const AUDIT_ACTIONS = [
   'login',
   'login_failed',
+  'login_throttled',
   'logout',
   'view_raw',
   'export_raw',
+  'export_table',
   'triage_status',
   'triage_assign',
   'triage_note',
@@ -96,6 +98,28 @@ export async function recordRawView(
   what: { target: string; ministry: string; detail?: Record<string, unknown> },
 ): Promise<void> {
   await writeAudit(client, actorOf(event), { action: 'view_raw', ...what });
+}
+
+/** Longest filter string an export's audit row keeps (the URL's query string is the viewer's to choose). */
+const FILTERS_MAX = 1000;
+
+/**
+ * For every download of data: `export_raw` when it carries raw text (prompts, responses, incident
+ * titles, dead-letter originals), `export_table` when it holds aggregates only, with what left:
+ * the table, the filters (the query string the rows were selected by) and the row count. Await it
+ * before returning the file, so an export that cannot be recorded does not happen.
+ */
+export async function recordExport(
+  client: ClickHouseClient,
+  event: RequestLike,
+  what: { table: string; raw: boolean; filters: string; rows: number; ministry?: string },
+): Promise<void> {
+  await writeAudit(client, actorOf(event), {
+    action: what.raw ? 'export_raw' : 'export_table',
+    target: what.table,
+    ministry: what.ministry ?? '',
+    detail: { table: what.table, filters: what.filters.slice(0, FILTERS_MAX), rows: what.rows },
+  });
 }
 
 export interface AuditRow extends AuditEntry {

@@ -4,7 +4,7 @@ import { getClickHouse } from '$clickhouse/client.ts';
 import { verifyPassword } from '$lib/server/auth/accounts.ts';
 import { oidcSettings } from '$lib/server/auth/oidc.ts';
 import { safeNext, startSession } from '$lib/server/auth/login.ts';
-import { clearLoginFailures, loginBlockedFor, recordLoginFailure } from '$lib/server/auth/throttle.ts';
+import { clearLoginFailures, loginThrottle, recordLoginFailure } from '$lib/server/auth/throttle.ts';
 import { actorOf, writeAudit } from '$lib/server/audit.ts';
 
 export const load: PageServerLoad = async ({ locals, url }) => {
@@ -25,17 +25,20 @@ export const actions: Actions = {
     const password = String(form.get('password') ?? '');
     const next = safeNext(String(form.get('next') ?? '/'));
     const who = actorOf(event, username);
-    const wait = loginBlockedFor(username, who.ip);
-    if (wait > 0) return fail(429, { username, error: 'throttled' as const, wait });
-
     const client = await getClickHouse();
+    const throttle = loginThrottle(username, who.ip);
+    if (throttle.wait > 0) {
+      await writeAudit(client, who, { action: 'login_throttled', target: username.slice(0, 128), detail: { limit: throttle.reason, wait_seconds: throttle.wait } });
+      return fail(429, { username, error: 'throttled' as const, wait: throttle.wait });
+    }
+
     const user = username && password ? await verifyPassword(client, username, password) : null;
     if (!user) {
       recordLoginFailure(username, who.ip);
       await writeAudit(client, who, { action: 'login_failed', target: username.slice(0, 128) });
       return fail(400, { username, error: 'failed' as const, wait: 0 });
     }
-    clearLoginFailures(username);
+    clearLoginFailures(username, who.ip);
     await startSession(client, event.cookies, event.url, user, who, 'password');
     redirect(303, next);
   },

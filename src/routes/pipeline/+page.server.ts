@@ -1,6 +1,7 @@
 // Pipeline health for operators: table freshness, ingestion delay, Kafka consumer lag, dead letters
-// and evaluator watermarks. Cross-ministry operations data: not for a CAIO. Dead-letter bodies can
-// contain raw prompts, so only roles that may read raw text everywhere see them.
+// and evaluator watermarks. Cross-ministry operations data: not for a CAIO. Dead-letter bodies and
+// their error texts can contain raw prompts, so only roles that may read raw text everywhere see them
+// (the others get raw-free error texts), and showing them is audited as view_raw.
 import type { PageServerLoad } from './$types';
 import { loadEnv } from '$config/env.ts';
 import { openView, viewData } from '$lib/server/queries/view.ts';
@@ -8,8 +9,10 @@ import { OPS_ROLES } from '$lib/server/queries/tables.ts';
 import { dlqByTopic, dlqSamples, evaluatorWatermarks, ingestDelay, storedOffsets, tableFreshness } from '$lib/server/queries/pipeline.ts';
 import { kafkaLag } from '$lib/server/queries/kafka-lag.ts';
 import { ingestMetrics } from '$lib/server/queries/ingest-metrics.ts';
+import { recordRawView } from '$lib/server/audit.ts';
 
-export const load: PageServerLoad = async ({ locals, url }) => {
+export const load: PageServerLoad = async (event) => {
+  const { locals, url } = event;
   const v = await openView(locals, url, OPS_ROLES);
   const env = loadEnv();
   const [freshness, delay, dlq, samples, watermarks] = await Promise.all([
@@ -19,6 +22,9 @@ export const load: PageServerLoad = async ({ locals, url }) => {
     dlqSamples(v.client, v.rawTextAll),
     evaluatorWatermarks(v.client),
   ]);
+  if (v.rawTextAll && samples.length > 0) {
+    await recordRawView(v.client, event, { target: 'ingest_errors', ministry: '', detail: { page: 'pipeline', rows: samples.length } });
+  }
   // Stored offsets need a scan of the raw tables: only worth it when there is a Kafka to compare with.
   const lag = env.KAFKA_BROKERS.length
     ? await kafkaLag(env.KAFKA_BROKERS, env.KAFKA_CLIENT_ID, await storedOffsets(v.client))

@@ -53,13 +53,11 @@ describe('sign-in helpers', () => {
     expect(safeNext(null)).toBe('/');
   });
 
-  it('throttles a username after repeated failures and forgets on success', () => {
+  it('throttles an account from one address and forgets it on success there', () => {
     const t0 = 1_000_000;
-    for (let i = 0; i < 8; i++) recordLoginFailure('victim', `10.0.0.${i}`, t0);
-    expect(loginBlockedFor('victim', '10.9.9.9', t0 + 1000)).toBeGreaterThan(800);
-    expect(loginBlockedFor('victim', '10.9.9.9', t0 + 16 * 60_000)).toBe(0);
     for (let i = 0; i < 8; i++) recordLoginFailure('victim2', '10.1.1.1', t0);
-    clearLoginFailures('victim2');
-    expect(loginBlockedFor('victim2', '10.2.2.2', t0 + 1000)).toBe(0);
+    expect(loginBlockedFor('victim2', '10.1.1.1', t0 + 1000)).toBeGreaterThan(0);
+    clearLoginFailures('victim2', '10.1.1.1');
+    expect(loginBlockedFor('victim2', '10.1.1.1', t0 + 1000)).toBe(0);
   });
 });

@@ -26,8 +26,26 @@ export async function startSession(
   await writeAudit(client, { ...who, actor: user.username, role: user.role }, { action: 'login', target: user.username, ministry: user.ministry ?? '', detail: { method } });
 }
 
-/** Only same-site paths: `next` comes from the URL and must not send the user to another site. */
+// Any fixed origin works for the check below: `next` is resolved against it and must stay on it.
+const SAME_SITE = new URL('http://oversight.invalid');
+
+/**
+ * Only same-site paths: `next` comes from the URL and must not send the user to another site. It is
+ * parsed the way a browser parses a Location header (the URL parser drops tabs and newlines and reads
+ * `\` as `/`, so `/%09/evil.example` becomes `//evil.example`), and must resolve to this origin with a
+ * path that starts with exactly one `/`. What comes back is the parser's serialisation: ASCII only
+ * (U+3000 and the like percent-encoded), so it is always a valid Location header.
+ */
 export function safeNext(next: string | null | undefined): string {
-  if (!next || !next.startsWith('/') || next.startsWith('//') || next.startsWith('/\\')) return '/';
-  return next;
+  if (!next || !next.startsWith('/')) return '/';
+  let url: URL;
+  try {
+    url = new URL(next, SAME_SITE);
+  } catch {
+    return '/';
+  }
+  if (url.origin !== SAME_SITE.origin || !url.pathname.startsWith('/') || url.pathname.startsWith('//')) return '/';
+  // The raw string too: a browser given `/\t/evil` would strip the tab before resolving it.
+  if (/^[\/\\]{2}/.test(next.replace(/[\t\n\r]/g, ''))) return '/';
+  return url.pathname + url.search + url.hash;
 }

@@ -3,6 +3,7 @@
 // Ops data is not per ministry, so these queries take no ministry filter.
 import { queryRows, type ClickHouseClient } from './db.ts';
 import { parseWatermarkKey, shardCondition } from '../../../../contracts/shards.ts';
+import { rawFreeError } from '../raw-free-error.ts';
 
 export interface TableFreshness {
   table: string;
@@ -57,22 +58,27 @@ export interface DlqSample {
   topic: string;
   partition: number;
   offset: number;
+  /** The full error for roles that may see raw text; otherwise only its raw-free parts (rawFreeError). */
   error: string;
   failed_at: string;
   /** The start of the original message, decoded; only for roles that may see raw text. */
   original: string | null;
 }
 
-/** The latest dead-lettered messages. `withOriginal`: the message bytes may contain raw prompts. */
-export async function dlqSamples(client: ClickHouseClient, withOriginal: boolean, limit = 20): Promise<DlqSample[]> {
-  const original = withOriginal ? 'substringUTF8(toValidUTF8(tryBase64Decode(original_base64)), 1, 300)' : 'NULL';
-  return queryRows<DlqSample>(
+/**
+ * The latest dead-lettered messages. `rawText`: whether the viewer may read raw text; the message
+ * bytes and the error text (which quotes them) can both contain raw prompts.
+ */
+export async function dlqSamples(client: ClickHouseClient, rawText: boolean, limit = 20): Promise<DlqSample[]> {
+  const original = rawText ? 'substringUTF8(toValidUTF8(tryBase64Decode(original_base64)), 1, 300)' : 'NULL';
+  const samples = await queryRows<DlqSample>(
     client,
     `SELECT topic, partition, offset, substringUTF8(error, 1, 500) AS error,
             formatDateTime(failed_at, '%Y-%m-%d %H:%i:%S', 'UTC') AS failed_at, ${original} AS original
        FROM ingest_errors FINAL ORDER BY ingest_errors.failed_at DESC, topic, partition, offset LIMIT {limit:UInt32}`,
     { limit },
   );
+  return rawText ? samples : samples.map((s) => ({ ...s, error: rawFreeError(s.error) }));
 }
 
 export interface Watermark {

@@ -29,6 +29,8 @@ export interface TableContext {
 export interface TableSpec {
   roles: Role[];
   columns: string[];
+  /** Whether its rows carry raw text for this viewer (the export is then audited as export_raw). */
+  rawText?: (ctx: Pick<TableContext, 'rawText'>) => boolean;
   /** Plain row objects; their keys are the CSV columns. */
   rows(ctx: TableContext): Promise<object[]>;
 }
@@ -130,6 +132,8 @@ export const TABLES = {
   'pipeline-dlq-samples': {
     roles: OPS_ROLES,
     columns: ['topic', 'partition', 'offset', 'error', 'failed_at', 'original'],
+    // The originals and the full error texts, for the roles that may read raw text.
+    rawText: ({ rawText }) => rawText,
     rows: async ({ client, rawText }) => (await dlqSamples(client, rawText, 200)),
   },
   'pipeline-ingester': {
