@@ -12,6 +12,7 @@ import { getClickHouse } from '../clickhouse/client.ts';
 import { lookupSession, SESSION_COOKIE } from './lib/server/auth/sessions.ts';
 import { routeDecision } from './lib/server/auth/route-policy.ts';
 import { failsCsrf } from './lib/server/auth/csrf.ts';
+import { oidcSettings } from './lib/server/auth/oidc.ts';
 import { MISDIRECTED, NON_PAGE_CSP, SECURITY_HEADERS, hostPolicy, isAllowedHost, type HostPolicy } from './lib/server/http-security.ts';
 import { loadEnv } from '../config/env.ts';
 
@@ -54,7 +55,26 @@ function withSecurityHeaders(response: Response, signedIn: boolean): Response {
     response.headers.set('content-security-policy', NON_PAGE_CSP);
   }
   if (signedIn && !response.headers.has('cache-control')) response.headers.set('cache-control', 'private, no-store');
+  if (signedIn) allowSignOutAtIdp(response);
   return response;
+}
+
+/**
+ * Signing out of an SSO session posts the sign-out form, whose answer redirects to the IdP's
+ * end_session_endpoint; CSP's form-action governs every hop of a form's redirects, so pages carrying
+ * the form must also allow the IdP's origin (the issuer's, where IdPs serve their end-session endpoint).
+ */
+function allowSignOutAtIdp(response: Response): void {
+  const csp = response.headers.get('content-security-policy');
+  if (!csp?.includes("form-action 'self'")) return;
+  let issuer: string | undefined;
+  try {
+    issuer = oidcSettings()?.OIDC_ISSUER;
+  } catch {
+    return; // half-configured SSO is refused where SSO starts; pages keep the strict policy
+  }
+  if (!issuer) return;
+  response.headers.set('content-security-policy', csp.replace("form-action 'self'", `form-action 'self' ${new URL(issuer).origin}`));
 }
 
 const authenticate: Handle = async ({ event, resolve }) => {
