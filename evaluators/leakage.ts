@@ -10,7 +10,7 @@ import { type Evaluator, type EvaluatorInput, type Finding, type Flag, type Seve
 
 export const DEFAULT_LEAKAGE_PATTERNS_PATH = join(dirname(fileURLToPath(import.meta.url)), 'data', 'leakage-patterns.json');
 const CATEGORY = 'leakage';
-const CODE_VERSION = '1.1';
+const CODE_VERSION = '1.2';
 
 interface LabelledFile {
   id: string;
@@ -26,6 +26,8 @@ interface MarkingFile {
   severity: Severity;
   what: string;
   pattern: string;
+  /** Match case as written: "SECRET" as a heading is a marking, the word "Secret" is not. */
+  case_sensitive?: boolean;
 }
 export interface LeakagePatternsFile {
   version: string;
@@ -62,7 +64,9 @@ export interface LeakagePack {
 const D = '[0-9０-９]';
 /** A number glued to letters or path characters is an identifier (a URL path, a document id), not a person's number. */
 const GLUE = '[A-Za-zＡ-Ｚａ-ｚ_/=#%&?]';
-const SEP = '[ \\u3000\\-‐－]';
+// Separators people type between digit groups, including the long-vowel marks (ー, ｰ) a Japanese IME
+// gives for "-" and the dashes word processors substitute.
+const SEP = '[ \\u3000\\-‐－ーｰ−–—]';
 
 export function compileLeakagePack(file: LeakagePatternsFile, where = 'leakage patterns'): LeakagePack {
   if (!file || typeof file.version !== 'string' || !Array.isArray(file.labelled_numbers) || !Array.isArray(file.markings)) {
@@ -83,7 +87,7 @@ export function compileLeakagePack(file: LeakagePatternsFile, where = 'leakage p
       what: l.what,
       re: compilePattern(`(?:${l.label})${l.max_gap ?? '[^0-9０-９\\n]{0,14}?'}(?<![0-9０-９A-Za-z])(?<value>${l.value})(?![0-9０-９])`, `${where} ${l.id}`, 'giu'),
     })),
-    markings: file.markings.map((m) => ({ id: m.id, severity: m.severity, what: m.what, re: compilePattern(m.pattern, `${where} ${m.id}`, 'gimu') })),
+    markings: file.markings.map((m) => ({ id: m.id, severity: m.severity, what: m.what, re: compilePattern(m.pattern, `${where} ${m.id}`, m.case_sensitive ? 'gmu' : 'gimu') })),
     confidentiality3Discussion: compilePattern(file.confidentiality_3_discussion, `${where} confidentiality_3_discussion`, 'iu'),
     officeBefore: compilePattern(file.office_context_before, `${where} office_context_before`, 'iu'),
     residence: compilePattern(file.residence_markers, `${where} residence_markers`, 'iu'),
@@ -265,6 +269,8 @@ const EMAIL = /(?<![A-Za-z0-9._%+\-])[A-Za-z0-9._%+\-]{1,64}@(?:[A-Za-z0-9\-]{1,
 function emails(pack: LeakagePack, text: string, where: Where, out: Finding[]): void {
   EMAIL.lastIndex = 0;
   for (let m = EMAIL.exec(text); m; m = EMAIL.exec(text)) {
+    // "git@github.com:org/repo.git" is an SSH remote (user@host:path), not a mailbox.
+    if (text[m.index + m[0].length] === ':' && /[\w~./]/.test(text[m.index + m[0].length + 1] ?? '')) continue;
     const [local, domainRaw] = m[0].split('@');
     const domain = domainRaw.toLowerCase();
     if (pack.officialSuffixes.some((s) => domain === s || domain.endsWith(`.${s}`))) continue;
