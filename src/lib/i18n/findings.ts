@@ -1,7 +1,7 @@
 // Findings in the UI language: rule titles, explanations and incident titles rendered at display time
 // from the language-neutral flag (rule_id + the params its stored English explanation carries; see
 // contracts/finding-messages.ts). Used by the incident pages, the evaluators page, the CSV exports.
-import { findingTitle, localiseExplanation, type LocalisedExplanation } from '../../../contracts/finding-messages.ts';
+import { findingTitle, hasFindingMessages, localiseExplanation, type LocalisedExplanation } from '../../../contracts/finding-messages.ts';
 import { categoryName, type Lang } from './index.ts';
 
 export { findingTitle as ruleTitle };
@@ -14,9 +14,10 @@ export function explanationIn(flag: { rule_id: string; explanation: string }, la
 /**
  * An incident's title in `lang`. The stored title is "<category>: <rule ids>" (no raw text may travel
  * in it); the same facts are rendered from the category and rule ids, so old incidents read well too.
+ * A title naming a rule without messages (a reviewer's new rule) is shown as stored.
  */
 export function incidentTitle(inc: { category: string; rule_ids: readonly string[]; title?: string }, lang: Lang | string | null | undefined): string {
-  if (!inc.rule_ids?.length) return inc.title || categoryName(inc.category, lang);
+  if (!inc.rule_ids?.length || !inc.rule_ids.every(hasFindingMessages)) return inc.title || categoryName(inc.category, lang);
   const titles = inc.rule_ids.map((r) => findingTitle(r, lang));
   return lang === 'en' ? `${categoryName(inc.category, lang)}: ${titles.join(', ')}` : `${categoryName(inc.category, lang)}：${titles.join('、')}`;
 }

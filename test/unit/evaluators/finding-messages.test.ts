@@ -88,6 +88,7 @@ describe('titles in pages, CSV and alerts', () => {
     expect(incidentTitle(inc, 'ja')).toBe('情報漏えい：個人番号（マイナンバー）、個人の携帯電話番号');
     expect(incidentTitle(inc, 'en')).toBe('Leakage: Individual Number (My Number), Personal mobile number');
     expect(incidentTitle({ category: 'leakage', rule_ids: [], title: 'stored' }, 'ja')).toBe('stored');
+    expect(incidentTitle({ category: 'leakage', rule_ids: ['individual_number', 'reviewer_added_rule'], title: 'stored' }, 'ja')).toBe('stored');
   });
 
   it('puts rule names next to rule ids in CSV columns', () => {
