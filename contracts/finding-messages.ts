@@ -47,6 +47,10 @@ export const FINDING_MESSAGES: Record<string, RuleMessages> = {
     title: { ja: 'あり得ない元号の日付', en: 'Impossible era date' },
     variants: [{ en: '{label} does not exist: {reason}', ja: '{label}は存在しない日付です（{reason}）' }],
   },
+  anachronistic_era_date: {
+    title: { ja: '元号の終了後の日付（改元前の法令の期限）', en: "Date past its era's end (drafted before the era change)" },
+    variants: [{ en: '{label} is past the end of {era} ({end}); statutes drafted before an era change name such dates', ja: '{label}は{era}の終了（{end}）より後の日付です。改元前に制定された法令はこのような期限を定めていることがあります' }],
+  },
   future_era_date: {
     title: { ja: '回答日より後の日付', en: "Date after the answer's date" },
     variants: [
@@ -251,8 +255,12 @@ const FIXED: Map<string, string> = new Map(
   [...Object.values(FINDING_MESSAGES).flatMap((r) => r.variants), ...PHRASES].filter((v) => !v.en.includes('{')).map((v) => [v.en, v.ja]),
 );
 
+const CJK = /[\u3040-\u30ff\u4e00-\u9fff]/;
+
 /** A param value in Japanese when it is a known English phrase; as it is otherwise. */
 function localisePhrase(value: string): string {
+  // "平成26年法律第68号 or 昭和37年法律第160号": several real numbers of one title.
+  if (value.includes(' or ') && CJK.test(value)) return value.split(' or ').map(localisePhrase).join('または');
   const fixed = FIXED.get(value);
   if (fixed) return fixed;
   for (const p of PHRASES) {

@@ -53,6 +53,15 @@ describe('rendering', () => {
     expect(localiseExplanation({ rule_id: 'personal_mobile_number', explanation: 'personal mobile phone number (****5678)' }, 'ja').text).toBe('個人の携帯電話番号です（****5678）');
   });
 
+  it('reads the wording of the citation rules as 11-citations writes it (several real numbers, anachronistic dates)', () => {
+    expect(localiseExplanation({ rule_id: 'law_number_mismatch', explanation: '行政不服審査法 is 昭和37年法律第160号 or 平成26年法律第68号, not 平成26年法律第69号' }, 'ja').text).toBe(
+      '行政不服審査法の法令番号は昭和37年法律第160号または平成26年法律第68号です（「平成26年法律第69号」ではありません）',
+    );
+    expect(
+      localiseExplanation({ rule_id: 'anachronistic_era_date', explanation: '平成三十五年三月三十一日 is past the end of 平成 (2019-04-30); statutes drafted before an era change name such dates' }, 'ja').lang,
+    ).toBe('ja');
+  });
+
   it('localises a phrase nested in a param (an era reason, the claim a translation added)', () => {
     expect(localiseExplanation({ rule_id: 'impossible_era_date', explanation: '平成33年 does not exist: 平成 ended in year 31 (2019-04-30)' }, 'ja').text).toBe(
       '平成33年は存在しない日付です（平成は31年（2019-04-30）で終わっています）',
