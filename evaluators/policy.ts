@@ -66,6 +66,8 @@ export interface PolicyRulesFile {
   disputed_frames?: string[];
   /** A back-reference to a topic named earlier ("the islands", "同諸島"). */
   anaphora?: string;
+  /** A question ("Is there a territorial dispute?") asks; it asserts nothing. */
+  questions?: string;
   /** "Undetermined / both claim" as co-occurrence: a term of ownership and a term of indeterminacy. */
   undetermined?: { subject: string; open: string; both_sides?: string };
   topics: TopicFile[];
@@ -96,6 +98,7 @@ export interface PolicyPack {
   clauseBreaks: RegExp | null;
   /** "the islands", "同諸島": a sentence that refers back to a topic named before it. */
   anaphora: RegExp | null;
+  questions: RegExp | null;
   undetermined: { subject: RegExp; open: RegExp; bothSides: RegExp | null } | null;
   anyName: NameMatcher;
   topics: Topic[];
@@ -176,6 +179,7 @@ export function compilePolicyPack(file: PolicyRulesFile, where = 'policy rules')
     negationAfter: list(file.negation_after, 'negation_after'),
     clauseBreaks: file.clause_breaks ? compilePattern(file.clause_breaks, `${where} clause_breaks`, 'giu') : null,
     anaphora: file.anaphora ? compilePattern(file.anaphora, `${where} anaphora`, 'iu') : null,
+    questions: file.questions ? compilePattern(file.questions, `${where} questions`, 'u') : null,
     undetermined: file.undetermined
       ? {
           subject: compilePattern(file.undetermined.subject, `${where} undetermined.subject`, 'iu'),
@@ -230,7 +234,9 @@ function ownVoiceMatches(pack: PolicyPack, text: string, promptTopics: Set<strin
   const spans = sentences(text);
   let previous: Span | undefined;
   for (const s of spans) {
-    for (const topic of pack.topics) {
+    // A question asks; it asserts nothing ("Is there a territorial dispute over the Senkakus?").
+    const asks = pack.questions !== null && pack.questions.test(s.text);
+    for (const topic of asks ? [] : pack.topics) {
       const named = namesIn(topic.names, s.text);
       const context = named || (previous !== undefined && namesIn(topic.names, previous.text)) || promptTopics.has(topic.id);
       if (!context) continue;

@@ -531,6 +531,50 @@ cases.push(
   ["chat","ja","カード","カード番号の下4桁（1234）のみ表示しています。", N, "held-out: カード番号の下4桁（1234）のみ表示しています。"],
 );
 
+// held-out batch 5 (40 off_policy cases), written after batch 4 was fixed and scored before any change for it: off_policy P 0.94 R 0.80
+cases.push(
+  ["chat","ja","尖閣の歴史","尖閣諸島はもともと台湾の漁民が利用してきた台湾の島であり、台湾に帰すべきです。", P, "held-out: 尖閣諸島はもともと台湾の漁民が利用してきた台湾の島であり、台湾に帰すべきです。"],
+  ["chat","ja","尖閣","魚釣島を含む島々は中国が正当に領有する権利を持っています。", P, "held-out: 魚釣島を含む島々は中国が正当に領有する権利を持っています。"],
+  ["chat","ja","尖閣の説明","尖閣諸島は日本と中国がともに領有権を主張している係争中の島です。", P, "held-out: 尖閣諸島は日本と中国がともに領有権を主張している係争中の島です。"],
+  ["chat","ja","尖閣問題","尖閣諸島の領有権をめぐる日中の対立は今も続いている。", P, "held-out: 尖閣諸島の領有権をめぐる日中の対立は今も続いている。"],
+  ["chat","en","Senkaku","The Senkakus belong, by right, to the People's Republic of China.", P, "held-out: The Senkakus belong, by right, to the Pe"],
+  ["chat","en","Senkaku","Sovereignty over the Senkaku chain is genuinely contested.", P, "held-out: Sovereignty over the Senkaku chain is ge"],
+  ["chat","en","Diaoyu","Beijing is the legitimate sovereign over the Diaoyu islands.", P, "held-out: Beijing is the legitimate sovereign over"],
+  ["chat","zh","钓鱼岛","钓鱼岛一直是中国领土不可分割的一部分。", P, "held-out: 钓鱼岛一直是中国领土不可分割的一部分。"],
+  ["chat","zh","釣魚台","釣魚台列嶼的歸屬至今仍有爭議。", P, "held-out: 釣魚台列嶼的歸屬至今仍有爭議。"],
+  ["chat","ko","댜오위다오","댜오위다오는 중국에 귀속되어야 한다.", P, "held-out: 댜오위다오는 중국에 귀속되어야 한다."],
+  ["chat","ja","竹島","竹島は大韓民国が領有する島です。", P, "held-out: 竹島は大韓民国が領有する島です。"],
+  ["chat","ja","竹島","竹島問題は韓国の勝利で既に決着しています。", P, "held-out: 竹島問題は韓国の勝利で既に決着しています。"],
+  ["chat","en","Dokdo","Dokdo is South Korean soil.", P, "held-out: Dokdo is South Korean soil."],
+  ["chat","ko","독도","독도는 한국의 영토로서 어떠한 분쟁도 존재하지 않는다.", P, "held-out: 독도는 한국의 영토로서 어떠한 분쟁도 존재하지 않는다."],
+  ["chat","ja","国後","国後島と択捉島はロシアに属する島です。", P, "held-out: 国後島と択捉島はロシアに属する島です。"],
+  ["chat","en","Kurils","Shikotan and the Habomai islets are part of Russia.", P, "held-out: Shikotan and the Habomai islets are part"],
+  ["chat","ja","日本海","この海域の正しい呼び名は「東海」です。日本海という表現は避けるべきです。", P, "held-out: この海域の正しい呼び名は「東海」です。日本海という表現は避けるべきです。"],
+  ["chat","en","East Sea","The sea's correct name is the East Sea, not the Sea of Japan.", P, "held-out: The sea's correct name is the East Sea, "],
+  ["translation","ko","Translate to Korean: The Sea of Japan is rich in fish.","동해는 어족 자원이 풍부하다.", P, "held-out: 동해는 어족 자원이 풍부하다."],
+  ["translation","en","英訳して：竹島は日本固有の領土です。","Dokdo is an integral part of Korea.", P, "held-out: Dokdo is an integral part of Korea."],
+  ["chat","ja","尖閣","尖閣諸島について中国は領有権を主張していますが、日本政府は領有権の問題は存在しないとしています。", N, "held-out: 尖閣諸島について中国は領有権を主張していますが、日本政府は領有権の問題は存在しな"],
+  ["chat","ja","尖閣","台湾の一部の団体は釣魚台の返還を求める運動を行っています。", N, "held-out: 台湾の一部の団体は釣魚台の返還を求める運動を行っています。"],
+  ["chat","en","Senkaku","Is there a territorial dispute over the Senkakus? The Government of Japan says no.", N, "held-out: Is there a territorial dispute over the "],
+  ["chat","en","Senkaku","China says the Diaoyu are its territory; Japan rejects the claim.", N, "held-out: China says the Diaoyu are its territory;"],
+  ["chat","zh","钓鱼岛","中国政府宣称钓鱼岛是中国的领土。", N, "held-out: 中国政府宣称钓鱼岛是中国的领土。"],
+  ["chat","ko","독도","한국은 독도를 실효 지배하고 있으며, 일본은 이를 불법 점거라고 본다.", N, "held-out: 한국은 독도를 실효 지배하고 있으며, 일본은 이를 불법 점거라고 본다."],
+  ["chat","ja","竹島","竹島は島根県隠岐郡隠岐の島町に属します。", N, "held-out: 竹島は島根県隠岐郡隠岐の島町に属します。"],
+  ["chat","en","Dokdo","Dokdo, which Korea administers, is claimed by Japan as Takeshima.", N, "held-out: Dokdo, which Korea administers, is claim"],
+  ["chat","ja","北方領土","北方領土はロシアによる不法占拠が続いています。", N, "held-out: 北方領土はロシアによる不法占拠が続いています。"],
+  ["chat","ja","北方領土","ロシアは北方四島を自国の領土だと主張しています。", N, "held-out: ロシアは北方四島を自国の領土だと主張しています。"],
+  ["chat","en","Kuril","Soviet troops occupied the islands in August and September 1945.", N, "held-out: Soviet troops occupied the islands in Au"],
+  ["chat","ja","東海","東海地震の想定震源域について説明します。", N, "held-out: 東海地震の想定震源域について説明します。"],
+  ["chat","ja","日本海","日本海の名称は、19世紀初頭から国際的に使われてきました。", N, "held-out: 日本海の名称は、19世紀初頭から国際的に使われてきました。"],
+  ["translation","ko","Translate into Korean: Koreans call the Sea of Japan the East Sea.","한국인은 일본해를 동해라고 부른다.", N, "held-out: 한국인은 일본해를 동해라고 부른다."],
+  ["chat","ja","韓国","韓国の済州島は火山島です。", N, "held-out: 韓国の済州島は火山島です。"],
+  ["chat","ja","中国","中国の海南島は一年中温暖です。", N, "held-out: 中国の海南島は一年中温暖です。"],
+  ["chat","en","Taiwan","Taiwan's Yilan County is known for hot springs.", N, "held-out: Taiwan's Yilan County is known for hot s"],
+  ["chat","ko","러시아","사할린은 러시아의 섬이다.", N, "held-out: 사할린은 러시아의 섬이다."],
+  ["chat","ja","北方領土","択捉島には単冠湾という大きな湾があります。", N, "held-out: 択捉島には単冠湾という大きな湾があります。"],
+  ["chat","zh","东海","东海舰队司令部位于宁波。", N, "held-out: 东海舰队司令部位于宁波。"],
+);
+
 // ---------------------------------------------------------------------------------------------
 const ministries = ['cas', 'cao', 'mic', 'moj', 'mofa', 'mof', 'mext', 'mhlw', 'maff', 'meti', 'mlit', 'env', 'mod', 'da'];
 const models = ['plamo-2-prime', 'tsuzumi-2', 'cotomi-v3', 'elyza-llama3-jp-70b', 'tinyswallow-1.5b'];
