@@ -10,7 +10,7 @@ import { type Evaluator, type EvaluatorInput, type Finding, type Flag, type Seve
 
 export const DEFAULT_LEAKAGE_PATTERNS_PATH = join(dirname(fileURLToPath(import.meta.url)), 'data', 'leakage-patterns.json');
 const CATEGORY = 'leakage';
-const CODE_VERSION = '1.2';
+const CODE_VERSION = '1.3';
 
 interface LabelledFile {
   id: string;
@@ -93,7 +93,7 @@ export function compileLeakagePack(file: LeakagePatternsFile, where = 'leakage p
     residence: compilePattern(file.residence_markers, `${where} residence_markers`, 'iu'),
     organisation: compilePattern(file.organisation_markers, `${where} organisation_markers`, 'iu'),
     person: compilePattern(
-      `(?:${file.person_labels})\\s?[：:]?\\s?[\\u4E00-\\u9FFF々ァ-ヶー]{2,8}|[\\u4E00-\\u9FFF]{1,3}[者人]\\s?[：:]\\s?[\\u4E00-\\u9FFF々]{1,4}[ \\u3000]?[\\u4E00-\\u9FFF々ぁ-んァ-ヶ]{1,4}|[\\u4E00-\\u9FFF々]{1,4}[ \\u3000]?[\\u4E00-\\u9FFF々ぁ-んァ-ヶ]{1,4}(?:さん|様|氏|殿|君)|[\\u4E00-\\u9FFF]{2,6}[（(]${D}{1,3}歳[）)]|\\b(?:Mr|Ms|Mrs|Dr)\\.?\\s[A-Z][a-z]{1,20}`,
+      `(?:${file.person_labels})\\s?[：:]?\\s?[\\u4E00-\\u9FFF々ァ-ヶー]{2,8}|[\\u4E00-\\u9FFF]{1,3}[者人]\\s?[：:]\\s?[\\u4E00-\\u9FFF々]{1,4}[ \\u3000]?[\\u4E00-\\u9FFF々ぁ-んァ-ヶ]{1,4}|[\\u4E00-\\u9FFF々]{1,4}[ \\u3000]?[\\u4E00-\\u9FFF々ぁ-んァ-ヶ]{1,4}[ \\u3000]?(?:さん|様|氏|殿|君)|[\\u4E00-\\u9FFF]{2,6}[（(]${D}{1,3}歳[）)]|\\b(?:Mr|Ms|Mrs|Dr)\\.?\\s[A-Z][a-z]{1,20}`,
       `${where} person`,
       'u',
     ),
@@ -229,12 +229,16 @@ export function cardBrand(d: string): string | null {
   return null;
 }
 
+// A number shown as an example or a test number ("test card numbers like 4242 …") belongs to nobody.
+const TEST_CARD_CONTEXT = /(例|テスト|サンプル|ダミー|e\.g\.|example|test|sandbox|dummy|sample)[^0-9０-９]{0,16}$/i;
+
 function cardNumbers(text: string, where: Where, out: Finding[]): void {
   CARD.lastIndex = 0;
   for (let m = CARD.exec(text); m; m = CARD.exec(text)) {
     const digits = digitsOf(m[0]);
     const brand = cardBrand(digits);
     if (!brand || !luhnValid(digits)) continue;
+    if (TEST_CARD_CONTEXT.test(text.slice(Math.max(0, m.index - 24), m.index))) continue;
     if (/(法人番号|corporate number)[^0-9０-９]{0,10}$/i.test(text.slice(Math.max(0, m.index - 20), m.index))) continue;
     out.push(leak(where, 'payment_card_number', 'high', 0.93, m.index, m.index + m[0].length, maskSecret(digits),
       `${brand} card number passing the Luhn check (${maskSecret(digits)})`));
