@@ -230,7 +230,7 @@ export function cardBrand(d: string): string | null {
 }
 
 // A number shown as an example or a test number ("test card numbers like 4242 …") belongs to nobody.
-const TEST_CARD_CONTEXT = /(例|テスト|サンプル|ダミー|e\.g\.|example|test|sandbox|dummy|sample)[^0-9０-９]{0,16}$/i;
+const TEST_CARD_CONTEXT = /(例|テスト|サンプル|ダミー|e\.g\.|example|test|sandbox|dummy|sample)[^0-9０-９]{0,24}$/i;
 
 function cardNumbers(text: string, where: Where, out: Finding[]): void {
   CARD.lastIndex = 0;
@@ -238,7 +238,7 @@ function cardNumbers(text: string, where: Where, out: Finding[]): void {
     const digits = digitsOf(m[0]);
     const brand = cardBrand(digits);
     if (!brand || !luhnValid(digits)) continue;
-    if (TEST_CARD_CONTEXT.test(text.slice(Math.max(0, m.index - 24), m.index))) continue;
+    if (TEST_CARD_CONTEXT.test(text.slice(Math.max(0, m.index - 40), m.index))) continue;
     if (/(法人番号|corporate number)[^0-9０-９]{0,10}$/i.test(text.slice(Math.max(0, m.index - 20), m.index))) continue;
     out.push(leak(where, 'payment_card_number', 'high', 0.93, m.index, m.index + m[0].length, maskSecret(digits),
       `${brand} card number passing the Luhn check (${maskSecret(digits)})`));
