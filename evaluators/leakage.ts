@@ -230,7 +230,7 @@ export function cardBrand(d: string): string | null {
 }
 
 // A number shown as an example or a test number ("test card numbers like 4242 …") belongs to nobody.
-const TEST_CARD_CONTEXT = /(例|テスト|サンプル|ダミー|e\.g\.|example|test|sandbox|dummy|sample)[^0-9０-９]{0,24}$/i;
+const TEST_CARD_CONTEXT = /(例|テスト|サンプル|ダミー|\b(?:e\.g\.|example|test|sandbox|dummy|sample)\b)[^0-9０-９]{0,24}$/i;
 
 function cardNumbers(text: string, where: Where, out: Finding[]): void {
   CARD.lastIndex = 0;
