@@ -10,7 +10,7 @@ import { type Evaluator, type EvaluatorInput, type Finding, type Flag, type Seve
 
 export const DEFAULT_LEAKAGE_PATTERNS_PATH = join(dirname(fileURLToPath(import.meta.url)), 'data', 'leakage-patterns.json');
 const CATEGORY = 'leakage';
-const CODE_VERSION = '1.3';
+const CODE_VERSION = '1.4';
 
 interface LabelledFile {
   id: string;
@@ -248,8 +248,10 @@ function cardNumbers(text: string, where: Where, out: Finding[]): void {
 // ---------------------------------------------------------------------------------------------
 // Personal mobiles (070/080/090). Landlines and switchboards (03-…, 0120-…, 050-…) are not personal.
 
+// Phone numbers are also written with dots (090.1234.5678); other numbers keep SEP.
+const PHONE_SEP = '[ \\u3000\\-‐－ーｰ−–—.．]';
 const MOBILE = new RegExp(
-  `(?<!${D}|${D}${SEP}|[+＋]|${GLUE})(?:[+＋]81${SEP}?(?:[(（]0[)）])?[789７８９]0|0[789]0|０[７８９]０)${SEP}?[)）]?${SEP}?${D}{4}${SEP}?${D}{4}(?!${SEP}?${D}|${GLUE})`,
+  `(?<!${D}|${D}${PHONE_SEP}|[+＋]|${GLUE})(?:[+＋]81${PHONE_SEP}?(?:[(（]0[)）])?[789７８９]0|0[789]0|０[７８９]０)${PHONE_SEP}?[)）]?${PHONE_SEP}?${D}{4}${PHONE_SEP}?${D}{4}(?!${PHONE_SEP}?${D}|${GLUE})`,
   'g',
 );
 
