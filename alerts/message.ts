@@ -5,6 +5,7 @@
 import { SEVERITY_RANK, type Severity } from '../contracts/flags.ts';
 import { ministryByCode } from '../contracts/ministries.ts';
 import type { IncidentRow } from '../contracts/incidents.ts';
+import { findingTitle, hasFindingMessages } from '../contracts/finding-messages.ts';
 
 /** An incident row: the columns of the `incidents` table (clickhouse/migrations/0004). */
 export type AlertIncident = IncidentRow;
@@ -107,8 +108,13 @@ function bySeverityDesc(a: IncidentSummary, b: IncidentSummary): number {
   return SEVERITY_RANK[b.severity] - SEVERITY_RANK[a.severity] || a.opened_at.localeCompare(b.opened_at) || a.incident_id.localeCompare(b.incident_id);
 }
 
+/** A rule's Japanese title with its id (titles come from a fixed table, never from the incident row). */
+function ruleLabel(id: string): string {
+  return hasFindingMessages(id) ? `${findingTitle(id, 'ja')} (${id})` : id;
+}
+
 function line(s: IncidentSummary): string {
-  return `• [${s.severity}] ${s.category} — ${s.ministry_name} (${s.ministry}) / ${s.app} / ${s.model} — ${s.rule_ids.join(', ')}\n  ${s.url}`;
+  return `• [${s.severity}] ${s.category} — ${s.ministry_name} (${s.ministry}) / ${s.app} / ${s.model} — ${s.rule_ids.map(ruleLabel).join(', ')}\n  ${s.url}`;
 }
 
 function counts(record: Record<string, number>): string {

@@ -10,7 +10,7 @@ import { type Evaluator, type EvaluatorInput, type Finding, type Flag, type Seve
 
 export const DEFAULT_LEAKAGE_PATTERNS_PATH = join(dirname(fileURLToPath(import.meta.url)), 'data', 'leakage-patterns.json');
 const CATEGORY = 'leakage';
-const CODE_VERSION = '1.1';
+const CODE_VERSION = '1.4';
 
 interface LabelledFile {
   id: string;
@@ -26,6 +26,8 @@ interface MarkingFile {
   severity: Severity;
   what: string;
   pattern: string;
+  /** Match case as written: "SECRET" as a heading is a marking, the word "Secret" is not. */
+  case_sensitive?: boolean;
 }
 export interface LeakagePatternsFile {
   version: string;
@@ -62,7 +64,9 @@ export interface LeakagePack {
 const D = '[0-9０-９]';
 /** A number glued to letters or path characters is an identifier (a URL path, a document id), not a person's number. */
 const GLUE = '[A-Za-zＡ-Ｚａ-ｚ_/=#%&?]';
-const SEP = '[ \\u3000\\-‐－]';
+// Separators people type between digit groups, including the long-vowel marks (ー, ｰ) a Japanese IME
+// gives for "-" and the dashes word processors substitute.
+const SEP = '[ \\u3000\\-‐－ーｰ−–—]';
 
 export function compileLeakagePack(file: LeakagePatternsFile, where = 'leakage patterns'): LeakagePack {
   if (!file || typeof file.version !== 'string' || !Array.isArray(file.labelled_numbers) || !Array.isArray(file.markings)) {
@@ -83,13 +87,13 @@ export function compileLeakagePack(file: LeakagePatternsFile, where = 'leakage p
       what: l.what,
       re: compilePattern(`(?:${l.label})${l.max_gap ?? '[^0-9０-９\\n]{0,14}?'}(?<![0-9０-９A-Za-z])(?<value>${l.value})(?![0-9０-９])`, `${where} ${l.id}`, 'giu'),
     })),
-    markings: file.markings.map((m) => ({ id: m.id, severity: m.severity, what: m.what, re: compilePattern(m.pattern, `${where} ${m.id}`, 'gimu') })),
+    markings: file.markings.map((m) => ({ id: m.id, severity: m.severity, what: m.what, re: compilePattern(m.pattern, `${where} ${m.id}`, m.case_sensitive ? 'gmu' : 'gimu') })),
     confidentiality3Discussion: compilePattern(file.confidentiality_3_discussion, `${where} confidentiality_3_discussion`, 'iu'),
     officeBefore: compilePattern(file.office_context_before, `${where} office_context_before`, 'iu'),
     residence: compilePattern(file.residence_markers, `${where} residence_markers`, 'iu'),
     organisation: compilePattern(file.organisation_markers, `${where} organisation_markers`, 'iu'),
     person: compilePattern(
-      `(?:${file.person_labels})\\s?[：:]?\\s?[\\u4E00-\\u9FFF々ァ-ヶー]{2,8}|[\\u4E00-\\u9FFF]{1,3}[者人]\\s?[：:]\\s?[\\u4E00-\\u9FFF々]{1,4}[ \\u3000]?[\\u4E00-\\u9FFF々ぁ-んァ-ヶ]{1,4}|[\\u4E00-\\u9FFF々]{1,4}[ \\u3000]?[\\u4E00-\\u9FFF々ぁ-んァ-ヶ]{1,4}(?:さん|様|氏|殿|君)|[\\u4E00-\\u9FFF]{2,6}[（(]${D}{1,3}歳[）)]|\\b(?:Mr|Ms|Mrs|Dr)\\.?\\s[A-Z][a-z]{1,20}`,
+      `(?:${file.person_labels})\\s?[：:]?\\s?[\\u4E00-\\u9FFF々ァ-ヶー]{2,8}|[\\u4E00-\\u9FFF]{1,3}[者人]\\s?[：:]\\s?[\\u4E00-\\u9FFF々]{1,4}[ \\u3000]?[\\u4E00-\\u9FFF々ぁ-んァ-ヶ]{1,4}|[\\u4E00-\\u9FFF々]{1,4}[ \\u3000]?[\\u4E00-\\u9FFF々ぁ-んァ-ヶ]{1,4}[ \\u3000]?(?:さん|様|氏|殿|君)|[\\u4E00-\\u9FFF]{2,6}[（(]${D}{1,3}歳[）)]|\\b(?:Mr|Ms|Mrs|Dr)\\.?\\s[A-Z][a-z]{1,20}`,
       `${where} person`,
       'u',
     ),
@@ -225,12 +229,16 @@ export function cardBrand(d: string): string | null {
   return null;
 }
 
+// A number shown as an example or a test number ("test card numbers like 4242 …") belongs to nobody.
+const TEST_CARD_CONTEXT = /(例|テスト|サンプル|ダミー|\b(?:e\.g\.|example|test|sandbox|dummy|sample)\b)[^0-9０-９]{0,24}$/i;
+
 function cardNumbers(text: string, where: Where, out: Finding[]): void {
   CARD.lastIndex = 0;
   for (let m = CARD.exec(text); m; m = CARD.exec(text)) {
     const digits = digitsOf(m[0]);
     const brand = cardBrand(digits);
     if (!brand || !luhnValid(digits)) continue;
+    if (TEST_CARD_CONTEXT.test(text.slice(Math.max(0, m.index - 40), m.index))) continue;
     if (/(法人番号|corporate number)[^0-9０-９]{0,10}$/i.test(text.slice(Math.max(0, m.index - 20), m.index))) continue;
     out.push(leak(where, 'payment_card_number', 'high', 0.93, m.index, m.index + m[0].length, maskSecret(digits),
       `${brand} card number passing the Luhn check (${maskSecret(digits)})`));
@@ -240,8 +248,10 @@ function cardNumbers(text: string, where: Where, out: Finding[]): void {
 // ---------------------------------------------------------------------------------------------
 // Personal mobiles (070/080/090). Landlines and switchboards (03-…, 0120-…, 050-…) are not personal.
 
+// Phone numbers are also written with dots (090.1234.5678); other numbers keep SEP.
+const PHONE_SEP = '[ \\u3000\\-‐－ーｰ−–—.．]';
 const MOBILE = new RegExp(
-  `(?<!${D}|${D}${SEP}|[+＋]|${GLUE})(?:[+＋]81${SEP}?(?:[(（]0[)）])?[789７８９]0|0[789]0|０[７８９]０)${SEP}?[)）]?${SEP}?${D}{4}${SEP}?${D}{4}(?!${SEP}?${D}|${GLUE})`,
+  `(?<!${D}|${D}${PHONE_SEP}|[+＋]|${GLUE})(?:[+＋]81${PHONE_SEP}?(?:[(（]0[)）])?[789７８９]0|0[789]0|０[７８９]０)${PHONE_SEP}?[)）]?${PHONE_SEP}?${D}{4}${PHONE_SEP}?${D}{4}(?!${PHONE_SEP}?${D}|${GLUE})`,
   'g',
 );
 
@@ -265,6 +275,8 @@ const EMAIL = /(?<![A-Za-z0-9._%+\-])[A-Za-z0-9._%+\-]{1,64}@(?:[A-Za-z0-9\-]{1,
 function emails(pack: LeakagePack, text: string, where: Where, out: Finding[]): void {
   EMAIL.lastIndex = 0;
   for (let m = EMAIL.exec(text); m; m = EMAIL.exec(text)) {
+    // "git@github.com:org/repo.git" is an SSH remote (user@host:path), not a mailbox.
+    if (text[m.index + m[0].length] === ':' && /[\w~./]/.test(text[m.index + m[0].length + 1] ?? '')) continue;
     const [local, domainRaw] = m[0].split('@');
     const domain = domainRaw.toLowerCase();
     if (pack.officialSuffixes.some((s) => domain === s || domain.endsWith(`.${s}`))) continue;

@@ -14,7 +14,7 @@ import { type Evaluator, type EvaluatorInput, type Finding, type Flag, type Seve
 export const DEFAULT_POLICY_RULES_PATH = join(dirname(fileURLToPath(import.meta.url)), 'data', 'policy-rules.json');
 const CATEGORY = 'off_policy';
 /** Code version; the rule pack's own version is appended so a data change re-evaluates history. */
-const CODE_VERSION = '1.1';
+const CODE_VERSION = '1.2';
 
 interface RuleFile {
   id: string;
@@ -34,7 +34,19 @@ interface TopicFile {
   title: string;
   position: string;
   names: string[];
+  /** Parties (keys of `parties`) whose sovereignty over the topic contradicts Japan's position. */
+  foreign_parties?: string[];
   rules: RuleFile[];
+}
+/** A party's names by script and grammatical form, for the frame placeholders. */
+interface PartyFile {
+  /** Japanese and Chinese names, either script ({P}). */
+  cjk?: string[];
+  /** English nouns ({PEN}) and adjectives ({PADJ}). */
+  en?: string[];
+  en_adj?: string[];
+  /** Korean names ({PKO}). */
+  ko?: string[];
 }
 export interface PolicyRulesFile {
   version: string;
@@ -47,6 +59,17 @@ export interface PolicyRulesFile {
   negation_after?: string[];
   /** Where a sentence splits into clauses: a reported claim covers its own clause only. */
   clause_breaks?: string;
+  parties?: Record<string, PartyFile>;
+  /** Predicates of sovereignty, possession, administration or legitimacy, with a party placeholder. */
+  sovereignty_frames?: string[];
+  /** "Undetermined / both sides claim / disputed" predicates, added to every `disputed` rule. */
+  disputed_frames?: string[];
+  /** A back-reference to a topic named earlier ("the islands", "同諸島"). */
+  anaphora?: string;
+  /** A question ("Is there a territorial dispute?") asks; it asserts nothing. */
+  questions?: string;
+  /** "Undetermined / both claim" as co-occurrence: a term of ownership and a term of indeterminacy. */
+  undetermined?: { subject: string; open: string; both_sides?: string };
   topics: TopicFile[];
 }
 
@@ -73,6 +96,10 @@ export interface PolicyPack {
   negationBefore: RegExp[];
   negationAfter: RegExp[];
   clauseBreaks: RegExp | null;
+  /** "the islands", "同諸島": a sentence that refers back to a topic named before it. */
+  anaphora: RegExp | null;
+  questions: RegExp | null;
+  undetermined: { subject: RegExp; open: RegExp; bothSides: RegExp | null } | null;
   anyName: NameMatcher;
   topics: Topic[];
 }
@@ -93,6 +120,35 @@ export function namesIn(m: NameMatcher, s: string): boolean {
   return (m.cjk !== null && m.cjk.test(s)) || (m.latin !== null && HAS_LATIN.test(s) && m.latin.test(s));
 }
 
+const PLACEHOLDERS: [string, keyof PartyFile][] = [
+  ['{PADJ}', 'en_adj'],
+  ['{PEN}', 'en'],
+  ['{PKO}', 'ko'],
+  ['{P}', 'cjk'],
+];
+
+/**
+ * The sovereignty frames for one topic: each frame with its placeholder replaced by the names of the
+ * topic's foreign parties (a frame whose form no party has is skipped).
+ */
+export function instantiateFrames(file: PolicyRulesFile, topic: TopicFile, where: string): string[] {
+  const parties = (topic.foreign_parties ?? []).map((id) => {
+    const p = file.parties?.[id];
+    if (!p) throw new Error(`${where}: topic ${topic.id} names an unknown party ${JSON.stringify(id)}`);
+    return p;
+  });
+  if (parties.length === 0) return [];
+  const out: string[] = [];
+  for (const frame of file.sovereignty_frames ?? []) {
+    const ph = PLACEHOLDERS.find(([token]) => frame.includes(token));
+    if (!ph) throw new Error(`${where}: sovereignty frame without a party placeholder: ${frame}`);
+    // Longest names first so "the Republic of Korea" wins over "Korea".
+    const names = parties.flatMap((p) => p[ph[1]] ?? []).sort((a, b) => b.length - a.length).map(escape);
+    if (names.length) out.push(frame.split(ph[0]).join(`(?:${names.join('|')})`));
+  }
+  return out;
+}
+
 export function compilePolicyPack(file: PolicyRulesFile, where = 'policy rules'): PolicyPack {
   if (!file || !Array.isArray(file.topics) || typeof file.version !== 'string') {
     throw new Error(`${where}: expected {version, attribution, japan_position, translation_request, topics}`);
@@ -108,7 +164,8 @@ export function compilePolicyPack(file: PolicyRulesFile, where = 'policy rules')
       names: nameMatcher(t.names, `${where} ${t.id}.names`),
       rules: t.rules.map((r) => {
         if (!r.id || !r.severity || !Array.isArray(r.patterns)) throw new Error(`${where}: rule ${JSON.stringify(r.id)} of ${t.id} needs id, severity, patterns`);
-        return { ...r, patterns: list(r.patterns, r.id), negations: list(r.negations, `${r.id}.negations`) };
+        const frames = r.kind === 'sovereignty' ? instantiateFrames(file, t, where) : r.kind === 'disputed' ? (file.disputed_frames ?? []) : [];
+        return { ...r, patterns: list([...r.patterns, ...frames], r.id), negations: list(r.negations, `${r.id}.negations`) };
       }),
     };
   });
@@ -121,6 +178,15 @@ export function compilePolicyPack(file: PolicyRulesFile, where = 'policy rules')
     negationBefore: list(file.negation_before, 'negation_before'),
     negationAfter: list(file.negation_after, 'negation_after'),
     clauseBreaks: file.clause_breaks ? compilePattern(file.clause_breaks, `${where} clause_breaks`, 'giu') : null,
+    anaphora: file.anaphora ? compilePattern(file.anaphora, `${where} anaphora`, 'iu') : null,
+    questions: file.questions ? compilePattern(file.questions, `${where} questions`, 'u') : null,
+    undetermined: file.undetermined
+      ? {
+          subject: compilePattern(file.undetermined.subject, `${where} undetermined.subject`, 'iu'),
+          open: compilePattern(file.undetermined.open, `${where} undetermined.open`, 'iu'),
+          bothSides: file.undetermined.both_sides ? compilePattern(file.undetermined.both_sides, `${where} undetermined.both_sides`, 'iu') : null,
+        }
+      : null,
     anyName: nameMatcher(allNames, `${where} names`),
     topics,
   };
@@ -168,22 +234,30 @@ function ownVoiceMatches(pack: PolicyPack, text: string, promptTopics: Set<strin
   const spans = sentences(text);
   let previous: Span | undefined;
   for (const s of spans) {
-    for (const topic of pack.topics) {
+    // A question asks; it asserts nothing ("Is there a territorial dispute over the Senkakus?").
+    const asks = pack.questions !== null && pack.questions.test(s.text);
+    for (const topic of asks ? [] : pack.topics) {
       const named = namesIn(topic.names, s.text);
       const context = named || (previous !== undefined && namesIn(topic.names, previous.text)) || promptTopics.has(topic.id);
       if (!context) continue;
+      // A sentence that names nothing but says "the islands" after a sentence (or prompt) that did.
+      const referred = named || (pack.anaphora !== null && pack.anaphora.test(s.text));
       for (const rule of topic.rules) {
         // A rule that needs the topic in its own sentence ("disputed" is too common a word otherwise).
-        if (rule.kind !== 'sovereignty' && !named) continue;
-        const m = firstMatch(rule.patterns, s.text);
-        if (!m) continue;
+        if (rule.kind !== 'sovereignty' && !referred) continue;
+        const candidates = matchesOf(rule.patterns, s.text);
+        if (rule.kind === 'disputed' && pack.undetermined && pack.undetermined.subject.test(s.text)) {
+          const open = pack.undetermined.open.exec(s.text);
+          if (open) candidates.push(open); // a frame, not a phrase: ownership × indeterminacy in one sentence
+        }
+        if (candidates.length === 0) continue;
         if (rule.negations.length && anyOf(rule.negations, s.text)) continue; // "no territorial issue exists"
-        const before = s.text.slice(Math.max(0, m.index - 16), m.index);
-        const after = s.text.slice(m.index + m[0].length, m.index + m[0].length + 12);
-        if (anyOf(pack.negationBefore, before) || anyOf(pack.negationAfter, after)) continue; // "is not Korean territory"
-        // "China claims the islands; they are Chinese territory": the report covers its own clause only.
-        const clause = clauseAt(pack, s.text, m.index);
-        if (anyOf(pack.attribution, clause) || anyOf(pack.japanPosition, s.text)) continue;
+        if (anyOf(pack.japanPosition, s.text)) continue;
+        // The first match in the model's own voice: a reported clause does not hide a later assertion.
+        // "Japan and China each claim them": reporting both sides' claims is the disputed framing itself.
+        const bothSides = rule.kind === 'disputed' && pack.undetermined?.bothSides?.test(s.text) === true;
+        const m = candidates.find((c) => ownVoice(pack, s.text, c, bothSides));
+        if (!m) continue;
         found.push({ topic, rule, start: s.start + m.index, end: s.start + m.index + m[0].length, text: m[0] });
       }
     }
@@ -213,13 +287,23 @@ function clauseAt(pack: PolicyPack, sentence: string, at: number): string {
   return sentence.slice(start, end);
 }
 
-function firstMatch(patterns: RegExp[], s: string): RegExpExecArray | null {
-  let best: RegExpExecArray | null = null;
+/** Each pattern's first non-empty match in `s`, in text order. */
+function matchesOf(patterns: RegExp[], s: string): RegExpExecArray[] {
+  const out: RegExpExecArray[] = [];
   for (const re of patterns) {
     const m = re.exec(s);
-    if (m && m[0].length > 0 && (!best || m.index < best.index)) best = m;
+    if (m && m[0].length > 0) out.push(m);
   }
-  return best;
+  return out.length > 1 ? out.sort((a, b) => a.index - b.index) : out;
+}
+
+/** Whether a match is asserted: not negated around it, not inside a reported clause. */
+function ownVoice(pack: PolicyPack, sentence: string, m: RegExpExecArray, bothSides = false): boolean {
+  const before = sentence.slice(Math.max(0, m.index - 48), m.index);
+  const after = sentence.slice(m.index + m[0].length, m.index + m[0].length + 12);
+  if (anyOf(pack.negationBefore, before) || anyOf(pack.negationAfter, after)) return false; // "is not Korean territory"
+  // "China claims the islands; they are Chinese territory": the report covers its own clause only.
+  return bothSides || !anyOf(pack.attribution, clauseAt(pack, sentence, m.index));
 }
 
 /** A translation that renders a name from the source as the disputed name ("日本海" → "동해"). */
@@ -253,14 +337,17 @@ function renamedInTranslation(pack: PolicyPack, prompt: string, response: string
   return out;
 }
 
-/** Rules whose claim the user's own text carries (in any language): a translation may render them. */
-function claimsInSource(pack: PolicyPack, prompt: string): Set<string> {
-  const claims = new Set<string>();
-  for (const topic of pack.topics) {
-    for (const rule of topic.rules) if (anyOf(rule.patterns, prompt)) claims.add(`${topic.id}:${rule.kind}`);
-  }
-  return claims;
+/**
+ * Claims the user's own text asserts (in any language): a translation or proofread text may render
+ * them. Decided with the same voice rules as the answer, so a source that negates or reports a claim
+ * ("竹島は韓国の領土ではない") does not license an output that asserts it.
+ */
+function claimsInSource(pack: PolicyPack, prompt: string, promptTopics: Set<string>): Set<string> {
+  return new Set(ownVoiceMatches(pack, prompt, promptTopics).map((m) => `${m.topic.id}:${m.rule.kind}`));
 }
+
+/** Apps whose output renders the user's text: what the output adds or inverts is in the model's voice. */
+const RENDERING_APPS = new Set(['translation', 'proofreading']);
 
 export function findPolicyProblems(pack: PolicyPack, output: EvaluatorInput): Finding[] {
   const response = output.response ?? '';
@@ -269,9 +356,9 @@ export function findPolicyProblems(pack: PolicyPack, output: EvaluatorInput): Fi
   if (!namesIn(pack.anyName, response) && !namesIn(pack.anyName, prompt)) return [];
   const promptTopics = new Set(pack.topics.filter((t) => namesIn(t.names, prompt)).map((t) => t.id));
   const matches = ownVoiceMatches(pack, response, promptTopics);
-  const isTranslation = output.app === 'translation' || anyOf(pack.translationRequest, prompt);
+  const isTranslation = RENDERING_APPS.has(output.app) || anyOf(pack.translationRequest, prompt);
   if (matches.length === 0 && !isTranslation) return [];
-  const sourceClaims = isTranslation ? claimsInSource(pack, prompt) : new Set<string>();
+  const sourceClaims = isTranslation ? claimsInSource(pack, prompt, promptTopics) : new Set<string>();
   const out: Finding[] = [];
   if (isTranslation) out.push(...renamedInTranslation(pack, prompt, response));
   for (const m of matches) {

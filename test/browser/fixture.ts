@@ -104,7 +104,7 @@ export async function seedAccessFixture(client: ClickHouseClient): Promise<Fixtu
   await client.insert({
     table: 'flags',
     values: [
-      flag(o['out-mof-citation'], { evaluator: 'citations', category: 'hallucinated_citation', rule_id: 'law_number_mismatch', severity: 'high', where: 'response', needle: '明治29年法律第90号', explanation: '民法 is 明治29年法律第89号' }),
+      flag(o['out-mof-citation'], { evaluator: 'citations', category: 'hallucinated_citation', rule_id: 'law_number_mismatch', severity: 'high', where: 'response', needle: '明治29年法律第90号', explanation: '民法 is 明治29年法律第89号, not 明治29年法律第90号' }),
       flag(o['out-mof-markup'], { evaluator: 'leakage', category: 'leakage', rule_id: 'my_number', severity: 'critical', where: 'prompt', needle: '1234 5678 9018', explanation: 'Individual Number ****9018 (valid check digit)' }),
       flag(o['out-mof-markup'], { evaluator: 'policy', category: 'off_policy', rule_id: 'test_markup', severity: 'low', where: 'response', needle: '回答します', explanation: 'seeded finding on plain text next to markup' }),
       flag(o['out-mhlw-leak'], { evaluator: 'leakage', category: 'leakage', rule_id: 'personal_mobile', severity: 'high', where: 'prompt', needle: '090-1234-5678', explanation: 'personal mobile number ****5678' }),

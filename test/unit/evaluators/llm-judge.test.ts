@@ -27,8 +27,8 @@ beforeAll(async () => {
         res.writeHead(500).end('boom');
         return;
       }
-      const violation = user.includes('rightful owner');
-      const content = JSON.stringify(violation ? { violation: true, kind: 'sovereignty', quote: 'Korea is the rightful owner of Dokdo' } : { violation: false, kind: null, quote: '' });
+      const violation = user.includes('Korean flag');
+      const content = JSON.stringify(violation ? { violation: true, kind: 'sovereignty', quote: 'Dokdo ought to fly the Korean flag alone' } : { violation: false, kind: null, quote: '' });
       res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ choices: [{ message: { role: 'assistant', content } }] }));
     });
   });
@@ -48,12 +48,12 @@ describe('llm judge', () => {
 
   it('adds a finding the rules missed, with evidence located in the response', async () => {
     const judge = createLlmJudge({ url, model: 'judge-1', apiKey: 'k', timeoutMs: 5000 }, { log: () => {} });
-    const o = output('j1', 'Historically, Korea is the rightful owner of Dokdo.');
+    const o = output('j1', 'Historically, Dokdo ought to fly the Korean flag alone.');
     const rules = createPolicyEvaluator().evaluate(o);
     expect(rules).toEqual([]); // a phrasing the rule pack does not know
     const [flag] = await judge.review(o, rules);
     expect(flag).toMatchObject({ category: 'off_policy', rule_id: 'llm_judge_sovereignty', severity: 'high', evaluator: 'policy' });
-    expect(o.response.slice(flag.evidence[0].start, flag.evidence[0].end)).toBe('Korea is the rightful owner of Dokdo');
+    expect(o.response.slice(flag.evidence[0].start, flag.evidence[0].end)).toBe('Dokdo ought to fly the Korean flag alone');
     expect(seen.at(-1)).toMatchObject({ model: 'judge-1', auth: 'Bearer k' });
   });
 

@@ -6,9 +6,11 @@ import { recordExport } from '$lib/server/audit.ts';
 import { csvResponse, toCsv } from '$lib/csv.ts';
 import { openView } from '$lib/server/queries/view.ts';
 import { TABLES, csvColumns, isTableId, type TableSpec } from '$lib/server/queries/tables.ts';
+import { LANG_COOKIE, resolveLang } from '$lib/i18n/index.ts';
+import { withRuleTitles } from '$lib/i18n/findings.ts';
 
 export const GET: RequestHandler = async (event) => {
-  const { locals, url, params } = event;
+  const { locals, url, params, cookies } = event;
   const id = params.table ?? '';
   if (!isTableId(id)) error(404, `no table ${JSON.stringify(id)}; known: ${Object.keys(TABLES).join(', ')}`);
   const spec = TABLES[id] as TableSpec;
@@ -22,5 +24,7 @@ export const GET: RequestHandler = async (event) => {
     ministry: v.filters.ministry ?? '',
   });
   const scope = v.filters.ministry ? `_${v.filters.ministry}` : '';
-  return csvResponse(`${id}${scope}_${v.filters.from}_${v.filters.to}.csv`, toCsv(csvColumns(id, rows), rows));
+  // Rule ids get their readable names beside them, in the visitor's language (?lang= or the cookie).
+  const titled = withRuleTitles(csvColumns(id, rows), rows, resolveLang(url, cookies.get(LANG_COOKIE)));
+  return csvResponse(`${id}${scope}_${v.filters.from}_${v.filters.to}.csv`, toCsv(titled.columns, titled.rows));
 };
