@@ -13,7 +13,7 @@ import { SEVERITY_RANK, type Flag, type Severity } from '../contracts/flags.ts';
 import type { IncidentRow } from '../contracts/incidents.ts';
 import { shardCondition, watermarkKey, type Shard } from '../contracts/shards.ts';
 import { createLlmJudge, llmJudgeConfigFromEnv, type LlmJudge } from './llm-judge.ts';
-import { EVALUATORS } from './registry.ts';
+import { EVALUATORS, refreshLawCatalog } from './registry.ts';
 import type { Evaluator, EvaluatorInput } from './types.ts';
 
 /** An incident as the runner opens it (the row written to `incidents`). No raw text: safe to notify. */
@@ -114,6 +114,7 @@ interface Watermark {
 const EPOCH = '1970-01-01 00:00:00.000';
 
 function resolveEvaluators(list: RunOptions['evaluators']): Evaluator[] {
+  refreshLawCatalog(); // a newly imported law catalog is a new citations version: new outputs use it
   if (!list || list.length === 0) return [...EVALUATORS];
   return list.map((x) => {
     if (typeof x !== 'string') return x;
