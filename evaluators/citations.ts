@@ -16,7 +16,7 @@ import { NUMERAL, bigramCoverage, bigrams, normalizeForMatch, parseNumeral, sent
 import { type Evaluator, type EvaluatorInput, type Finding, type Flag, dedupeFindings, toFlag } from './types.ts';
 
 const CATEGORY = 'hallucinated_citation';
-export const CITATIONS_VERSION = '1.1.0';
+export const CITATIONS_VERSION = '1.2.0';
 
 // ---------------------------------------------------------------------------------------------
 // Patterns. Every quantifier is bounded or over a class that cannot overlap its neighbour, so a
@@ -403,6 +403,8 @@ interface ParsedNumber {
   text: string;
   key: string;
   gregorian: number | null;
+  /** 第N号 (null for a law without one, such as 昭和21年憲法). */
+  number: number | null;
 }
 
 function parseLawNumberAt(catalog: Catalog, text: string, at: number, limit: number): ParsedNumber | null {
@@ -418,12 +420,13 @@ function parseLawNumberAt(catalog: Catalog, text: string, at: number, limit: num
       text: ja[0],
       key: numberKey(ja[1], year, ja[3], num),
       gregorian: era ? gregorianYear(era, year) : null,
+      number: num,
     };
   }
   const en = LAW_NUMBER_EN_AT.exec(slice);
   if (en) {
     const kind = /cabinet/i.test(en[1]) ? '政令' : /imperial/i.test(en[1]) ? '勅令' : '法律';
-    return { start: at, end: at + en[0].length, text: en[0], key: numberKeyEn(Number(en[3]), kind, Number(en[2])), gregorian: Number(en[3]) };
+    return { start: at, end: at + en[0].length, text: en[0], key: numberKeyEn(Number(en[3]), kind, Number(en[2])), gregorian: Number(en[3]), number: Number(en[2]) };
   }
   return null;
 }
@@ -523,8 +526,11 @@ function resolveNumber(catalog: Catalog, text: string, mention: Mention, num: Pa
     if (mention.weak && [owner.title, ...owner.aliases].some((n) => n.endsWith(name))) return owner;
   } else {
     if (mention.weak || mention.predecessor) return null;
+    // An older year with another number may be a predecessor the list lacks; the law's own number
+    // with another year is a wrong year (Act No. 194 of 1947 for 昭和23年法律第194号).
     const oldest = Math.min(...numbered.map((l) => l.year ?? Infinity));
-    if (num.gregorian !== null && num.gregorian < oldest) return null;
+    const sameNumber = numbered.some((l) => l.number !== null && num.number === l.number);
+    if (num.gregorian !== null && num.gregorian < oldest && !sameNumber) return null;
   }
   const law = defaultLaw(numbered);
   const other = owner ? `; ${num.text} is ${owner.title}` : '';

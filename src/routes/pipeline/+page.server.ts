@@ -8,6 +8,7 @@ import { OPS_ROLES } from '$lib/server/queries/tables.ts';
 import { dlqByTopic, dlqSamples, evaluatorWatermarks, ingestDelay, storedOffsets, tableFreshness } from '$lib/server/queries/pipeline.ts';
 import { kafkaLag } from '$lib/server/queries/kafka-lag.ts';
 import { ingestMetrics } from '$lib/server/queries/ingest-metrics.ts';
+import { lawCatalogStatus } from '$lib/server/law-catalog.ts';
 
 export const load: PageServerLoad = async ({ locals, url }) => {
   const v = await openView(locals, url, OPS_ROLES);
@@ -23,5 +24,5 @@ export const load: PageServerLoad = async ({ locals, url }) => {
   const lag = env.KAFKA_BROKERS.length
     ? await kafkaLag(env.KAFKA_BROKERS, env.KAFKA_CLIENT_ID, await storedOffsets(v.client))
     : ({ kind: 'not_configured' } as const);
-  return { ...viewData(v), freshness, delay, dlq, samples, showOriginal: v.rawTextAll, watermarks, lag, ingester: await ingestMetrics() };
+  return { ...viewData(v), freshness, delay, dlq, samples, showOriginal: v.rawTextAll, watermarks, lag, ingester: await ingestMetrics(), lawCatalog: lawCatalogStatus() };
 };
