@@ -29,6 +29,8 @@ export const LawEntrySchema = z.object({
    * Null means unknown, not unlimited.
    */
   last_article: z.number().int().positive().nullable(),
+  /** The branch number of that last article (第三百十一条の二十四 → 24; 0 when it has none); absent or null when unknown. */
+  last_article_branch: z.number().int().nonnegative().nullable().optional(),
   law_id: z.string().nullable().optional(),
 });
 export type LawEntry = z.output<typeof LawEntrySchema>;

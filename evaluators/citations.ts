@@ -30,13 +30,13 @@ const LAW_NUMBER_EN = /\b(Act|Cabinet Order|Imperial Ordinance|Ordinance)\s+No\.
 const LAW_NUMBER_EN_AT = new RegExp(`^${LAW_NUMBER_EN.source}`, 'i');
 const ERA_DATE = new RegExp(`(${ERA_NAMES})\\s?(元|${NUMERAL})\\s?年(?:度)?(?:\\s?(${NUMERAL})\\s?月(?:\\s?(${NUMERAL})\\s?日)?)?`, 'gu');
 const ARTICLE_EN = /\b(?:Article|Art\.)\s*(\d{1,5})(?:\s*\(\d{1,3}\)|,?\s+(?:paragraph|item)\s+\d{1,3})*\s+of\s+(?:the\s+)?/gi;
-const ARTICLE_AFTER_TITLE = new RegExp(`^\\s?(?:の\\s?)?(第\\s?)?(${NUMERAL})\\s?条`, 'u');
+const ARTICLE_AFTER_TITLE = new RegExp(`^\\s?(?:の\\s?)?(第\\s?)?(${NUMERAL})\\s?条(?:の(${NUMERAL}))?`, 'u');
 const REPEALED_ARTICLE_AFTER = new RegExp(`^\\s?(?:[（(][^）)]{0,40}[）)])?\\s?(?:の\\s?)?第?\\s?${NUMERAL}\\s?条`, 'u');
 const EN_ARTICLE_AFTER_TITLE = /^\s?,?\s?(?:Article|Art\.)\s?(\d{1,5})/;
 const LAW_NUMBER_IN = new RegExp(`(?:${ERA_NAMES})\\s?(?:元|${NUMERAL})\\s?年\\s?(?:${LAW_KIND})\\s?第`, 'gu');
-const SAME_LAW_ARTICLE = new RegExp(`同法\\s?(?:の\\s?)?第\\s?(${NUMERAL})\\s?条`, 'gu');
+const SAME_LAW_ARTICLE = new RegExp(`同法\\s?(?:の\\s?)?第\\s?(${NUMERAL})\\s?条(?:の(${NUMERAL}))?`, 'gu');
 // A law name ends with one of these; the catalog lookup runs only at these positions.
-const NAME_END = /法律|法|令|規則|条例/g;
+const NAME_END = /法律|法|令|規則|規程|条例/g;
 const EN_TITLE_HINT = /\b(?:Act|Code|Constitution|APPI)\b/i;
 const EN_WORD = /\b[a-z]+/g;
 const MARKER_ID = /[[［]\s*([A-Za-z]{1,6}[-_]?[0-9]{1,4})\s*[\]］]/g;
@@ -456,7 +456,7 @@ function checkMentions(catalog: Catalog, text: string, mentions: Mention[], cons
     // "X法第N条の改正規定" describes the law as it stood when it was amended (the article may since be
     // gone, or the law replaced by a new one of the same title): not a citation of the law in force.
     if (art && AMENDING_PROVISION.test(text.slice(cursor + art.index + art[0].length, cursor + art.index + art[0].length + 40))) continue;
-    if (art) checkArticle(law, parseNumeral(art[2]), cursor + art.index, cursor + art[0].length, text, out);
+    if (art) checkArticle(law, parseNumeral(art[2]), cursor + art.index, cursor + art[0].length, text, out, art[3] ? parseNumeral(art[3]) : 0);
     // English: "the Civil Code (Act No. 89 of 1896), Article 1100".
     const artEn = /^[A-Za-z]/.test(text[mention.start]) ? EN_ARTICLE_AFTER_TITLE.exec(text.slice(cursor, cursor + 24)) : null;
     if (artEn) checkArticle(law, Number(artEn[1]), cursor + artEn[0].indexOf('A'), cursor + artEn[0].length, text, out);
@@ -471,7 +471,7 @@ function checkMentions(catalog: Catalog, text: string, mentions: Mention[], cons
     const prior = i >= 0 ? mentions[i] : undefined;
     if (!prior?.law || prior.predecessor || (prior.weak && prior.law === defaultLaw(prior.laws))) continue;
     if (namesAnotherLawBetween(text, prior, m.index, consumed) || quotedBefore(text, prior.end, m.index)) continue;
-    checkArticle(prior.law, parseNumeral(m[1]), m.index, m.index + m[0].length, text, out);
+    checkArticle(prior.law, parseNumeral(m[1]), m.index, m.index + m[0].length, text, out, m[2] ? parseNumeral(m[2]) : 0);
   }
 }
 
@@ -556,12 +556,21 @@ function numberKeysOf(law: LawEntry): string[] {
   return keys;
 }
 
-function checkArticle(law: LawEntry, article: number, start: number, end: number, text: string, out: Finding[]): void {
+/**
+ * 第N条 (or 第N条のM, a branch article inserted after N) beyond the last citable article. A branch of the
+ * last article is judged only where the catalog knows that article's own branch number (e-Gov's
+ * 第二百六十四条 has none; 第三百十一条の二十四 has 24).
+ */
+function checkArticle(law: LawEntry, article: number, start: number, end: number, text: string, out: Finding[], branch = 0): void {
   if (!Number.isFinite(article) || law.last_article == null) return;
-  if (article > law.last_article) {
+  const lastBranch = law.last_article_branch;
+  const pastBranch = article === law.last_article && branch > 0 && lastBranch != null && branch > lastBranch;
+  if (article > law.last_article || pastBranch) {
+    const last = `${law.last_article}${lastBranch ? `-${lastBranch}` : ''}`;
+    const cited = `${article}${branch ? `-${branch}` : ''}`;
     out.push(
       finding('article_out_of_range', 'medium', 0.93, start, end, text.slice(start, end),
-        `${law.title} ends at Article ${law.last_article}; Article ${article} does not exist`),
+        `${law.title} ends at Article ${last}; Article ${cited} does not exist`),
     );
   }
 }
@@ -645,8 +654,13 @@ export function isPlausibleAliasOf(title: string, law: LawEntry): boolean {
   if (names.includes(t)) return true;
   if (/[A-Za-z]/.test(t) && !/[\u4E00-\u9FFF]/.test(t)) return law.title_en ? englishWordsFit(t, law.title_en) : true;
   const core = t.replace(/法律$/, '法');
-  // An amending act's title holds the law it made (刑事訴訟法を改正する法律 is 昭和23年法律第131号).
-  if (names.some((n) => isSubsequence(core, n) || t.includes(n))) return true;
+  if (names.some((n) => isSubsequence(core, n))) return true;
+  // An order or a rule (…施行令, …規則) is never another name of an Act.
+  if (law.kind === '法律' && /(?:令|規則)$/.test(t)) return false;
+  // A wholesale revision is enacted under the title "…を改正する法律" and becomes the law itself
+  // (刑事訴訟法を改正する法律 is 昭和23年法律第131号, the 刑事訴訟法 in force); a partial amendment
+  // ("…の一部を改正する法律") is an act of its own, and 地方自治法施行令 is not 地方自治法.
+  if (/(?<!一部)を改正する法律$/.test(t) && names.some((n) => t.startsWith(n))) return true;
   // A former title shares a distinctive part of the present one (証券取引法 → 金融商品取引法,
   // 外国為替及び外国貿易管理法 → 外国為替及び外国貿易法); an invented title shares none.
   return names.some((n) => sharesDistinctivePart(t, n));

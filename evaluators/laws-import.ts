@@ -25,6 +25,8 @@ export interface ImportedLaw {
   repealed: boolean;
   /** Last citable article (main provisions or supplementary ones numbered on from them), when the list gives it. */
   last_article?: number | null;
+  /** The branch number of that article (第三百十一条の二十四 → 24, 0 for none) when the list says. */
+  last_article_branch?: number | null;
 }
 
 export class LawListFormatError extends Error {}
@@ -154,12 +156,20 @@ const COLUMNS = {
   last_article: /^(最終条|last_?article)$/i,
   suppl_continues_to: /^(附則最終条|suppl_numbering_continues_to)$/i,
   last_article_earlier: /^last_article_\d{4}$/i,
+  last_article_label: /^last_article_label$/i,
 } satisfies Record<string, RegExp>;
 
 /** "repealed", "廃止", "true"… but not "no repeal found", "現行", "none". */
 function isRepealedValue(v: string | undefined): boolean {
   const s = (v ?? '').trim();
   return !!s && !/^(none|なし|-|現行|0|false|no repeal found|current|in force)$/i.test(s) && !/^no\b/i.test(s);
+}
+
+/** "第三百十一条の二十四" → 24 and "第二百六十四条" → 0 when the label names article `last`; null otherwise. */
+function labelBranch(label: string | undefined, last: number): number | null {
+  const m = /^第([〇一二三四五六七八九十百千0-9]+)条(?:の([〇一二三四五六七八九十百千0-9]+))?$/.exec((label ?? '').trim());
+  if (!m || parseNumeral(m[1]) !== last) return null;
+  return m[2] ? parseNumeral(m[2]) : 0;
 }
 
 const positiveInt = (v: string | undefined) => {
@@ -186,12 +196,14 @@ function parseCsv(text: string): ImportedLaw[] {
   const iRepealed = col('repealed');
   // Every column that names a last article: the citable end is the latest of them (numbering that
   // continues into 附則, or an article an earlier text of the law still had).
+  const iLabel = col('last_article_label');
   const iLast = header.flatMap((h, i) => (COLUMNS.last_article.test(h) || COLUMNS.suppl_continues_to.test(h) || COLUMNS.last_article_earlier.test(h) ? [i] : []));
   return rows.slice(1).flatMap((r) => {
     const title = r[iTitle]?.trim();
     const num = r[iNum]?.trim();
     if (!title || !num) return [];
     const lasts = iLast.map((i) => positiveInt(r[i])).filter((n): n is number => n !== null);
+    const last = lasts.length ? Math.max(...lasts) : null;
     return [{
       law_id: iId >= 0 ? r[iId]?.trim() || null : null,
       title,
@@ -199,7 +211,8 @@ function parseCsv(text: string): ImportedLaw[] {
       promulgated: iDate >= 0 ? ymd(r[iDate] ?? null) : null,
       abbrev: iAbbrev >= 0 ? splitList(r[iAbbrev] ?? null) : [],
       repealed: iRepealed >= 0 && isRepealedValue(r[iRepealed]),
-      last_article: lasts.length ? Math.max(...lasts) : null,
+      last_article: last,
+      last_article_branch: last !== null && iLabel >= 0 ? labelBranch(r[iLabel], last) : null,
     }];
   });
 }
@@ -262,6 +275,7 @@ export function toCatalogEntry(law: ImportedLaw): LawEntry | null {
     repealed_on: null,
     replaced_by: null,
     last_article: law.last_article ?? null,
+    last_article_branch: law.last_article_branch ?? null,
     law_id: law.law_id,
   };
 }
@@ -322,11 +336,15 @@ export function mergeIntoCatalog(existing: CatalogFile, imported: ImportedLaw[])
     }
     // The official text's last article is a fact newer than any curated value; several rows for one
     // law (the same number listed twice) keep the latest citable article.
-    if (entry.last_article !== null && entry.last_article !== prior.last_article) {
+    if (entry.last_article !== null && entry.last_article === prior.last_article && prior.last_article_branch == null && entry.last_article_branch != null) {
+      prior.last_article_branch = entry.last_article_branch;
+      changed = true;
+    } else if (entry.last_article !== null && entry.last_article !== prior.last_article) {
       const next = lastSet.has(prior) ? Math.max(prior.last_article ?? 0, entry.last_article) : entry.last_article;
       lastSet.add(prior);
       if (next !== prior.last_article) {
         prior.last_article = next;
+        prior.last_article_branch = next === entry.last_article ? entry.last_article_branch : null;
         changed = true;
       }
     }

@@ -15,6 +15,8 @@ const row = (title: string, number: string, last = '', suppl = '', status = 'no 
   [title, number, '', '法律', last, '', suppl, '', '', status].join('\t');
 const LIST = [
   HEADER.join('\t'),
+  ['刑法', '明治四十年法律第四十五号', '', '法律', '264', '第二百六十四条', '', '', '', 'no repeal found'].join('\t'),
+  ['船舶設備規程', '昭和九年逓信省令第六号', '', '逓信省令', '311', '第三百十一条の二十四', '', '', '', 'no repeal found'].join('\t'),
   row('所得税法', '昭和二十二年法律第二十七号'),
   row('所得税法', '昭和四十年法律第三十三号', '243'),
   row('行政不服審査法', '昭和三十七年法律第百六十号', '58'),
@@ -118,11 +120,18 @@ describe('with the official list imported, laws outside the seed are verified', 
     ['建築基準法第百四十五条第一項', 'article_out_of_range'],
     // numbering that continues into 附則 ends at the last citable article
     ['労働基準法第百四十四条', 'article_out_of_range'],
+    // a branch article after the last article, where the list says the last one has no such branch
+    ['刑法（明治四十年法律第四十五号）第二百六十四条の二の例に従う。', 'article_out_of_range'],
+    ['船舶設備規程第三百十一条の二十五', 'article_out_of_range'],
+    // an order given the number of the Act it carries out
+    ['改正後の地方自治法施行令（昭和二十二年法律第六十七号）の規定は', 'law_number_mismatch'],
+    // a partial amendment is an act of its own, never the amended law's number
+    ['民法の一部を改正する法律（明治二十九年法律第八十九号）附則第一条', 'law_number_mismatch'],
   ])('%s', (text, rule) => {
     expect(findings(full, text)).toEqual([rule]);
   });
 
-  it.each([['労働基準法第百四十条の規定'], ['地方財政法（昭和二十三年法律第百九号）第三十条'], ['私的独占の禁止及び公正取引の確保に関する法律（昭和二十二年法律第五十四号）第百十八条']])(
+  it.each([['刑法第二百六十四条の規定'], ['船舶設備規程第三百十一条の二十四'], ['刑法第四条の二の例に従う。'], ['労働基準法第百四十条の規定'], ['地方財政法（昭和二十三年法律第百九号）第三十条'], ['私的独占の禁止及び公正取引の確保に関する法律（昭和二十二年法律第五十四号）第百十八条']])(
     '%s is correct',
     (text) => expect(findings(full, text)).toEqual([]),
   );
