@@ -53,6 +53,7 @@ const HISTORICAL =
   /廃止|旧|従前|なお(?:その)?効力|効力を有する|施行の際|施行前|施行の日前|改正前|かつて|以前|当時|改正前|までは|前身|統合|一元化|後継|代わ|置き換|失効|repeal|abolish|formerly|former|previously|replaced|supersed|until|no longer|prior to|predecessor/i;
 const IN_FORCE =
   /現行|現在|現に|今も|今日も|引き続き|に基づ|により|によって|定めて|定める|規定して|規定され|義務付け|認められ|できます|なければ|in force|currently|current|under\b|pursuant|provides|requires|stipulates|governs|remains/i;
+const PRESENT_CLAIM = /現行|現在|現に|今も|今日も|引き続き|in force|currently|still|remains/i;
 // A future date is a plan when followed by "from/until/towards…" or stated with plan words; it is told
 // as a fact when the clause is in the past or describes the present state.
 const PLAN_RIGHT_AFTER = /^[^。、，,]{0,8}?(から|(?<!に)より|まで|以降|以後|に向け|を目途|をめど|目標|予定|見込|を目指)/;
@@ -714,6 +715,10 @@ function checkRepealed(text: string, spans: Span[], mentions: Mention[], out: Fi
     const citedArticle = REPEALED_ARTICLE_AFTER.test(text.slice(mention.end, mention.end + 60));
     const sameLaw = /同法\s?第/.test(text.slice(mention.end, to));
     if (!IN_FORCE.test(around) && !citedArticle && !sameLaw) continue;
+    // A repeal known only from the imported list (no date or successor curated) is flagged on an
+    // explicit present-tense claim (現行の…, 現在も…): "…により統制された" tells history, and old
+    // titles (徴兵令, 国家総動員法) mostly come up in history.
+    if (law.repealed_on === null && law.replaced_by === null && !PRESENT_CLAIM.test(around)) continue;
     const repealed = law.repealed_on ? ` on ${law.repealed_on}` : '';
     const successor = law.replaced_by ? `; see ${law.replaced_by}` : '';
     out.push(

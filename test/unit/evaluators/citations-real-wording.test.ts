@@ -26,6 +26,7 @@ const LIST = [
   row('労働基準法', '昭和二十二年法律第四十九号', '121', '143'),
   row('地方財政法', '昭和二十三年法律第百九号', '38'),
   row('商標法', '大正十年法律第九十九号', '', '', 'repealed'),
+  row('借地借家調停法', '大正十一年法律第四十一号', '', '', 'repealed'),
   row('商標法', '昭和三十四年法律第百二十七号', '85'),
   row('国家公務員法', '昭和二十二年法律第百二十号', '113'),
   row('建築基準法', '昭和二十五年法律第二百一号', '107'),
@@ -140,3 +141,11 @@ describe('with the official list imported, laws outside the seed are verified', 
     expect(findings(full, '商標法（大正十年法律第九十九号）第三十四条の規定により現に効力を有する権利')).toEqual([]);
   });
 });
+
+describe('a repeal known only from the imported list', () => {
+  it('is a finding on an explicit present-tense claim, not on history', () => {
+    expect(findings(full, '現行の借地借家調停法により調停を申し立てることができます。')).toEqual(['repealed_law_as_current']);
+    expect(findings(full, '大正期には借地借家調停法により調停が行われました。')).toEqual([]);
+  });
+});
+
