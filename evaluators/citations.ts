@@ -22,7 +22,10 @@ export const CITATIONS_VERSION = '1.2.0';
 // Patterns. Every quantifier is bounded or over a class that cannot overlap its neighbour, so a
 // 1 MB response stays linear.
 const ERA_NAMES = '明治|大正|昭和|平成|令和';
-const LAW_KIND = '法律|政令|勅令|憲法|内閣府令|[\\u4E00-\\u9FFF]{1,12}?(?:省令|規則|府令)|条例';
+// Joint ordinances (総理府令・建設省令, 国土交通省・環境省令) and the temporary series of 大正 (農商務省令臨) included.
+const MINISTRY_ORDER = '(?:[\\u4E00-\\u9FFF]{1,12}?[省府]・){0,8}[\\u4E00-\\u9FFF]{1,12}?(?:省令|規則|府令)(?:・[\\u4E00-\\u9FFF]{1,12}?(?:省令|規則|府令))*臨?';
+const LAW_KIND = `法律|政令|勅令|憲法|内閣府令|${MINISTRY_ORDER}|条例`;
+const LAW_NUMBER_AFTER_YEAR = new RegExp(`^\\s?(?:${LAW_KIND})\\s?第`, 'u');
 const LAW_NUMBER_JA = new RegExp(`(${ERA_NAMES})\\s?(元|${NUMERAL})\\s?年\\s?(${LAW_KIND})\\s?(?:第\\s?(${NUMERAL})\\s?号)?`, 'gu');
 // Anchored copies for parsing at a known position (the global ones keep their scan state).
 const LAW_NUMBER_JA_AT = new RegExp(`^${LAW_NUMBER_JA.source}`, 'u');
@@ -35,8 +38,6 @@ const REPEALED_ARTICLE_AFTER = new RegExp(`^\\s?(?:[（(][^）)]{0,40}[）)])?\\
 const EN_ARTICLE_AFTER_TITLE = /^\s?,?\s?(?:Article|Art\.)\s?(\d{1,5})/;
 const LAW_NUMBER_IN = new RegExp(`(?:${ERA_NAMES})\\s?(?:元|${NUMERAL})\\s?年\\s?(?:${LAW_KIND})\\s?第`, 'gu');
 const SAME_LAW_ARTICLE = new RegExp(`同法\\s?(?:の\\s?)?第\\s?(${NUMERAL})\\s?条(?:の(${NUMERAL}))?`, 'gu');
-// A law name ends with one of these; the catalog lookup runs only at these positions.
-const NAME_END = /法律|法|令|規則|規程|条例/g;
 const EN_TITLE_HINT = /\b(?:Act|Code|Constitution|APPI)\b/i;
 const EN_WORD = /\b[a-z]+/g;
 const MARKER_ID = /[[［]\s*([A-Za-z]{1,6}[-_]?[0-9]{1,4})\s*[\]］]/g;
@@ -54,9 +55,10 @@ const HISTORICAL =
 const IN_FORCE =
   /現行|現在|現に|今も|今日も|引き続き|に基づ|により|によって|定めて|定める|規定して|規定され|義務付け|認められ|できます|なければ|in force|currently|current|under\b|pursuant|provides|requires|stipulates|governs|remains/i;
 const PRESENT_CLAIM = /現行|現在|現に|今も|今日も|引き続き|in force|currently|still|remains/i;
-// A future date is a plan when followed by "from/until/towards…" or stated with plan words; it is told
+// A future date is a plan when followed by "from/until/towards…", when it dates an event that will
+// happen (令和九年に開催される国際園芸博覧会), or when stated with plan words; it is told
 // as a fact when the clause is in the past or describes the present state.
-const PLAN_RIGHT_AFTER = /^[^。、，,]{0,8}?(から|(?<!に)より|まで|以降|以後|に向け|を目途|をめど|目標|予定|見込|を目指)/;
+const PLAN_RIGHT_AFTER = /^[^。、，,]{0,8}?(から|(?<!に)より|まで|以降|以後|に向け|を目途|をめど|目標|予定|見込|を目指)|^に[^。、，,]{0,8}?(?:される|する)(?=[\u4E00-\u9FFF\u30A0-\u30FF])/;
 const FUTURE_HINT = /予定|見込|目指|目標|計画|予算|要求|見通し|将来|今後|想定|予測|推計|ビジョン|ロードマップ|will|plan|expected|scheduled|target|forecast|projected|by \d/i;
 const TOLD_AS_FACT = /された|した|ました|でした|だった|ている|ています|ていた|ておりま|となって|とおり|済み|現在|現行|現に|により|に基づ|付け|\b(was|were|has been|have been|is now|are now)\b/;
 /** Titles of amending and consequential-amendment acts, shared by many laws over the years. */
@@ -209,8 +211,8 @@ function checkEraDates(catalog: Catalog, text: string, ctx: Lazy, out: Finding[]
     if (!era || !Number.isFinite(year)) continue;
     const month = m[3] ? parseNumeral(m[3]) : NaN;
     const day = m[4] ? parseNumeral(m[4]) : NaN;
-    const after = text.slice(m.index + m[0].length, m.index + m[0].length + 12);
-    const isLawNumber = /^\s?(法律|政令|勅令|[\u4E00-\u9FFF]{0,12}?(省令|規則|府令)|条例)\s?第/.test(after);
+    const after = text.slice(m.index + m[0].length, m.index + m[0].length + 30);
+    const isLawNumber = LAW_NUMBER_AFTER_YEAR.test(after);
     const label = m[0];
     const impossible = impossibleEraDate(era, year, month, day);
     if (impossible) {
@@ -280,6 +282,11 @@ function impossibleEraDate(era: Era, year: number, month: number, day: number): 
 interface NameIndex {
   /** Catalog name lengths by the name's last two characters, longest first. */
   lengthsByEnding: Map<string, number[]>;
+  /**
+   * The last characters of catalog names (法, 律, 令, 則… and, in the full list, 範 of 皇室典範, 約 of
+   * 条約): the name lookup runs only where one of them is.
+   */
+  nameEnd: RegExp;
   /** English title variants by their first word, for a word-by-word scan. */
   englishByFirstWord: Map<string, { variant: string; law: LawEntry }[]>;
 }
@@ -306,7 +313,9 @@ function nameIndex(catalog: Catalog): NameIndex {
     }
   }
   for (const list of englishByFirstWord.values()) list.sort((a, b) => b.variant.length - a.variant.length);
-  idx = { lengthsByEnding, englishByFirstWord };
+  const ends = [...new Set([...catalog.byName.keys()].map((n) => n.slice(-1)))].filter((c) => /[\u3040-\u30FF\u4E00-\u9FFF々]/.test(c));
+  const nameEnd = ends.length ? new RegExp(`[${ends.join('')}]`, 'gu') : /(?!)/g;
+  idx = { lengthsByEnding, englishByFirstWord, nameEnd };
   NAME_INDEX.set(catalog, idx);
   return idx;
 }
@@ -355,8 +364,9 @@ function continuesIntoAnotherTitle(text: string, end: number): boolean {
 
 function findMentions(catalog: Catalog, text: string): Mention[] {
   const mentions: Mention[] = [];
-  NAME_END.lastIndex = 0;
-  for (let m = NAME_END.exec(text); m; m = NAME_END.exec(text)) {
+  const nameEnd = nameIndex(catalog).nameEnd;
+  nameEnd.lastIndex = 0;
+  for (let m = nameEnd.exec(text); m; m = nameEnd.exec(text)) {
     const end = m.index + m[0].length;
     const found = nameEndingAt(catalog, text, end);
     if (found && !continuesIntoAnotherTitle(text, end) && !INSIDE_LONGER_TITLE.test(text.slice(end, end + 80))) {

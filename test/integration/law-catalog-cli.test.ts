@@ -9,6 +9,10 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { SEED_LAW_CATALOG } from '../../contracts/law-catalog.ts';
+import { buildCatalog } from '../../evaluators/catalog.ts';
+import { createCitationsEvaluator } from '../../evaluators/citations.ts';
+import { mergeIntoCatalog, parseLawList, readText } from '../../evaluators/laws-import.ts';
 
 const ROOT = join(import.meta.dirname, '..', '..');
 const SHARED = join(ROOT, '..', 'shared');
@@ -100,3 +104,50 @@ describe.skipIf(!present)('the official law list through the CLI (real statute s
     expect([s.precision, s.recall], s.out).toEqual([1, 1]);
   });
 });
+
+describe.skipIf(!present)('every law of the list, cited correctly and wrongly', () => {
+  // Each law of the list is cited the way statutes do, with its own number and its last article
+  // (and without the number); then with another law's number, and with an article past its end. This
+  // checks the rules against the whole list (titles shared over time, titles ending others, joint
+  // ordinances, titles with dates), not only against the sampled sentences.
+  const rows = parseLawList(readText(LAWS));
+  const evaluator = createCitationsEvaluator({ catalog: buildCatalog(mergeIntoCatalog(SEED_LAW_CATALOG, rows).catalog) });
+  const flagged = (response: string) =>
+    evaluator.evaluate({ output_id: 'x', occurred_at: '2026-07-01T00:00:00Z', app: 'chat', prompt: '', response }).some((f) => f.severity !== 'info');
+  const current = rows.filter((r) => !r.repealed && !/号（/.test(r.title));
+
+  it('at most 0.2 % of correct citations are flagged', () => {
+    let n = 0;
+    let bad = 0;
+    for (const r of current) {
+      const article = r.last_article ? `第${r.last_article}条` : '第一条';
+      for (const text of [`${r.title}（${r.number_raw}）${article}の規定により、`, `なお、${r.title}${r.last_article ? article : ''}の規定を適用する。`]) {
+        n++;
+        if (flagged(text)) bad++;
+      }
+    }
+    expect(n).toBeGreaterThan(15_000);
+    expect(bad / n).toBeLessThanOrEqual(0.002);
+  });
+
+  it('a number of another law and an article past the end are found for at least 95 %', () => {
+    const numbers = new Map<string, Set<string>>();
+    for (const r of rows) numbers.set(r.title, (numbers.get(r.title) ?? new Set()).add(r.number_raw));
+    let n = 0;
+    let found = 0;
+    current.forEach((r, i) => {
+      const other = current[(i * 7919 + 13) % current.length];
+      if (!numbers.get(r.title)!.has(other.number_raw)) {
+        n++;
+        if (flagged(`${r.title}（${other.number_raw}）第一条の規定により、`)) found++;
+      }
+      if (r.last_article) {
+        n++;
+        if (flagged(`${r.title}（${r.number_raw}）第${r.last_article + 3}条の規定により、`)) found++;
+      }
+    });
+    expect(n).toBeGreaterThan(15_000);
+    expect(found / n).toBeGreaterThanOrEqual(0.95);
+  });
+});
+

@@ -17,6 +17,10 @@ const LIST = [
   HEADER.join('\t'),
   ['刑法', '明治四十年法律第四十五号', '', '法律', '264', '第二百六十四条', '', '', '', 'no repeal found'].join('\t'),
   ['船舶設備規程', '昭和九年逓信省令第六号', '', '逓信省令', '311', '第三百十一条の二十四', '', '', '', 'no repeal found'].join('\t'),
+  ['道路標識令', '昭和二十五年総理府令・建設省令第一号', '', '総理府令・建設省令', '', '', '', '', '', 'no repeal found'].join('\t'),
+  ['中央卸売市場法施行規則', '大正十二年農商務省令臨第十号', '', '農商務省令臨', '', '', '', '', '', 'repealed'].join('\t'),
+  ['皇室典範', '昭和二十二年法律第三号', '', '法律', '37', '第三十七条', '', '', '', 'no repeal found'].join('\t'),
+  row('令和九年に開催される国際園芸博覧会の準備及び運営のために必要な特別措置に関する法律', '令和四年法律第十五号'),
   row('所得税法', '昭和二十二年法律第二十七号'),
   row('所得税法', '昭和四十年法律第三十三号', '243'),
   row('行政不服審査法', '昭和三十七年法律第百六十号', '58'),
@@ -131,6 +135,18 @@ describe('with the official list imported, laws outside the seed are verified', 
   ])('%s', (text, rule) => {
     expect(findings(full, text)).toEqual([rule]);
   });
+
+  it.each([
+    // joint ordinances and the 大正 temporary series are numbers like any other
+    ['道路標識令（昭和二十五年総理府令・建設省令第一号）第一条'],
+    ['旧中央卸売市場法施行規則（大正十二年農商務省令臨第十号）第一条'],
+    // a title with a year in it dates an event, it does not claim one
+    ['令和九年に開催される国際園芸博覧会の準備及び運営のために必要な特別措置に関する法律（令和四年法律第十五号）第一条'],
+    ['皇室典範第三十七条'],
+  ])('%s is correct', (text) => expect(findings(full, text)).toEqual([]));
+
+  it.each([['皇室典範第三十八条', 'article_out_of_range'], ['道路標識令（昭和二十五年総理府令・建設省令第二号）', 'law_number_mismatch']])('%s', (text, rule) =>
+    expect(findings(full, text)).toEqual([rule]));
 
   it.each([['刑法第二百六十四条の規定'], ['船舶設備規程第三百十一条の二十四'], ['刑法第四条の二の例に従う。'], ['労働基準法第百四十条の規定'], ['地方財政法（昭和二十三年法律第百九号）第三十条'], ['私的独占の禁止及び公正取引の確保に関する法律（昭和二十二年法律第五十四号）第百十八条']])(
     '%s is correct',
