@@ -65,6 +65,8 @@ const TOLD_AS_FACT = /された|した|ました|でした|だった|ている|�
 const AMENDING_ACT = /(?:改正する(?:等の)?|整備(?:等)?に関する|施行に伴う[^法]{0,20})(?:法律|政令|省令|府令|規則)$/;
 /** After an article: "…第百二十五条第一項の改正規定" (an amending act's provision), within the clause. */
 const AMENDING_PROVISION = /^[^、。，「」]{0,30}?の改正規定/;
+/** Right after a date: a deadline, a period or a quotation of one, not an event. */
+const DEADLINE_AFTER = /^[^。、，,]{0,8}?(?:から|まで|迄|以降|以後|以前|限り|」)/;
 /** Right after a date: something happened then (a past fact, or the year of a law), not a deadline or a plan. */
 const ENACTED_AFTER = /^[^。、，,]{0,12}?(?:公布|制定|成立|創設|された|した|ました|でした|だった)|^の(?:法律|法|政令|勅令)/;
 /** How far around a match sentence-level context is read (keeps run-on text linear). */
@@ -216,11 +218,12 @@ function checkEraDates(catalog: Catalog, text: string, ctx: Lazy, out: Finding[]
     const label = m[0];
     const impossible = impossibleEraDate(era, year, month, day);
     if (impossible) {
-      // Statutes drafted before an era change name deadlines past its end (平成三十五年三月三十一日まで,
-      // 昭和六十五年五月二十三日から施行): anachronistic, not impossible. A law number, or a law said to
-      // have been promulgated or enacted in such a year, is impossible.
+      // Statutes drafted before an era change name deadlines and periods past its end (平成三十五年三月
+      // 三十一日まで, 昭和六十五年五月二十三日から施行, 平成三十三年度までの, a date quoted in an amending
+      // provision): anachronistic, not impossible. A law number, or an event told as having happened
+      // in such a year (平成39年の改正により), is impossible.
       const pastEnd = (era.maxYear !== null && year > era.maxYear) || (era.end !== null && Number.isFinite(month) && isoDate(gregorianYear(era, year), month, Number.isFinite(day) ? day : 1) > era.end);
-      if (pastEnd && !isLawNumber && !ENACTED_AFTER.test(after)) {
+      if (pastEnd && !isLawNumber && !ENACTED_AFTER.test(after) && (DEADLINE_AFTER.test(after) || PLAN_RIGHT_AFTER.test(after))) {
         out.push(
           finding('anachronistic_era_date', 'info', 0.5, m.index, m.index + label.length, label,
             `${label} is past the end of ${era.name} (${era.end}); statutes drafted before an era change name such dates`),

@@ -234,7 +234,7 @@ describe('English short names and URL forms', () => {
 
 describe('an output without a date', () => {
   it('impossible dates are still found; "future" is not judged against today', () => {
-    const flags = citations.evaluate({ output_id: 'nd', occurred_at: '', app: 'chat', prompt: '', response: '平成33年法律第12号と令和30年法律第1号' });
+    const flags = citations.evaluate({ output_id: 'nd', occurred_at: '', app: 'chat', prompt: '', response: '平成33年と令和30年法律第1号' });
     expect(flags.map((f) => f.rule_id)).toEqual(['impossible_era_date']);
   });
 });
