@@ -283,29 +283,28 @@ function impossibleEraDate(era: Era, year: number, month: number, day: number): 
 // Law mentions (titles and aliases from the catalog)
 
 interface NameIndex {
-  /** Catalog name lengths by the name's last two characters, longest first. */
-  lengthsByEnding: Map<string, number[]>;
+  /**
+   * Every ending of every catalog name ("律", "法律", "る法律", … the whole name): the lookup reads the
+   * text backwards from a possible name end only while it is still the ending of some name.
+   */
+  suffixes: Set<string>;
+  /** English title variants by their first word, for a word-by-word scan. */
+  englishByFirstWord: Map<string, { variant: string; law: LawEntry }[]>;
   /**
    * The last characters of catalog names (法, 律, 令, 則… and, in the full list, 範 of 皇室典範, 約 of
    * 条約): the name lookup runs only where one of them is.
    */
   nameEnd: RegExp;
-  /** English title variants by their first word, for a word-by-word scan. */
-  englishByFirstWord: Map<string, { variant: string; law: LawEntry }[]>;
 }
 const NAME_INDEX = new WeakMap<Catalog, NameIndex>();
 
 function nameIndex(catalog: Catalog): NameIndex {
   let idx = NAME_INDEX.get(catalog);
   if (idx) return idx;
-  const lengthsByEnding = new Map<string, number[]>();
+  const suffixes = new Set<string>();
   for (const name of catalog.byName.keys()) {
-    const key = name.slice(-2);
-    const list = lengthsByEnding.get(key) ?? [];
-    if (!list.includes(name.length)) list.push(name.length);
-    lengthsByEnding.set(key, list);
+    for (let k = 1; k <= name.length; k++) suffixes.add(name.slice(-k));
   }
-  for (const list of lengthsByEnding.values()) list.sort((a, b) => b - a);
   const englishByFirstWord = new Map<string, { variant: string; law: LawEntry }[]>();
   for (const [name, law] of catalog.byNameEn) {
     for (const variant of englishVariants(name)) {
@@ -318,24 +317,29 @@ function nameIndex(catalog: Catalog): NameIndex {
   for (const list of englishByFirstWord.values()) list.sort((a, b) => b.variant.length - a.variant.length);
   const ends = [...new Set([...catalog.byName.keys()].map((n) => n.slice(-1)))].filter((c) => /[\u3040-\u30FF\u4E00-\u9FFF々]/.test(c));
   const nameEnd = ends.length ? new RegExp(`[${ends.join('')}]`, 'gu') : /(?!)/g;
-  idx = { lengthsByEnding, englishByFirstWord, nameEnd };
+  idx = { suffixes, englishByFirstWord, nameEnd };
   NAME_INDEX.set(catalog, idx);
   return idx;
 }
 
-/** The longest catalog name that ends exactly at `end`, with how its start reads. */
+/**
+ * The longest catalog name that ends exactly at `end`, with how its start reads. The text is read
+ * backwards only while it is the ending of some name, so the work per position is bounded by the
+ * longest title, whatever the number of titles loaded: a megabyte of "…に関する法律" repeated stays
+ * linear with ten thousand titles.
+ */
 function nameEndingAt(catalog: Catalog, text: string, end: number): Mention | null {
-  const lengths = nameIndex(catalog).lengthsByEnding.get(text.slice(Math.max(0, end - 2), end));
-  if (!lengths) return null;
-  for (const len of lengths) {
-    const start = end - len;
-    if (start < 0) continue;
-    const laws = catalog.byName.get(text.slice(start, end));
-    if (!laws) continue;
-    const { weak, predecessor } = nameBoundary(text, start);
-    return { law: defaultLaw(laws), laws, start, end, weak, predecessor };
+  const { suffixes } = nameIndex(catalog);
+  let best: { laws: LawEntry[]; start: number } | null = null;
+  for (let k = 1; k <= catalog.maxNameLength && end - k >= 0; k++) {
+    const suffix = text.slice(end - k, end);
+    if (!suffixes.has(suffix)) break;
+    const laws = catalog.byName.get(suffix);
+    if (laws) best = { laws, start: end - k };
   }
-  return null;
+  if (!best) return null;
+  const { weak, predecessor } = nameBoundary(text, best.start);
+  return { law: defaultLaw(best.laws), laws: best.laws, start: best.start, end, weak, predecessor };
 }
 
 /** English catalog titles that start at `at` in the lower-cased text, longest first. */
