@@ -11,6 +11,8 @@ const list = z
 
 const EnvSchema = z.object({
   OVERSIGHT_DATA_DIR: z.string().default('./data/oversight'),
+  // The law catalog imported by `oversight laws import` (evaluators/catalog-store.ts); unset: <OVERSIGHT_DATA_DIR>/law-catalog.
+  OVERSIGHT_LAW_CATALOG_DIR: z.string().optional(),
   CLICKHOUSE_URL: z.url({ error: 'CLICKHOUSE_URL must be a URL such as http://clickhouse:8123' }).optional(),
   CLICKHOUSE_USER: z.string().default('default'),
   CLICKHOUSE_PASSWORD: z.string().default(''),

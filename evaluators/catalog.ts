@@ -1,38 +1,13 @@
-// The law catalog (evaluators/data/laws.json) and the era calendar, indexed for the citation checks:
-// by law number (Japanese and English forms), by title and alias, and by era.
+// The law catalog and the era calendar, indexed for the citation checks: by law number (Japanese and
+// English forms), by title and alias (several laws can share one title over time), and by era.
+// The catalog's contract lives in contracts/law-catalog.ts; which catalog is in use (the seed or an
+// imported official list) is decided by evaluators/catalog-store.ts.
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { LawCatalogFileSchema, SEED_LAW_CATALOG, type LawCatalogFile, type LawEntry } from '../contracts/law-catalog.ts';
 
-export const DEFAULT_CATALOG_PATH = join(dirname(fileURLToPath(import.meta.url)), 'data', 'laws.json');
-
-export interface LawEntry {
-  title: string;
-  aliases: string[];
-  title_en: string | null;
-  /** Common English short names ("APPI", "IT Basic Act"), matched like title_en. */
-  aliases_en?: string[];
-  kind: string;
-  era: string | null;
-  era_year: number | null;
-  year: number | null;
-  number: number | null;
-  number_ja: string | null;
-  number_en: string | null;
-  status: 'current' | 'repealed' | string;
-  repealed_on: string | null;
-  replaced_by: string | null;
-  last_article: number | null;
-  law_id?: string | null;
-}
-
-export interface CatalogFile {
-  about?: string;
-  version?: string;
-  eras: Record<string, [string, string | null]>;
-  laws: LawEntry[];
-}
+export type { LawEntry };
+export type CatalogFile = LawCatalogFile;
 
 export interface Era {
   name: string;
@@ -49,7 +24,8 @@ export interface Catalog {
   eras: Map<string, Era>;
   laws: LawEntry[];
   byNumber: Map<string, LawEntry>;
-  byName: Map<string, LawEntry>;
+  /** Every law a name (title, former title or alias) denotes, oldest first: 所得税法 → 昭和22, 昭和40. */
+  byName: Map<string, LawEntry[]>;
   byNameEn: Map<string, LawEntry>;
   maxNameLength: number;
   maxNameEnLength: number;
@@ -71,7 +47,12 @@ export function parseNumberJa(s: string): { era: string; year: number; kind: str
   return { era: m[1], year: m[2] === '元' ? 1 : Number(m[2]), kind: m[3], num: m[4] ? Number(m[4]) : null };
 }
 
-export function buildCatalog(file: CatalogFile, version = file?.version ?? 'inline'): Catalog {
+/** Content hash of a catalog file: the version the evaluator carries. */
+export function catalogHash(file: CatalogFile): string {
+  return createHash('sha256').update(JSON.stringify({ eras: file.eras, laws: file.laws })).digest('hex').slice(0, 12);
+}
+
+export function buildCatalog(file: CatalogFile, version = file?.version ?? catalogHash(file)): Catalog {
   if (!file || typeof file !== 'object' || !Array.isArray(file.laws) || !file.eras) {
     throw new Error('law catalog must be an object with "eras" and "laws"');
   }
@@ -81,17 +62,25 @@ export function buildCatalog(file: CatalogFile, version = file?.version ?? 'inli
     eras.set(name, { name, start, end, startYear, maxYear: end ? Number(end.slice(0, 4)) - startYear + 1 : null });
   }
   const byNumber = new Map<string, LawEntry>();
-  const byName = new Map<string, LawEntry>();
+  const byName = new Map<string, LawEntry[]>();
   const byNameEn = new Map<string, LawEntry>();
   let maxNameLength = 0;
   let maxNameEnLength = 0;
   for (const law of file.laws) {
     const parsed = law.number_ja ? parseNumberJa(law.number_ja) : null;
-    if (parsed) byNumber.set(numberKey(parsed.era, parsed.year, parsed.kind, parsed.num), law);
-    if (law.year && law.number != null) byNumber.set(numberKeyEn(law.year, parsed?.kind ?? law.kind, law.number), law);
-    for (const name of [law.title, ...(law.aliases ?? [])]) {
-      if (!name || byName.has(name)) continue; // first entry wins: the curated seed comes first
-      byName.set(name, law);
+    if (parsed) {
+      const key = numberKey(parsed.era, parsed.year, parsed.kind, parsed.num);
+      if (!byNumber.has(key)) byNumber.set(key, law); // first entry wins: the curated seed comes first
+    }
+    if (law.year && law.number != null) {
+      const key = numberKeyEn(law.year, parsed?.kind ?? law.kind, law.number);
+      if (!byNumber.has(key)) byNumber.set(key, law);
+    }
+    for (const name of new Set([law.title, ...(law.aliases ?? [])])) {
+      if (!name) continue;
+      const list = byName.get(name);
+      if (list) list.push(law);
+      else byName.set(name, [law]);
       maxNameLength = Math.max(maxNameLength, name.length);
     }
     for (const name of [law.title_en, ...(law.aliases_en ?? [])]) {
@@ -101,10 +90,27 @@ export function buildCatalog(file: CatalogFile, version = file?.version ?? 'inli
       maxNameEnLength = Math.max(maxNameEnLength, en.length);
     }
   }
+  for (const list of byName.values()) if (list.length > 1) list.sort((a, b) => (a.year ?? 0) - (b.year ?? 0));
   return { version, eras, laws: file.laws, byNumber, byName, byNameEn, maxNameLength, maxNameEnLength };
 }
 
-export function loadCatalog(path = DEFAULT_CATALOG_PATH): Catalog {
+/** Validates a catalog file read from disk (a hand-edited or imported catalog) against the contract. */
+export function parseCatalogFile(raw: unknown): CatalogFile {
+  const res = LawCatalogFileSchema.safeParse(raw);
+  if (!res.success) {
+    const issue = res.error.issues[0];
+    throw new Error(`${issue.path.join('.') || 'catalog'}: ${issue.message}`);
+  }
+  return res.data;
+}
+
+/** The seed catalog shipped with the package. */
+export function seedCatalog(): Catalog {
+  return buildCatalog(SEED_LAW_CATALOG, catalogHash(SEED_LAW_CATALOG));
+}
+
+/** A catalog file at `path` (JSON in the contract's format). */
+export function loadCatalog(path: string): Catalog {
   let raw: string;
   try {
     raw = readFileSync(path, 'utf8');
@@ -112,8 +118,8 @@ export function loadCatalog(path = DEFAULT_CATALOG_PATH): Catalog {
     throw new Error(`cannot read the law catalog ${path}: ${(err as Error).message}`);
   }
   try {
-    const file = JSON.parse(raw) as CatalogFile;
-    return buildCatalog(file, file.version ?? createHash('sha256').update(raw).digest('hex').slice(0, 8));
+    const file = parseCatalogFile(JSON.parse(raw));
+    return buildCatalog(file, file.version ?? catalogHash(file));
   } catch (err) {
     throw new Error(`the law catalog ${path} is invalid: ${(err as Error).message}`);
   }

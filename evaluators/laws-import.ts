@@ -1,11 +1,15 @@
 // Importer for the official law list of e-Gov 法令検索, producing the catalog format of
-// evaluators/data/laws.json. Accepted inputs (detected from the content):
+// contracts/law-catalog.ts. Accepted inputs (detected from the content):
 //   - 法令API v1 法令名一覧 (GET /api/1/lawlists/{1..4}): XML with <LawNameListInfo> elements holding
 //     <LawId>, <LawName>, <LawNo> (kanji, e.g. 平成十五年法律第五十七号) and <PromulgationDate> (YYYYMMDD);
 //   - 法令API v2 (GET /api/2/laws): JSON {laws: [{law_info: {law_id, law_num, law_type, promulgation_date},
 //     revision_info: {law_title, abbrev, repeal_status}}]};
 //   - the CSV list export (法令一覧): a header row naming the columns (法令種別, 法令番号, 法令名, 法令ID,
-//     公布日, 法令略称/略称…, 廃止…), UTF-8 with or without BOM, or Shift_JIS.
+//     公布日, 法令略称/略称…, 廃止…), UTF-8 with or without BOM, or Shift_JIS;
+//   - the same as tab-separated values, including a list with the columns law_title, law_number,
+//     last_article, suppl_numbering_continues_to, status (as in the e-Gov-derived list the tests use):
+//     the last citable article is the later of the main provisions' last article and the last article
+//     of supplementary provisions numbered on from them.
 // Curated fields of the existing catalog (aliases, English titles, last articles, repeal status) are
 // kept; the import adds laws and official ids, never removes what reviewers wrote.
 import { readFileSync } from 'node:fs';
@@ -19,6 +23,10 @@ export interface ImportedLaw {
   promulgated: string | null; // YYYY-MM-DD
   abbrev: string[];
   repealed: boolean;
+  /** Last citable article (main provisions or supplementary ones numbered on from them), when the list gives it. */
+  last_article?: number | null;
+  /** The branch number of that article (第三百十一条の二十四 → 24, 0 for none) when the list says. */
+  last_article_branch?: number | null;
 }
 
 export class LawListFormatError extends Error {}
@@ -106,7 +114,7 @@ function ymd(s: string | null): string | null {
 }
 
 /** RFC 4180 CSV: quoted fields, doubled quotes, newlines inside quotes. */
-export function parseCsvRows(text: string): string[][] {
+export function parseCsvRows(text: string, delimiter = ','): string[][] {
   const rows: string[][] = [];
   let row: string[] = [];
   let field = '';
@@ -120,7 +128,7 @@ export function parseCsvRows(text: string): string[][] {
       } else if (c === '"') quoted = false;
       else field += c;
     } else if (c === '"') quoted = true;
-    else if (c === ',') {
+    else if (c === delimiter) {
       row.push(field);
       field = '';
     } else if (c === '\n' || c === '\r') {
@@ -138,17 +146,40 @@ export function parseCsvRows(text: string): string[][] {
   return rows.filter((r) => r.some((f) => f.trim()));
 }
 
-const COLUMNS: Record<keyof Omit<ImportedLaw, 'abbrev' | 'repealed'> | 'abbrev' | 'repealed', RegExp> = {
+const COLUMNS = {
   title: /^(法令名|法令名称|題名|法令の名称|law_?title|lawname)$/i,
-  number_raw: /^(法令番号|law_?num|lawno)$/i,
+  number_raw: /^(法令番号|law_?num|law_?number|lawno)$/i,
   law_id: /^(法令ID|law_?id)$/i,
   promulgated: /^(公布日|公布年月日|promulgation_?date)$/i,
   abbrev: /^(法令略称|略称|略称法令名|abbrev)$/i,
-  repealed: /^(廃止|廃止状況|repeal_?status)$/i,
+  repealed: /^(廃止|廃止状況|repeal_?status|status)$/i,
+  last_article: /^(最終条|last_?article)$/i,
+  suppl_continues_to: /^(附則最終条|suppl_numbering_continues_to)$/i,
+  last_article_earlier: /^last_article_\d{4}$/i,
+  last_article_label: /^last_article_label$/i,
+} satisfies Record<string, RegExp>;
+
+/** "repealed", "廃止", "true"… but not "no repeal found", "現行", "none". */
+function isRepealedValue(v: string | undefined): boolean {
+  const s = (v ?? '').trim();
+  return !!s && !/^(none|なし|-|現行|0|false|no repeal found|current|in force)$/i.test(s) && !/^no\b/i.test(s);
+}
+
+/** "第三百十一条の二十四" → 24 and "第二百六十四条" → 0 when the label names article `last`; null otherwise. */
+function labelBranch(label: string | undefined, last: number): number | null {
+  const m = /^第([〇一二三四五六七八九十百千0-9]+)条(?:の([〇一二三四五六七八九十百千0-9]+))?$/.exec((label ?? '').trim());
+  if (!m || parseNumeral(m[1]) !== last) return null;
+  return m[2] ? parseNumeral(m[2]) : 0;
+}
+
+const positiveInt = (v: string | undefined) => {
+  const n = v && /^\d+$/.test(v.trim()) ? Number(v.trim()) : NaN;
+  return Number.isInteger(n) && n > 0 ? n : null;
 };
 
 function parseCsv(text: string): ImportedLaw[] {
-  const rows = parseCsvRows(text);
+  const firstLine = text.slice(0, text.search(/\r?\n|$/));
+  const rows = parseCsvRows(text, firstLine.includes('\t') ? '\t' : ',');
   if (rows.length === 0) throw new LawListFormatError('empty file');
   const header = rows[0].map((h) => h.trim());
   const col = (k: keyof typeof COLUMNS) => header.findIndex((h) => COLUMNS[k].test(h));
@@ -163,18 +194,25 @@ function parseCsv(text: string): ImportedLaw[] {
   const iDate = col('promulgated');
   const iAbbrev = col('abbrev');
   const iRepealed = col('repealed');
+  // Every column that names a last article: the citable end is the latest of them (numbering that
+  // continues into 附則, or an article an earlier text of the law still had).
+  const iLabel = col('last_article_label');
+  const iLast = header.flatMap((h, i) => (COLUMNS.last_article.test(h) || COLUMNS.suppl_continues_to.test(h) || COLUMNS.last_article_earlier.test(h) ? [i] : []));
   return rows.slice(1).flatMap((r) => {
     const title = r[iTitle]?.trim();
     const num = r[iNum]?.trim();
     if (!title || !num) return [];
-    const repeal = iRepealed >= 0 ? r[iRepealed]?.trim() : '';
+    const lasts = iLast.map((i) => positiveInt(r[i])).filter((n): n is number => n !== null);
+    const last = lasts.length ? Math.max(...lasts) : null;
     return [{
       law_id: iId >= 0 ? r[iId]?.trim() || null : null,
       title,
       number_raw: num,
       promulgated: iDate >= 0 ? ymd(r[iDate] ?? null) : null,
       abbrev: iAbbrev >= 0 ? splitList(r[iAbbrev] ?? null) : [],
-      repealed: !!repeal && !/^(none|なし|-|現行|0|false)$/i.test(repeal),
+      repealed: iRepealed >= 0 && isRepealedValue(r[iRepealed]),
+      last_article: last,
+      last_article_branch: last !== null && iLabel >= 0 ? labelBranch(r[iLabel], last) : null,
     }];
   });
 }
@@ -219,9 +257,12 @@ export function toCatalogEntry(law: ImportedLaw): LawEntry | null {
   const year = ERA_START[era] + eraYear - 1;
   const numberJa = `${era}${eraYear}年${kind}${number !== null ? `第${number}号` : ''}`;
   const kindEn = kind === '法律' ? 'Act' : kind === '政令' ? 'Cabinet Order' : null;
+  // Old laws without a title are listed by number with a subject in brackets
+  // ("昭和二十二年法律第五十四号（私的独占の禁止及び公正取引の確保に関する法律）"): the subject is how texts name it.
+  const subject = /^[^（]+号（(.+)）$/.exec(law.title)?.[1];
   return {
     title: law.title,
-    aliases: law.abbrev.filter((a) => a !== law.title),
+    aliases: [...new Set([...(subject ? [subject] : []), ...law.abbrev])].filter((a) => a !== law.title),
     title_en: null,
     kind,
     era,
@@ -233,10 +274,14 @@ export function toCatalogEntry(law: ImportedLaw): LawEntry | null {
     status: law.repealed ? 'repealed' : 'current',
     repealed_on: null,
     replaced_by: null,
-    last_article: null,
+    last_article: law.last_article ?? null,
+    last_article_branch: law.last_article_branch ?? null,
     law_id: law.law_id,
   };
 }
+
+/** A title that is only the law's number ("明治五年太政官布告第三百三十七号（改暦ノ布告）"): never a name to match. */
+const NUMBER_TITLED = /^(明治|大正|昭和|平成|令和)[^（]*号/;
 
 export interface MergeResult {
   catalog: CatalogFile;
@@ -252,6 +297,7 @@ export interface MergeResult {
  */
 export function mergeIntoCatalog(existing: CatalogFile, imported: ImportedLaw[]): MergeResult {
   const laws = existing.laws.map((l) => ({ ...l, aliases: [...(l.aliases ?? [])] }));
+  const lastSet = new Set<LawEntry>(); // entries whose last article this import has already set
   const byNumber = new Map(laws.filter((l) => l.number_ja).map((l) => [l.number_ja!, l]));
   const byId = new Map(laws.filter((l) => l.law_id).map((l) => [l.law_id!, l]));
   let added = 0;
@@ -267,6 +313,7 @@ export function mergeIntoCatalog(existing: CatalogFile, imported: ImportedLaw[])
     const prior = (entry.law_id && byId.get(entry.law_id)) || byNumber.get(entry.number_ja!);
     if (!prior) {
       laws.push(entry);
+      if (entry.last_article !== null) lastSet.add(entry);
       byNumber.set(entry.number_ja!, entry);
       if (entry.law_id) byId.set(entry.law_id, entry);
       added++;
@@ -278,7 +325,7 @@ export function mergeIntoCatalog(existing: CatalogFile, imported: ImportedLaw[])
       changed = true;
     }
     for (const a of [...entry.aliases, ...(entry.title !== prior.title ? [entry.title] : [])]) {
-      if (!prior.aliases.includes(a) && a !== prior.title) {
+      if (!prior.aliases.includes(a) && a !== prior.title && !NUMBER_TITLED.test(a)) {
         prior.aliases.push(a);
         changed = true;
       }
@@ -286,6 +333,20 @@ export function mergeIntoCatalog(existing: CatalogFile, imported: ImportedLaw[])
     if (entry.status === 'repealed' && prior.status !== 'repealed') {
       prior.status = 'repealed';
       changed = true;
+    }
+    // The official text's last article is a fact newer than any curated value; several rows for one
+    // law (the same number listed twice) keep the latest citable article.
+    if (entry.last_article !== null && entry.last_article === prior.last_article && prior.last_article_branch == null && entry.last_article_branch != null) {
+      prior.last_article_branch = entry.last_article_branch;
+      changed = true;
+    } else if (entry.last_article !== null && entry.last_article !== prior.last_article) {
+      const next = lastSet.has(prior) ? Math.max(prior.last_article ?? 0, entry.last_article) : entry.last_article;
+      lastSet.add(prior);
+      if (next !== prior.last_article) {
+        prior.last_article = next;
+        prior.last_article_branch = next === entry.last_article ? entry.last_article_branch : null;
+        changed = true;
+      }
     }
     if (changed) updated++;
     else unchanged++;

@@ -26,7 +26,7 @@ import type { IncidentRow } from '../contracts/incidents.ts';
 import { watermarkKey, type Shard } from '../contracts/shards.ts';
 import type { EvaluationErrorRow, FlagRow, StoredOutput } from '../contracts/tables.ts';
 import { createLlmJudge, llmJudgeConfigFromEnv, type LlmJudge } from './llm-judge.ts';
-import { EVALUATORS } from './registry.ts';
+import { EVALUATORS, refreshLawCatalog } from './registry.ts';
 import type { Evaluator, EvaluatorInput } from './types.ts';
 import { evaluatorMetrics } from './metrics.ts';
 
@@ -87,6 +87,7 @@ export interface RunResult {
 }
 
 function resolveEvaluators(list: RunOptions['evaluators']): Evaluator[] {
+  refreshLawCatalog(); // a newly imported law catalog is a new citations version: new outputs use it
   if (!list || list.length === 0) return [...EVALUATORS];
   return list.map((x) => {
     if (typeof x !== 'string') return x;

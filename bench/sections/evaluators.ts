@@ -67,6 +67,9 @@ export async function runEvaluatorBench(ctx: SectionContext): Promise<{ rows: Be
   rows.push(row('all evaluators (evaluateOutput)', all, outputs.length));
   progress(`evaluators: all ${Math.round(all.perSecond)} outputs/s`);
 
+  const full = await fullCatalogRows(outputs, registry.EVALUATORS);
+  rows.push(...full.rows);
+
   // The flag mix on these outputs feeds the dashboard data, so its flags table looks like real findings.
   const mix = new Map<string, FlagKind>();
   for (const o of outputs) {
@@ -81,5 +84,58 @@ export async function runEvaluatorBench(ctx: SectionContext): Promise<{ rows: Be
     ctx.shared.flagMix = [...mix.values()];
     ctx.shared.flagMixSource = `measured: evaluateOutput on ${outputs.length.toLocaleString()} simulated outputs`;
   }
-  return { rows, details: { outputs: outputs.length, perEvaluator, all, flagMix: [...mix.values()] } };
+  return { rows, details: { outputs: outputs.length, perEvaluator, all, fullCatalog: full.details, flagMix: [...mix.values()] } };
+}
+
+/**
+ * The citation evaluator with the official-size law list loaded (about 10,000 laws): the stand-in list
+ * ../shared/reference/real-laws.tsv when present (or OVERSIGHT_BENCH_LAWS_TSV), imported the way
+ * `oversight laws import` does. Reports its throughput alone and with the other evaluators, and the
+ * heap the catalog and its indexes take.
+ */
+async function fullCatalogRows(outputs: object[], evaluators: readonly { id: string; evaluate(o: object): unknown[] }[]): Promise<{ rows: BenchRow[]; details: unknown }> {
+  const { existsSync } = await import('node:fs');
+  const { join } = await import('node:path');
+  const tsv = process.env.OVERSIGHT_BENCH_LAWS_TSV ?? join(import.meta.dirname, '..', '..', '..', 'shared', 'reference', 'real-laws.tsv');
+  const measureName = 'citations, full catalog';
+  if (!existsSync(tsv)) {
+    return { rows: [notAvailable(SECTION, measureName, 'outputs/s/core', `no full law list at ${tsv} (set OVERSIGHT_BENCH_LAWS_TSV)`, `>= ${TARGET}/s/core`)], details: null };
+  }
+  const { SEED_LAW_CATALOG } = await import('../../contracts/law-catalog.ts');
+  const { buildCatalog } = await import('../../evaluators/catalog.ts');
+  const { mergeIntoCatalog, parseLawList, readText } = await import('../../evaluators/laws-import.ts');
+  const { createCitationsEvaluator } = await import('../../evaluators/citations.ts');
+  const gc = await exposeGc();
+  gc();
+  const before = process.memoryUsage().heapUsed;
+  const merged = mergeIntoCatalog(SEED_LAW_CATALOG, parseLawList(readText(tsv))).catalog;
+  const citations = createCitationsEvaluator({ catalog: buildCatalog(merged) });
+  citations.evaluate({ output_id: 'warm', occurred_at: '2026-07-01T00:00:00Z', app: 'chat', prompt: '', response: '民法第一条' }); // builds the name index
+  gc();
+  const catalogBytes = process.memoryUsage().heapUsed - before;
+  const alone = measure(outputs, (o) => citations.evaluate(o as never));
+  const others = evaluators.filter((e) => e.id !== 'citations');
+  const together = measure(outputs, (o) => [...citations.evaluate(o as never), ...others.flatMap((e) => e.evaluate(o))]);
+  progress(`evaluators: citations with ${merged.laws.length} laws ${Math.round(alone.perSecond)} outputs/s`);
+  const laws = `${merged.laws.length.toLocaleString()} laws`;
+  return {
+    rows: [
+      { ...row(`${measureName} (${laws})`, alone, outputs.length) },
+      { ...row(`all evaluators, full catalog (${laws})`, together, outputs.length) },
+      { section: SECTION, measure: `law catalog in memory (${laws}, with indexes)`, value: catalogBytes / 1e6, unit: 'MB', pass: null, note: `heap growth after building the catalog from ${tsv.split('/').slice(-1)[0]} (after GC)` },
+    ],
+    details: { laws: merged.laws.length, catalogBytes, alone, together },
+  };
+}
+
+/** A GC function for memory deltas (V8's own, exposed at run time), or a no-op when it cannot be. */
+async function exposeGc(): Promise<() => void> {
+  try {
+    const v8 = await import('node:v8');
+    const vm = await import('node:vm');
+    v8.setFlagsFromString('--expose-gc');
+    return vm.runInNewContext('gc') as () => void;
+  } catch {
+    return () => {};
+  }
 }

@@ -1,53 +1,92 @@
-// `oversight laws import <file>`: merges the official e-Gov law list (法令API v1 XML, v2 JSON or the
-// CSV export) into the citation evaluator's law catalog.
+// `oversight laws import <file...>`: reads the official e-Gov law list (法令API v1 XML, v2 JSON, the CSV
+// export, or the same as TSV with last-article columns), merges it over the seed catalog (curated
+// aliases and English titles are kept) and stores it as the deployment's law catalog in the
+// law-catalog directory. `oversight laws status` shows the catalog in use.
 import { readFileSync, renameSync, writeFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { UsageError } from '../usage-error.ts';
 
+interface ImportOpts {
+  catalog?: string;
+  out?: string;
+  dryRun?: boolean;
+  dir?: string;
+}
+
 export function registerLaws(program: Command): void {
   const laws = program.command('laws').description('the law catalog used by the citation evaluator');
   laws
-    .command('import <file>')
-    .description('merge an e-Gov law list (法令API lawlists XML, /api/2/laws JSON, or the 法令一覧 CSV export) into the catalog')
-    .option('--catalog <path>', 'catalog to merge into and write (default: evaluators/data/laws.json)')
-    .option('--out <path>', 'write the merged catalog here instead of over --catalog')
+    .command('import <files...>')
+    .description('import the e-Gov law list (法令API lawlists XML, /api/2/laws JSON, 法令一覧 CSV or TSV) as the law catalog in use')
+    .option('--dir <path>', 'law-catalog directory (default: OVERSIGHT_LAW_CATALOG_DIR, else <OVERSIGHT_DATA_DIR>/law-catalog)')
+    .option('--catalog <path>', 'instead of storing: merge into this catalog JSON file and write it back')
+    .option('--out <path>', 'instead of storing: write the merged catalog JSON here')
     .option('--dry-run', 'report what would change without writing')
-    .action(async (file: string, opts: { catalog?: string; out?: string; dryRun?: boolean }) => {
-      const { DEFAULT_CATALOG_PATH, buildCatalog } = await import('../../evaluators/catalog.ts');
+    .action(async (files: string[], opts: ImportOpts) => {
+      const { buildCatalog, catalogHash, parseCatalogFile } = await import('../../evaluators/catalog.ts');
+      const { SEED_LAW_CATALOG } = await import('../../contracts/law-catalog.ts');
       const { LawListFormatError, mergeIntoCatalog, parseLawList, readText } = await import('../../evaluators/laws-import.ts');
-      const catalogPath = opts.catalog ?? DEFAULT_CATALOG_PATH;
-      let text: string;
-      try {
-        text = readText(file);
-      } catch (err) {
-        throw new UsageError(`cannot read ${file}: ${(err as Error).message}`);
+      const { lawCatalogDir, storeImportedCatalog } = await import('../../evaluators/catalog-store.ts');
+      const { CITATIONS_VERSION } = await import('../../evaluators/citations.ts');
+      let base = SEED_LAW_CATALOG;
+      if (opts.catalog) {
+        try {
+          base = parseCatalogFile(JSON.parse(readFileSync(opts.catalog, 'utf8')));
+        } catch (err) {
+          throw new UsageError(`cannot read the catalog ${opts.catalog}: ${(err as Error).message}`);
+        }
       }
-      let imported;
-      try {
-        imported = parseLawList(text);
-      } catch (err) {
-        if (err instanceof LawListFormatError) throw new UsageError(`${file}: ${err.message}`);
-        throw err;
+      let merged = base;
+      for (const file of files) {
+        let text: string;
+        try {
+          text = readText(file);
+        } catch (err) {
+          throw new UsageError(`cannot read ${file}: ${(err as Error).message}`);
+        }
+        let imported;
+        try {
+          imported = parseLawList(text);
+        } catch (err) {
+          if (err instanceof LawListFormatError) throw new UsageError(`${file}: ${err.message}`);
+          throw err;
+        }
+        const res = mergeIntoCatalog(merged, imported);
+        merged = res.catalog;
+        console.error(`${imported.length} laws read from ${file}: ${res.added} added, ${res.updated} updated, ${res.unchanged} unchanged, ${res.unreadable.length} with an unreadable number`);
+        for (const u of res.unreadable.slice(0, 20)) console.error(`  unreadable law number: ${u}`);
+        if (res.unreadable.length > 20) console.error(`  … and ${res.unreadable.length - 20} more`);
       }
-      let existing;
-      try {
-        existing = JSON.parse(readFileSync(catalogPath, 'utf8'));
-      } catch (err) {
-        throw new UsageError(`cannot read the catalog ${catalogPath}: ${(err as Error).message}`);
-      }
-      const res = mergeIntoCatalog(existing, imported);
-      buildCatalog(res.catalog); // the result must load before it replaces anything
-      const summary = `${imported.length} laws read from ${file}: ${res.added} added, ${res.updated} updated, ${res.unchanged} unchanged, ${res.unreadable.length} with an unreadable number`;
-      for (const u of res.unreadable.slice(0, 20)) console.error(`  unreadable law number: ${u}`);
-      if (res.unreadable.length > 20) console.error(`  … and ${res.unreadable.length - 20} more`);
+      buildCatalog(merged); // the result must load before it replaces anything
+      const version = catalogHash(merged);
       if (opts.dryRun) {
-        console.error(`${summary} (dry run, nothing written)`);
+        console.error(`${merged.laws.length} laws, catalog ${version} (dry run, nothing written)`);
         return;
       }
-      const target = opts.out ?? catalogPath;
-      // Write then rename, so a crash never leaves a half-written catalog.
-      writeFileSync(`${target}.tmp`, JSON.stringify(res.catalog, null, 1) + '\n');
-      renameSync(`${target}.tmp`, target);
-      console.error(`${summary}; catalog written to ${target} (${res.catalog.laws.length} laws)`);
+      const target = opts.out ?? opts.catalog;
+      if (target) {
+        // Write then rename, so a crash never leaves a half-written catalog.
+        writeFileSync(`${target}.tmp`, JSON.stringify(merged, null, 1) + '\n');
+        renameSync(`${target}.tmp`, target);
+        console.error(`catalog written to ${target} (${merged.laws.length} laws)`);
+        return;
+      }
+      const dir = opts.dir ?? lawCatalogDir();
+      const { info, path } = storeImportedCatalog(dir, merged, files.join(', '));
+      console.error(
+        `law catalog ${info.version} stored in ${path} (${info.law_count} laws); the citation evaluator is now ${CITATIONS_VERSION}+catalog.${info.version}.\n` +
+          `The batch runner uses it from its next pass; to re-evaluate history: oversight evaluate --backfill --evaluator citations --since <date>`,
+      );
+    });
+  laws
+    .command('status')
+    .description('show the law catalog in use (version, law count, import time)')
+    .option('--dir <path>', 'law-catalog directory (default: OVERSIGHT_LAW_CATALOG_DIR, else <OVERSIGHT_DATA_DIR>/law-catalog)')
+    .option('--json', 'print as JSON')
+    .action(async (opts: { dir?: string; json?: boolean }) => {
+      const { activeCatalogInfo, lawCatalogDir } = await import('../../evaluators/catalog-store.ts');
+      const info = activeCatalogInfo(opts.dir ?? lawCatalogDir());
+      if (opts.json) console.log(JSON.stringify(info));
+      else console.log(`${info.origin === 'seed' ? 'seed catalog (nothing imported)' : `imported ${info.imported_at} from ${info.source}`}: ${info.law_count} laws, version ${info.version}`);
     });
 }

@@ -1,27 +1,14 @@
 // Law citations for simulated answers, drawn from the evaluators' own seed catalog so that correct
 // citations are really correct (number and article range) and planted errors are provably wrong.
-import catalog from '../../../evaluators/data/laws.json' with { type: 'json' };
+import { SEED_LAW_CATALOG, type LawEntry } from '../../../contracts/law-catalog.ts';
 import type { Rng } from '../prng.ts';
 import { toFullWidthDigits, toKanjiNumber } from '../numbers.ts';
 
-export interface Law {
-  title: string;
-  aliases: string[];
-  title_en: string;
-  kind: string;
-  era: string;
-  era_year: number;
-  year: number;
-  number: number | null;
-  number_ja: string;
-  number_en: string | null;
-  status: string;
-  repealed_on: string | null;
-  replaced_by: string | null;
-  last_article: number | null;
-}
+/** A seed law the simulator can cite in every form: with an era number and an English title. */
+export type Law = LawEntry & { title_en: string; era: string; era_year: number; year: number; number_ja: string };
+const citable = (l: LawEntry): l is Law => l.title_en !== null && l.era !== null && l.era_year !== null && l.year !== null && l.number_ja !== null;
 
-export const LAWS: readonly Law[] = catalog.laws as Law[];
+export const LAWS: readonly Law[] = SEED_LAW_CATALOG.laws.filter(citable);
 
 /** Laws with a number, in force: the only ones a correct answer cites with 第N号. */
 export const CURRENT_NUMBERED = LAWS.filter((l) => l.status === 'current' && l.number !== null && l.kind === '法律');
@@ -73,7 +60,7 @@ export const KNOWN_PROVISIONS: ReadonlyArray<{ title: string; article: number; g
 
 export function lawByTitle(title: string): Law {
   const law = LAWS.find((l) => l.title === title);
-  if (!law) throw new Error(`law ${title} is not in evaluators/data/laws.json`);
+  if (!law) throw new Error(`law ${title} is not in the seed law catalog (contracts/reference/laws.json)`);
   return law;
 }
 

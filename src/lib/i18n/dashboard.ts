@@ -190,6 +190,14 @@ const ja = {
   'error.500': '表示中にエラーが発生しました。時間をおいて再度お試しください。',
   'error.back': '概要へ戻る',
   'error.signin': 'サインイン',
+  'lawcatalog.title': '法令カタログ（引用チェック）',
+  'lawcatalog.seed': '同梱の初期カタログ（公式の法令一覧は未インポート）',
+  'lawcatalog.imported': '{at} に {source} からインポート',
+  'lawcatalog.laws': '法令数',
+  'lawcatalog.version': 'カタログ版',
+  'lawcatalog.evaluator': '評価器の版',
+  'lawcatalog.error': '法令カタログを読み込めません: {m}',
+  'lawcatalog.hint': '更新: oversight laws import <e-Gov法令一覧>（README「Law catalog」参照）',
 } as const;
 
 export type DashboardKey = keyof typeof ja;
@@ -384,6 +392,14 @@ const en: Record<DashboardKey, string> = {
   'error.500': 'Something went wrong while showing this page. Please try again later.',
   'error.back': 'Back to the overview',
   'error.signin': 'Sign in',
+  'lawcatalog.title': 'Law catalog (citation checks)',
+  'lawcatalog.seed': 'Seed catalog shipped with the package (the official law list has not been imported)',
+  'lawcatalog.imported': 'Imported {at} from {source}',
+  'lawcatalog.laws': 'Laws',
+  'lawcatalog.version': 'Catalog version',
+  'lawcatalog.evaluator': 'Evaluator version',
+  'lawcatalog.error': 'The law catalog cannot be read: {m}',
+  'lawcatalog.hint': 'Update with: oversight laws import <e-Gov law list> (README, "Law catalog")',
 };
 
 export const dashboardMessages = { ja, en } as const;

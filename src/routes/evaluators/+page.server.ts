@@ -4,9 +4,10 @@ import { openView, viewData } from '$lib/server/queries/view.ts';
 import { ALL_ROLES } from '$lib/server/queries/tables.ts';
 import { evaluatorPageData } from '$lib/server/queries/evaluators.ts';
 import { weekStarts } from '$lib/server/queries/filters.ts';
+import { lawCatalogStatus } from '$lib/server/law-catalog.ts';
 
 export const load: PageServerLoad = async ({ locals, url }) => {
   const v = await openView(locals, url, ALL_ROLES);
   const { rules, weekly } = await evaluatorPageData(v.client, v.filters);
-  return { ...viewData(v), rules, weekly, weeks: weekStarts(v.filters.from, v.filters.to) };
+  return { ...viewData(v), rules, weekly, weeks: weekStarts(v.filters.from, v.filters.to), lawCatalog: lawCatalogStatus() };
 };

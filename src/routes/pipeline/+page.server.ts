@@ -10,6 +10,7 @@ import { dlqByTopic, dlqSamples, evaluatorWatermarks, ingestDelay, storedOffsets
 import { kafkaLag } from '$lib/server/queries/kafka-lag.ts';
 import { ingestMetrics } from '$lib/server/queries/ingest-metrics.ts';
 import { recordRawView } from '$lib/server/audit.ts';
+import { lawCatalogStatus } from '$lib/server/law-catalog.ts';
 
 export const load: PageServerLoad = async (event) => {
   const { locals, url } = event;
@@ -29,5 +30,5 @@ export const load: PageServerLoad = async (event) => {
   const lag = env.KAFKA_BROKERS.length
     ? await kafkaLag(env.KAFKA_BROKERS, env.KAFKA_CLIENT_ID, await storedOffsets(v.client))
     : ({ kind: 'not_configured' } as const);
-  return { ...viewData(v), freshness, delay, dlq, samples, showOriginal: v.rawTextAll, watermarks, lag, ingester: await ingestMetrics() };
+  return { ...viewData(v), freshness, delay, dlq, samples, showOriginal: v.rawTextAll, watermarks, lag, ingester: await ingestMetrics(), lawCatalog: lawCatalogStatus() };
 };

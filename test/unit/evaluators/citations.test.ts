@@ -1,7 +1,7 @@
 // hallucinated_citation: positives and the look-alikes that must not be flagged, in ja and en.
 import { describe, expect, it } from 'vitest';
 import { createCitationsEvaluator, isPlausibleAliasOf } from '../../../evaluators/citations.ts';
-import { loadCatalog } from '../../../evaluators/catalog.ts';
+import { seedCatalog } from '../../../evaluators/catalog.ts';
 import { parseNumeral } from '../../../evaluators/text.ts';
 import { findings, run } from './helpers.ts';
 
@@ -46,7 +46,7 @@ describe('law number mismatch', () => {
   });
 
   it('abbreviations that keep the title characters in order are aliases', () => {
-    const laws = loadCatalog().laws;
+    const laws = seedCatalog().laws;
     const appi = laws.find((l) => l.title === '個人情報の保護に関する法律')!;
     expect(isPlausibleAliasOf('個人情報保護法', appi)).toBe(true);
     expect(isPlausibleAliasOf('生成AI利用適正化法', appi)).toBe(false);

@@ -1,16 +1,17 @@
 // The e-Gov law-list importer: API v1 XML, v2 JSON and the CSV export, merged into the catalog.
 import { spawnSync } from 'node:child_process';
-import { copyFileSync, mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_CATALOG_PATH, buildCatalog, type CatalogFile } from '../../../evaluators/catalog.ts';
+import { buildCatalog, type CatalogFile } from '../../../evaluators/catalog.ts';
+import { SEED_LAW_CATALOG } from '../../../contracts/law-catalog.ts';
 import { createCitationsEvaluator } from '../../../evaluators/citations.ts';
 import { mergeIntoCatalog, parseCsvRows, parseLawList, readText, toCatalogEntry } from '../../../evaluators/laws-import.ts';
 import { findings } from './helpers.ts';
 
 const FIXTURES = join(import.meta.dirname, 'fixtures');
-const seed = (): CatalogFile => JSON.parse(readFileSync(DEFAULT_CATALOG_PATH, 'utf8'));
+const seed = (): CatalogFile => structuredClone(SEED_LAW_CATALOG);
 
 describe('parsing', () => {
   it('reads the 法令API v1 lawlists XML', () => {
@@ -74,10 +75,11 @@ describe('oversight laws import', () => {
   it('writes the merged catalog and reports what changed', () => {
     const dir = mkdtempSync(join(tmpdir(), 'oversight-laws-'));
     const catalog = join(dir, 'laws.json');
-    copyFileSync(DEFAULT_CATALOG_PATH, catalog);
+    writeFileSync(catalog, JSON.stringify(SEED_LAW_CATALOG));
     const bin = join(import.meta.dirname, '..', '..', '..', 'bin', 'oversight.mjs');
     const res = spawnSync(process.execPath, [bin, 'laws', 'import', join(FIXTURES, 'egov-lawlist.csv'), '--catalog', catalog], { encoding: 'utf8', timeout: 120_000 });
     expect(res.stderr).toMatch(/5 laws read .*: 3 added, 2 updated/);
+    expect(res.stderr).toMatch(/catalog written to/);
     expect(res.status).toBe(0);
     const written: CatalogFile = JSON.parse(readFileSync(catalog, 'utf8'));
     expect(written.laws.find((l) => l.title === '出入国管理及び難民認定法')!.aliases).toEqual(['入管法', '入管難民法']);
