@@ -33,7 +33,14 @@ export const ReviewRule = z.strictObject({
   flagged: Rate,
   /** Outputs nothing flagged: where the misses are, so recall is estimable. */
   unflagged: Rate,
-  strata: z.record(z.string().regex(STRATUM_KEY, 'stratum keys look like "mof/chat", "mof/*" or "*/chat"'), StratumRates).default({}),
+  strata: z
+    .record(z.string(), StratumRates)
+    .default({})
+    .superRefine((strata, ctx) => {
+      for (const key of Object.keys(strata)) {
+        if (!STRATUM_KEY.test(key)) ctx.addIssue({ code: 'custom', path: [key], message: `stratum keys look like "mof/chat", "mof/*" or "*/chat", got "${key}"` });
+      }
+    }),
   /** Share of items a second reviewer labels blind to the first (for Cohen's kappa). */
   second_review_share: z.number().min(0).max(1).default(0.2),
 });
