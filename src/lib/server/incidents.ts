@@ -26,7 +26,7 @@ export class TriageError extends Error {
 export type Incident = IncidentRow & { updated_at: string };
 
 const INCIDENT_COLUMNS =
-  'incident_id, output_id, ministry, app, model, category, severity, rule_ids, title, status, assignee, verdict, output_at, opened_at, updated_at, version';
+  'incident_id, output_id, ministry, app, model, category, severity, rule_ids, title, status, assignee, verdict, output_at, opened_at, updated_at, version, source';
 
 // ---------------------------------------------------------------------------------------------- queue
 

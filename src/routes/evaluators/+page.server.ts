@@ -5,11 +5,14 @@ import { ALL_ROLES } from '$lib/server/queries/tables.ts';
 import { evaluatorPageData } from '$lib/server/queries/evaluators.ts';
 import { mondayOf } from '$lib/server/queries/heatmap.ts';
 import { addDays } from '$lib/server/queries/filters.ts';
+import { reviewEstimates, verdictCounts } from '$lib/server/review/estimates.ts';
 
 export const load: PageServerLoad = async ({ locals, url }) => {
   const v = await openView(locals, url, ALL_ROLES);
   const { rules, weekly } = await evaluatorPageData(v.client, v.filters);
   const weeks: string[] = [];
   for (let w = mondayOf(v.filters.from); w <= v.filters.to; w = addDays(w, 7)) weeks.push(w);
-  return { ...viewData(v), rules, weekly, weeks };
+  // Review-sample estimates (issue 12): recall, precision, prevalence with intervals; aggregates only.
+  const review = await reviewEstimates(v.client, v.filters, verdictCounts(rules));
+  return { ...viewData(v), rules, weekly, weeks, review };
 };

@@ -10,6 +10,7 @@
 //   requireRawText(locals, ministry)      the same, throwing 403
 //   canTriage(locals, ministry)           incident queue, detail and triage actions
 //   scopeFilter(locals, column)           SQL fragment + params restricting a query to the scope
+//   requireLabeling(locals, ministry?)    review samples: label, see their raw text (never leadership)
 import { error } from '@sveltejs/kit';
 import type { Role, SessionUser } from './roles.ts';
 
@@ -95,4 +96,15 @@ export function scopeFilter(locals: HasUser, column = 'ministry'): { sql: string
   const scope = ministryScope(locals);
   if (scope === null) return { sql: '', params: {} };
   return { sql: ` AND ${column} = {scope_ministry:String}`, params: { scope_ministry: scope } };
+}
+
+/**
+ * Review samples (src/routes/review): admin and reviewers label every ministry's items, a CAIO their
+ * own ministry's; leadership never (the items show raw text). Without a ministry: may open the queue.
+ */
+export function requireLabeling(locals: HasUser, ministry?: string): SessionUser {
+  const user = requireUser(locals);
+  if (user.role === 'leadership') error(403, 'Review samples show raw text; leadership sees the estimates on the evaluator page');
+  if (ministry !== undefined && !canSeeRawText(locals, ministry)) error(403, 'You can only label your own ministry\'s samples');
+  return user;
 }

@@ -225,3 +225,38 @@ export function buildEstimates(items: Item[], flags: Map<string, Set<string>>, v
 }
 
 export type { Item as EstimateItem };
+
+/** Verdict counts per (evaluator, category) from the rules table of the evaluator page. */
+export function verdictCounts(rules: readonly { evaluator: string; category: string; reviewed: number; confirmed: number }[]): VerdictCounts[] {
+  const m = new Map<string, VerdictCounts>();
+  for (const r of rules) {
+    const k = `${r.evaluator}|${r.category}`;
+    const v = m.get(k) ?? { evaluator: r.evaluator, category: r.category, reviewed: 0, confirmed: 0 };
+    v.reviewed += Number(r.reviewed);
+    v.confirmed += Number(r.confirmed);
+    m.set(k, v);
+  }
+  return [...m.values()];
+}
+
+export const ESTIMATE_CSV_HEADER = [
+  'group', 'key', 'category', 'evaluator', 'metric', 'estimate', 'ci95_low', 'ci95_high', 'n', 'n_effective', 'successes', 'few_labels',
+] as const;
+
+/** One CSV line per figure (recall, precision, prevalence, verdict precision, kappa) of every row. */
+export function estimateCsvRows(rows: readonly EstimateRow[]): unknown[][] {
+  const out: unknown[][] = [];
+  const r4 = (x: number | null | undefined) => (x === null || x === undefined ? '' : Math.round(x * 10_000) / 10_000);
+  for (const row of rows) {
+    const head = [row.group, row.key, row.category, row.evaluator];
+    for (const [metric, p] of [['recall', row.recall], ['precision_sample', row.precision], ['prevalence', row.prevalence]] as const) {
+      out.push([...head, metric, r4(p?.estimate), r4(p?.low), r4(p?.high), p?.n ?? 0, r4(p?.nEff), p?.successes ?? 0, row.fewLabels ? 1 : 0]);
+    }
+    if (row.verdictPrecision) {
+      const v = row.verdictPrecision;
+      out.push([...head, 'precision_verdicts', r4(v.estimate), r4(v.low), r4(v.high), v.n, v.n, '', v.n < MIN_LABELS ? 1 : 0]);
+    }
+    if (row.kappa.n > 0) out.push([...head, 'cohens_kappa', r4(row.kappa.kappa), '', '', row.kappa.n, '', '', row.kappa.n < MIN_LABELS ? 1 : 0]);
+  }
+  return out;
+}

@@ -4,7 +4,7 @@
 // already stored is skipped, and a concurrent duplicate collapses (ReplacingMergeTree on item_id).
 import type { ClickHouseClient } from '@clickhouse/client';
 import { queryRows } from '../../../../clickhouse/client.ts';
-import { DEFAULT_REVIEW_RULE, parseReviewRule, type ReviewRule } from '../../../../contracts/review.ts';
+import { DEFAULT_REVIEW_RULE, type ReviewRule } from '../../../../contracts/review.ts';
 import { LIVE_FLAGS_SETTINGS } from '../queries/db.ts';
 import { writeAudit, type AuditActor } from '../audit.ts';
 import { SAMPLE_KEY_SQL, candidateBounds, completedWeeks, itemId, rateFor, roundId, secondReview, selectStratum } from './sampling.ts';
@@ -138,9 +138,9 @@ export async function listRounds(client: ClickHouseClient, limit = 50): Promise<
   );
 }
 
-/** The configured rule: OVERSIGHT_REVIEW_RULE (JSON) or the built-in default. */
-export function configuredRule(json: string | undefined): ReviewRule {
-  return json ? parseReviewRule(json) : DEFAULT_REVIEW_RULE;
+/** The configured rule: OVERSIGHT_REVIEW_RULE (validated by loadEnv) or the built-in default. */
+export function configuredRule(rule: ReviewRule | undefined): ReviewRule {
+  return rule ?? DEFAULT_REVIEW_RULE;
 }
 
 const SCHEDULER: AuditActor = { actor: 'scheduler', role: '', ip: '', user_agent: 'oversight review sampler' };
