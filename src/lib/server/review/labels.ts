@@ -44,7 +44,7 @@ const ITEM_COLUMNS = `item_id, round_id, toString(week) AS week, rule_id, output
 /** Items and their labelers; `scope` (a CAIO's ministry) always applies. Ordered for next/previous. */
 const QUEUE_SQL = (scopeSql: string, extra: string) => `
   SELECT ${ITEM_COLUMNS}, labelers FROM review_items FINAL
-    LEFT JOIN (SELECT item_id, groupUniqArray(reviewer) AS labelers FROM review_labels FINAL GROUP BY item_id) AS l USING (item_id)
+    LEFT JOIN (SELECT item_id, groupUniqArray(reviewer) AS labelers FROM review_labels FINAL WHERE 1 ${extra} GROUP BY item_id) AS l USING (item_id)
    WHERE 1 ${scopeSql} ${extra}
    ORDER BY week DESC, ministry, app, item_id`;
 
@@ -179,7 +179,8 @@ export async function saveLabel(
   });
 }
 
-function judgmentRow(j: Judgment, texts: ItemTexts, x: { item: ReviewItem; reviewer: string; pass: number; at: string; version: number }) {
+/** One stored row of a judgment (also used by the demo's bulk labeling). */
+export function judgmentRow(j: Judgment, texts: ItemTexts, x: { item: ReviewItem; reviewer: string; pass: number; at: string; version: number }) {
   const base = { item_id: x.item.item_id, reviewer: x.reviewer, pass: x.pass, category: j.category, output_id: x.item.output_id, ministry: x.item.ministry, labeled_at: x.at, version: x.version, note: j.note };
   if (!j.finding) return { ...base, finding: 0, severity: '', where: '', evidence_start: 0, evidence_end: 0, evidence_text: '' };
   const text = texts[j.where];
