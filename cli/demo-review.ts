@@ -49,10 +49,11 @@ export async function demoReview(
   }
   const toLabel = await queryRows<ReviewItem>(
     client,
-    `SELECT item_id, round_id, toString(week) AS week, rule_id, output_id, ministry, app, output_at, flagged,
-            stratum_size, stratum_sampled, second_review, sampled_at
-       FROM review_items FINAL
-      WHERE rule_id = 'demo' AND week < {current:Date} AND item_id NOT IN (SELECT item_id FROM review_labels)`,
+    `SELECT i.item_id AS item_id, i.round_id AS round_id, toString(i.week) AS week, i.rule_id AS rule_id, i.output_id AS output_id,
+            i.ministry AS ministry, i.app AS app, i.output_at AS output_at, i.flagged AS flagged, i.stratum_size AS stratum_size,
+            i.stratum_sampled AS stratum_sampled, i.second_review AS second_review, i.sampled_at AS sampled_at
+       FROM review_items AS i FINAL
+      WHERE i.rule_id = 'demo' AND i.week < {current:Date} AND i.item_id NOT IN (SELECT item_id FROM review_labels)`,
     { current },
   );
   // Written in bulk (the demo labels thousands of items): the same rows and audit entries saveLabel writes.
