@@ -5,7 +5,7 @@
 import type { ClickHouseClient } from '@clickhouse/client';
 import { queryRows } from '../../../../clickhouse/client.ts';
 import type { IncidentRow } from '../../../../contracts/incidents.ts';
-import { incidentId } from '../../../../evaluators/runner.ts';
+import { incidentIdFor as incidentId } from '../../../../contracts/incident-id.ts';
 import { writeAudit, type AuditActor } from '../audit.ts';
 import { ReviewError, getReviewItem, labelsOf } from './labels.ts';
 
