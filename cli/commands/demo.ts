@@ -71,8 +71,9 @@ export function registerDemo(program: Command): void {
         const [{ first }] = await queryRows<{ first: string }>(client, 'SELECT toString(toDate(min(occurred_at))) AS first FROM outputs');
         await demoReview(client, planted, { from: first, log });
       }
-      // The service's scheduled sampler keeps drawing under the demo's rule, not a second one.
+      // The service's scheduled sampler and the admin's "sample now" keep drawing under the demo's rule.
       env.OVERSIGHT_REVIEW_RULE ??= DEMO_REVIEW_RULE;
+      process.env.OVERSIGHT_REVIEW_RULE ||= JSON.stringify(env.OVERSIGHT_REVIEW_RULE);
 
       const { ensureDemoUsers } = await import('../../src/lib/server/auth/accounts.ts');
       const users = await ensureDemoUsers(client);
