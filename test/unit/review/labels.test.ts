@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freshDb, countOf, type TestDb } from '../../helpers/chdb.ts';
 import { sampleWeek } from '../../../src/lib/server/review/samples.ts';
 import { itemId, roundId } from '../../../src/lib/server/review/sampling.ts';
-import { ReviewError, listQueue, saveLabel } from '../../../src/lib/server/review/labels.ts';
+import { ReviewError, getReviewItem, listQueue, neighbours, saveLabel } from '../../../src/lib/server/review/labels.ts';
 import { reviewEstimates } from '../../../src/lib/server/review/estimates.ts';
 import { openIncidentFromMiss } from '../../../src/lib/server/review/misses.ts';
 import { exportDevSet } from '../../../src/lib/server/review/export.ts';
@@ -66,6 +66,26 @@ describe('labels, estimates, misses, export', () => {
     expect(q.total).toBe(11);
     expect(q.todo).toBe(10);
     expect((await listQueue(db.client, { scope: 'mhlw', reviewer: 'x', show: 'all' })).items.map((i) => i.output_id)).toEqual(['h0']);
+    expect((await listQueue(db.client, { scope: null, reviewer: 'rev1', show: 'mine' })).items.map((i) => i.output_id)).toEqual(['m0']);
+  });
+
+  it('next / previous follow the queue order; the next item to label skips labeled ones and wraps around', async () => {
+    const all = (await listQueue(db.client, { scope: null, reviewer: 'rev1', show: 'all' })).items;
+    expect(all.map((i) => i.ministry)).toEqual(['mhlw', ...Array(10).fill('mof')]);
+    expect(all.slice(1).map((i) => i.item_id)).toEqual(all.slice(1).map((i) => i.item_id).sort());
+    const at = async (k: number) => neighbours(db.client, (await getReviewItem(db.client, all[k].item_id))!, null, 'rev1');
+    const first = await at(0);
+    expect(first).toMatchObject({ prev: null, next: all[1].item_id, position: 1, total: 11 });
+    const m0 = all.findIndex((i) => i.output_id === 'm0');
+    const mid = await at(m0);
+    expect(mid.position).toBe(m0 + 1);
+    expect(mid.prev).toBe(all[m0 - 1].item_id);
+    expect(mid.nextTodo).toBe(all[m0 + 1 < all.length ? m0 + 1 : 0].item_id);
+    const last = await at(10);
+    expect(last.next).toBeNull();
+    expect(last.nextTodo).toBe(all[0].item_id);
+    // Within a CAIO's scope, mhlw's item is not a neighbour.
+    expect((await neighbours(db.client, all[1], 'mof', 'rev1')).prev).toBeNull();
   });
 
   it('weighted estimates: recall below 1 from a miss in the heavily weighted unflagged stratum', async () => {

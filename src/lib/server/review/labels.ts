@@ -38,21 +38,31 @@ export interface QueueItem extends ReviewItem {
   labelers: string[];
 }
 
-const ITEM_COLUMNS = `item_id, round_id, toString(week) AS week, rule_id, output_id, ministry, app, output_at, flagged,
-  stratum_size, stratum_sampled, second_review, sampled_at`;
+const ITEM_COLUMNS = `i.item_id AS item_id, i.round_id AS round_id, toString(i.week) AS week, i.rule_id AS rule_id,
+  i.output_id AS output_id, i.ministry AS ministry, i.app AS app, i.output_at AS output_at, i.flagged AS flagged,
+  i.stratum_size AS stratum_size, i.stratum_sampled AS stratum_sampled, i.second_review AS second_review, i.sampled_at AS sampled_at`;
 
-/** Items and their labelers; `scope` (a CAIO's ministry) always applies. Ordered for next/previous. */
-const QUEUE_SQL = (scopeSql: string, extra: string) => `
-  SELECT ${ITEM_COLUMNS}, labelers FROM review_items FINAL
-    LEFT JOIN (SELECT item_id, groupUniqArray(reviewer) AS labelers FROM review_labels FINAL WHERE 1 ${extra} GROUP BY item_id) AS l USING (item_id)
-   WHERE 1 ${scopeSql} ${extra}
-   ORDER BY week DESC, ministry, app, item_id`;
+/**
+ * Items with their labelers (a subquery that aggregates the labels of the items asked for). The queue
+ * order is week (newest first), ministry, app, item id; `where` filters on the joined row.
+ */
+const ITEMS_SQL = (where: string, labelFilter = '') => `
+  SELECT ${ITEM_COLUMNS}, labelers FROM review_items AS i FINAL
+    LEFT JOIN (SELECT item_id, groupUniqArray(reviewer) AS labelers FROM review_labels FINAL WHERE 1 ${labelFilter} GROUP BY item_id) AS l
+      ON l.item_id = i.item_id
+   WHERE ${where}`;
 
 /** Does `reviewer` still have to label this item? Unlabeled, or double-labeled with one other label. */
 export function needsLabelFrom(item: Pick<QueueItem, 'labelers' | 'second_review'>, reviewer: string): boolean {
   if (item.labelers.includes(reviewer)) return false;
   return item.labelers.length === 0 || (item.second_review === 1 && item.labelers.length === 1);
 }
+
+/** needsLabelFrom in SQL, for parameter {reviewer:String}. */
+const TODO_SQL = `(NOT has(labelers, {reviewer:String}) AND (length(labelers) = 0 OR (second_review = 1 AND length(labelers) = 1)))`;
+const SHOW_SQL = { todo: TODO_SQL, mine: 'has(labelers, {reviewer:String})', all: '1' } as const;
+const ORDER = 'ORDER BY i.week DESC, i.ministry, i.app, i.item_id';
+const ORDER_REVERSED = 'ORDER BY i.week ASC, i.ministry DESC, i.app DESC, i.item_id DESC';
 
 export interface QueueFilter {
   scope: string | null;
@@ -62,17 +72,26 @@ export interface QueueFilter {
   limit?: number;
 }
 
+function scopeSql(scope: string | null): string {
+  return scope === null ? '1' : 'i.ministry = {scope:String}';
+}
+
+/** One page of the queue (first `limit` in queue order), with the queue's size and what is left to label. */
 export async function listQueue(client: ClickHouseClient, f: QueueFilter): Promise<{ items: QueueItem[]; total: number; todo: number }> {
-  const scopeSql = f.scope === null ? '' : 'AND ministry = {scope:String}';
-  const params = { scope: f.scope ?? '', reviewer: f.reviewer };
-  const all = await queryRows<QueueItem>(client, QUEUE_SQL(scopeSql, ''), params);
-  const todo = all.filter((i) => needsLabelFrom(i, f.reviewer));
-  const shown = f.show === 'todo' ? todo : f.show === 'mine' ? all.filter((i) => i.labelers.includes(f.reviewer)) : all;
-  return { items: shown.slice(0, f.limit ?? 500), total: all.length, todo: todo.length };
+  const params = { scope: f.scope ?? '', reviewer: f.reviewer, limit: f.limit ?? 500 };
+  const [items, [counts]] = await Promise.all([
+    queryRows<QueueItem>(client, `${ITEMS_SQL(`${scopeSql(f.scope)} AND ${SHOW_SQL[f.show]}`)} ${ORDER} LIMIT {limit:UInt32}`, params),
+    queryRows<{ total: number | string; todo: number | string }>(
+      client,
+      `SELECT count() AS total, countIf(${TODO_SQL}) AS todo FROM (${ITEMS_SQL(scopeSql(f.scope))})`,
+      params,
+    ),
+  ]);
+  return { items, total: Number(counts?.total ?? 0), todo: Number(counts?.todo ?? 0) };
 }
 
 export async function getReviewItem(client: ClickHouseClient, id: string): Promise<QueueItem | undefined> {
-  const [row] = await queryRows<QueueItem>(client, QUEUE_SQL('', 'AND item_id = {id:String}'), { id });
+  const [row] = await queryRows<QueueItem>(client, ITEMS_SQL('i.item_id = {id:String}', 'AND item_id = {id:String}'), { id });
   return row;
 }
 
@@ -83,16 +102,24 @@ export async function neighbours(
   scope: string | null,
   reviewer: string,
 ): Promise<{ prev: string | null; next: string | null; nextTodo: string | null; position: number; total: number }> {
-  const { items } = await listQueue(client, { scope, reviewer, show: 'all', limit: Number.MAX_SAFE_INTEGER });
-  const i = items.findIndex((x) => x.item_id === item.item_id);
-  const after = [...items.slice(i + 1), ...items.slice(0, Math.max(i, 0))];
-  return {
-    prev: i > 0 ? items[i - 1].item_id : null,
-    next: i >= 0 && i < items.length - 1 ? items[i + 1].item_id : null,
-    nextTodo: after.find((x) => needsLabelFrom(x, reviewer))?.item_id ?? null,
-    position: i + 1,
-    total: items.length,
-  };
+  // "after" in the queue order: an older week, or the same week and a later (ministry, app, item id).
+  const after = `(i.week < {week:Date} OR (i.week = {week:Date} AND (i.ministry, i.app, i.item_id) > ({ministry:String}, {app:String}, {id:String})))`;
+  const before = `(i.week > {week:Date} OR (i.week = {week:Date} AND (i.ministry, i.app, i.item_id) < ({ministry:String}, {app:String}, {id:String})))`;
+  const params = { scope: scope ?? '', reviewer, week: item.week, ministry: item.ministry, app: item.app, id: item.item_id };
+  const first = async (where: string, order: string) =>
+    (await queryRows<{ item_id: string }>(client, `SELECT item_id FROM (${ITEMS_SQL(`${scopeSql(scope)} AND ${where}`)} ${order} LIMIT 1)`, params))[0]?.item_id ?? null;
+  const count = async (where: string) =>
+    Number((await queryRows<{ n: number | string }>(client, `SELECT count() AS n FROM (${ITEMS_SQL(`${scopeSql(scope)} AND ${where}`)})`, params))[0]?.n ?? 0);
+  const [prev, next, todoAfter, todoFirst, earlier, total] = await Promise.all([
+    first(before, ORDER_REVERSED),
+    first(after, ORDER),
+    first(`${after} AND ${TODO_SQL}`, ORDER),
+    first(`i.item_id != {id:String} AND ${TODO_SQL}`, ORDER),
+    count(before),
+    count('1'),
+  ]);
+  // After the last item, the next one to label wraps around to the start of the queue.
+  return { prev, next, nextTodo: todoAfter ?? todoFirst, position: earlier + 1, total };
 }
 
 export interface StoredJudgment {
