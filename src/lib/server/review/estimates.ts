@@ -192,7 +192,11 @@ export function buildEstimates(items: Item[], flags: Map<string, Set<string>>, v
   ];
   for (const g of groups) {
     const byKey = new Map<string, typeof weighted>();
-    for (const it of weighted) byKey.set(g.key(it), [...(byKey.get(g.key(it)) ?? []), it]);
+    for (const it of weighted) {
+      const list = byKey.get(g.key(it));
+      if (list) list.push(it);
+      else byKey.set(g.key(it), [it]);
+    }
     for (const [key, list] of [...byKey].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
       for (const [category, evaluators] of evaluatorsByCategory) {
         // Breakdowns by week and ministry are for every evaluator together; per evaluator only overall.

@@ -68,7 +68,9 @@ export async function sampleWeek(client: ClickHouseClient, req: SampleRequest): 
   const strata = new Map<string, CandidateRow[]>();
   for (const r of rows) {
     const k = `${r.ministry}|${r.app}|${r.flagged}`;
-    strata.set(k, [...(strata.get(k) ?? []), r]);
+    const list = strata.get(k);
+    if (list) list.push(r);
+    else strata.set(k, [r]);
   }
   const [{ population }] = await queryRows<{ population: number | string }>(
     client,
