@@ -8,10 +8,17 @@ import { itemId, roundId } from '../../../src/lib/server/review/sampling.ts';
 import { ReviewError, getReviewItem, listQueue, neighbours, saveLabel } from '../../../src/lib/server/review/labels.ts';
 import { reviewEstimates } from '../../../src/lib/server/review/estimates.ts';
 import { openIncidentFromMiss } from '../../../src/lib/server/review/misses.ts';
-import { exportDevSet } from '../../../src/lib/server/review/export.ts';
+import { exportDevSet, toNdjson } from '../../../src/lib/server/review/export.ts';
+import { existsSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { getIncident } from '../../../src/lib/server/incidents.ts';
 import { REVIEW_CATEGORIES, type ReviewRule } from '../../../contracts/review.ts';
 
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
+const SCORER = resolve(ROOT, '../shared/tools/score-evaluators.mjs');
+const BIN = join(ROOT, 'bin/oversight.mjs');
 const WEEK = '2026-11-02';
 const RULE: ReviewRule = { id: 't', flagged: { share: 1 }, unflagged: { share: 1 }, strata: {}, second_review_share: 0 };
 const who = (actor: string, role = 'reviewer') => ({ actor, role, ip: '', user_agent: 'vitest' });
@@ -137,5 +144,16 @@ describe('labels, estimates, misses, export', () => {
     expect(m0).toMatchObject({ ministry: 'mof', app: 'chat', prompt: texts.prompt, sources: [] });
     expect(lines.find((l) => l.output_id === 'm1')!.expected).toEqual([]);
     expect(await exportDevSet(db.client, { scope: 'mhlw' })).toEqual([]);
+  });
+
+  // The shared scorer lives beside the worktree (../shared/tools); without it there is nothing to run.
+  it.skipIf(!existsSync(SCORER))('the export scores through score-evaluators.mjs with the offline evaluator CLI', async () => {
+    const file = join(db.dir, 'samples.ndjson');
+    writeFileSync(file, toNdjson(await exportDevSet(db.client, { scope: null })));
+    const run = spawnSync(process.execPath, [SCORER, file, '--', process.execPath, BIN, 'evaluate', '--input'], { encoding: 'utf8', timeout: 120_000 });
+    // The kanji-spelled mobile number is a finding the rules miss: the scorer lists it and fails recall.
+    expect(run.stdout).toMatch(/missed\s+leakage\s+m0\s+\(review sample rv-[0-9a-f]+; kanji mobile\)/);
+    expect(run.stdout).toMatch(/^leakage: precision \S+ recall 0\.000 \(tp 0, fp 0, fn 3\)$/m);
+    expect(run.status).toBe(1);
   });
 });
