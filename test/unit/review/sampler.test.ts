@@ -7,6 +7,7 @@ import { parseReviewRule, type ReviewRule } from '../../../contracts/review.ts';
 import { completedWeeks, itemId, rateFor, roundId, sampleKey, secondReview, selectStratum, weekOf } from '../../../src/lib/server/review/sampling.ts';
 import { sampleDueWeeks, sampleWeek } from '../../../src/lib/server/review/samples.ts';
 import { queryRows } from '../../../clickhouse/client.ts';
+import { loadEnv } from '../../../config/env.ts';
 
 const WHO = { actor: 'tester', role: 'admin', ip: '', user_agent: 'vitest' };
 
@@ -50,6 +51,14 @@ describe('membership (pure)', () => {
   it('refuses a malformed rule with the reason', () => {
     expect(() => parseReviewRule('{"id":"x","flagged":{"share":2},"unflagged":{"per_week":1}}')).toThrow(/flagged/);
     expect(() => parseReviewRule('{"id":"x","flagged":{"share":0.1},"unflagged":{"per_week":1},"strata":{"MOF":{}}}')).toThrow(/stratum keys/);
+  });
+
+  it('OVERSIGHT_REVIEW_RULE is validated when the configuration loads', () => {
+    expect(() => loadEnv({ OVERSIGHT_REVIEW_RULE: '{"id":"x","flagged":{"share":0.1}}' })).toThrow(/OVERSIGHT_REVIEW_RULE: review rule: unflagged/);
+    expect(loadEnv({ OVERSIGHT_REVIEW_RULE: '{"id":"x","flagged":{"share":0.1},"unflagged":{"per_week":4}}' }).OVERSIGHT_REVIEW_RULE).toEqual({
+      id: 'x', flagged: { share: 0.1 }, unflagged: { per_week: 4 }, strata: {}, second_review_share: 0.2,
+    });
+    expect(loadEnv({}).OVERSIGHT_REVIEW_RULE).toBeUndefined();
   });
 
   it('scheduled runs sample completed weeks only', () => {
