@@ -5,11 +5,20 @@
 import type { ClickHouseClient } from '@clickhouse/client';
 import { queryRows } from '../../../../clickhouse/client.ts';
 import type { IncidentRow } from '../../../../contracts/incidents.ts';
-import { incidentIdFor as incidentId } from '../../../../contracts/incident-id.ts';
+import { createHash } from 'node:crypto';
 import { writeAudit, type AuditActor } from '../audit.ts';
 import { ReviewError, getReviewItem, labelsOf } from './labels.ts';
 
 export const REVIEW_SAMPLE_SOURCE = 'review_sample';
+
+/**
+ * The incident id of (output, category), the evaluator runner's formula (evaluators/runner.ts
+ * incidentId; test/unit/review/incident-id.test.ts keeps the two equal). Not imported from the runner:
+ * importing it builds the evaluators and reads their data files, which the dashboard bundle cannot.
+ */
+export function incidentIdFor(outputId: string, category: string): string {
+  return 'inc-' + createHash('sha256').update(`${outputId}\u0000${category}`).digest('hex').slice(0, 24);
+}
 
 /** Categories of the output that some evaluator flagged with a finding (severity above info). */
 export async function flaggedCategories(client: ClickHouseClient, outputId: string): Promise<Set<string>> {
@@ -23,7 +32,7 @@ export async function flaggedCategories(client: ClickHouseClient, outputId: stri
 
 /** The incident of (output, category) if one exists, whatever opened it. */
 export async function existingIncident(client: ClickHouseClient, outputId: string, category: string): Promise<string | null> {
-  const id = incidentId(outputId, category);
+  const id = incidentIdFor(outputId, category);
   const [row] = await queryRows<{ incident_id: string }>(client, 'SELECT incident_id FROM incidents FINAL WHERE incident_id = {id:String}', { id });
   return row?.incident_id ?? null;
 }
@@ -57,7 +66,7 @@ export async function openIncidentFromMiss(
   const now = new Date();
   const at = now.toISOString().replace('T', ' ').replace('Z', '');
   const incident: IncidentRow & { source: string } = {
-    incident_id: incidentId(item.output_id, category),
+    incident_id: incidentIdFor(item.output_id, category),
     output_id: item.output_id,
     ministry: item.ministry,
     app: item.app,
