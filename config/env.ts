@@ -2,6 +2,7 @@
 // Every variable is documented in README.md ("Configuration"); defaults suit the embedded demo.
 import { z } from 'zod';
 import { parseShard } from '../contracts/shards.ts';
+import { parseReviewRule } from '../contracts/review.ts';
 
 const intFrom = (dflt: number) => z.coerce.number().int().positive().default(dflt);
 const list = z
@@ -51,6 +52,19 @@ const EnvSchema = z.object({
   OPS_PORT: z.coerce.number().int().min(0).max(65_535).default(9465),
   // Links in alerts and digests; default http://localhost:<PORT> (filled in below).
   PUBLIC_BASE_URL: z.url({ error: 'PUBLIC_BASE_URL must be a URL such as https://oversight.example.go.jp' }).optional(),
+  // Review-sample rates (contracts/review.ts ReviewRule) as JSON; unset: DEFAULT_REVIEW_RULE. See README "Review samples".
+  OVERSIGHT_REVIEW_RULE: z
+    .string()
+    .optional()
+    .transform((s, ctx) => {
+      if (!s) return undefined;
+      try {
+        return parseReviewRule(s);
+      } catch (err) {
+        ctx.addIssue({ code: 'custom', message: (err as Error).message });
+        return z.NEVER;
+      }
+    }),
   OVERSIGHT_PLANNED_USERS: z
     .string()
     .optional()

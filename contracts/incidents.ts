@@ -39,4 +39,6 @@ export interface IncidentRow {
   /** Set by ClickHouse on every version; absent on a row the runner is about to write. */
   updated_at?: string;
   version: number;
+  /** What opened it: 'evaluator' (the runner; the column default) or 'review_sample' (a reviewer's miss). */
+  source?: string;
 }

@@ -89,6 +89,14 @@ export async function startService(opts: ServiceOptions): Promise<RunningService
     admin.runEvaluation = () => scheduler.runNow();
   }
 
+  if (opts.evaluate !== false) {
+    // Review samples (issue 12): each completed week is drawn once; runs in every evaluating process,
+    // which draw the same items (membership is a hash of round and output id).
+    const { startReviewSampler, configuredRule } = await import('../src/lib/server/review/samples.ts');
+    const sampler = startReviewSampler(client, { rule: configuredRule(env.OVERSIGHT_REVIEW_RULE), log });
+    parts.push({ stop: async () => sampler.stop() });
+  }
+
   // Alerts: the daily per-ministry digest, and on stop, incident alerts still coalescing go out.
   const { startDailyDigest } = await import('../alerts/digest.ts');
   const { closeAlerts } = await import('../alerts/notify.ts');

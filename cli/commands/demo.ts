@@ -66,6 +66,15 @@ export function registerDemo(program: Command): void {
       const evaluated = await runEvaluationOnce(client, { log, settleMs: 0, onIncidentsOpened: notifyIncidentsOpened });
       log(`evaluators: ${describeRun(evaluated)}`);
       if (planted) await triageWithGroundTruth(client, planted, { share: 0.3, log });
+      // The review sample, labeled from the ground truth with reviewer errors: recall with intervals.
+      const { demoReview, DEMO_REVIEW_RULE } = await import('../demo-review.ts');
+      if (planted) {
+        const [{ first }] = await queryRows<{ first: string }>(client, 'SELECT toString(toDate(min(occurred_at))) AS first FROM outputs');
+        await demoReview(client, planted, { from: first, log });
+      }
+      // The service's scheduled sampler and the admin's "sample now" keep drawing under the demo's rule.
+      env.OVERSIGHT_REVIEW_RULE ??= DEMO_REVIEW_RULE;
+      process.env.OVERSIGHT_REVIEW_RULE ||= JSON.stringify(env.OVERSIGHT_REVIEW_RULE);
 
       const { ensureDemoUsers } = await import('../../src/lib/server/auth/accounts.ts');
       const users = await ensureDemoUsers(client);

@@ -152,11 +152,15 @@ async function database(opts: EvaluateOpts): Promise<void> {
         shard,
         onIncidentsOpened: notifyIncidentsOpened,
       });
+      // Server mode's evaluator process also draws the weekly review samples, as serve does (docs/REVIEW.md).
+      const { startReviewSampler, configuredRule } = await import('../../src/lib/server/review/samples.ts');
+      const sampler = startReviewSampler(client, { rule: configuredRule(env.OVERSIGHT_REVIEW_RULE), log });
       await new Promise<void>((resolve) => {
         const stop = () => resolve();
         process.once('SIGINT', stop);
         process.once('SIGTERM', stop);
       });
+      sampler.stop();
       await scheduler.stop();
     }
   } finally {

@@ -14,7 +14,7 @@ export type Incident = IncidentRow & { updated_at: string };
 export type IncidentEvent = Omit<IncidentEventRow, 'incident_id' | 'at'> & { at: string };
 
 const INCIDENT_COLUMNS =
-  'incident_id, output_id, ministry, app, model, category, severity, rule_ids, title, status, assignee, verdict, output_at, opened_at, updated_at, version';
+  'incident_id, output_id, ministry, app, model, category, severity, rule_ids, title, status, assignee, verdict, output_at, opened_at, updated_at, version, source';
 
 // ---------------------------------------------------------------------------------------- one or few
 

@@ -159,7 +159,11 @@ describe('incident triage', () => {
 
     // The whole queue at the default 100 a page, in English.
     await open(page, '/incidents?lang=en');
-    const total = QUEUE.count + Object.keys(fixture().incidents).length;
+    // review.test.ts may have opened one incident from a review-sample miss (test files share the server).
+    const seeded = QUEUE.count + Object.keys(fixture().incidents).length;
+    const total = Number(/of (\d+)$/.exec((await summary()) ?? '')?.[1]);
+    expect(total - seeded).toBeGreaterThanOrEqual(0);
+    expect(total - seeded).toBeLessThanOrEqual(1);
     expect(await summary()).toBe(`1–100 of ${total}`);
     expect(await page.locator('[data-testid="pager-top"] [data-testid="pager-next"]').textContent()).toContain('Next');
     await Promise.all([page.waitForURL(/page=2/), page.click('[data-testid="pager-top"] [data-testid="pager-next"]')]);

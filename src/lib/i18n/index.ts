@@ -4,15 +4,16 @@
 import { MINISTRIES, ministryByCode } from '../../../contracts/ministries.ts';
 import { dashboardMessages, type DashboardKey } from './dashboard.ts';
 import { triageMessages, type TriageKey } from './triage.ts';
+import { reviewMessages, type ReviewKey } from './review.ts';
 
 export const LANGS = ['ja', 'en'] as const;
 export type Lang = (typeof LANGS)[number];
-export type MessageKey = DashboardKey | TriageKey;
+export type MessageKey = DashboardKey | TriageKey | ReviewKey;
 export const LANG_COOKIE = 'lang';
 
 const dictionaries: Record<Lang, Record<string, string>> = {
-  ja: { ...triageMessages.ja, ...dashboardMessages.ja },
-  en: { ...triageMessages.en, ...dashboardMessages.en },
+  ja: { ...triageMessages.ja, ...dashboardMessages.ja, ...reviewMessages.ja },
+  en: { ...triageMessages.en, ...dashboardMessages.en, ...reviewMessages.en },
 };
 
 export function isLang(v: unknown): v is Lang {

@@ -21,6 +21,10 @@ export const AUDIT_ACTIONS = [
   'user_update',
   'user_disable',
   'export_audit',
+  // review samples (src/lib/server/review): a sampling run, a label saved, an incident opened from a miss
+  'review_sample',
+  'review_label',
+  'review_incident',
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 

@@ -9,6 +9,7 @@
 //   canSeeRawText(locals, ministry)       prompts / responses / evidence text (never leadership)
 //   requireRawText(locals, ministry)      the same, throwing 403
 //   canTriage(locals, ministry)           incident queue, detail and triage actions
+//   requireLabeling(locals, ministry?)    review samples: label, see their raw text (never leadership)
 import { error } from '@sveltejs/kit';
 import type { Role, SessionUser } from './roles.ts';
 
@@ -82,5 +83,16 @@ export function canTriage(locals: HasUser, ministry?: string): boolean {
 export function requireTriage(locals: HasUser, ministry?: string): SessionUser {
   const user = requireUser(locals);
   if (!canTriage(locals, ministry)) error(403, 'Your role may not triage incidents here');
+  return user;
+}
+
+/**
+ * Review samples (src/routes/review): admin and reviewers label every ministry's items, a CAIO their
+ * own ministry's; leadership never (the items show raw text). Without a ministry: may open the queue.
+ */
+export function requireLabeling(locals: HasUser, ministry?: string): SessionUser {
+  const user = requireUser(locals);
+  if (user.role === 'leadership') error(403, 'Review samples show raw text; leadership sees the estimates on the evaluator page');
+  if (ministry !== undefined && !canSeeRawText(locals, ministry)) error(403, 'You can only label your own ministry\'s samples');
   return user;
 }

@@ -17,6 +17,9 @@ export function routeDecision(pathname: string, user: SessionUser | null): Route
     case 'incidents':
       // Leadership sees incident counts on the analytics pages, never the queue or an incident.
       return user.role === 'leadership' ? 'forbidden' : 'allowed';
+    case 'review':
+      // Review samples show raw text: leadership sees the estimates on /evaluators, never the samples.
+      return user.role === 'leadership' ? 'forbidden' : 'allowed';
     case 'ministries':
       // /ministries/<code>/…: a CAIO only opens their own ministry's pages.
       if (user.role === 'caio' && second !== undefined && second !== user.ministry) return 'forbidden';
