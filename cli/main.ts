@@ -16,6 +16,7 @@ import { registerDemo } from './commands/demo.ts';
 import { registerBench } from './commands/bench.ts';
 import { registerUsers } from './commands/users.ts';
 import { registerRollups } from './commands/rollups.ts';
+import { registerReports } from './commands/reports.ts';
 
 export function buildProgram(): Command {
   const program = new Command('oversight')
@@ -34,6 +35,7 @@ export function buildProgram(): Command {
   registerBench(program);
   registerUsers(program);
   registerRollups(program);
+  registerReports(program);
   return program;
 }
 

@@ -78,8 +78,12 @@ export async function startService(opts: ServiceOptions): Promise<RunningService
   const { startDailyDigest } = await import('../alerts/digest.ts');
   const { closeAlerts } = await import('../alerts/notify.ts');
   const digest = startDailyDigest(client, { log });
+  // Reports: every ministry's monthly report on the first working day, when OVERSIGHT_MONTHLY_REPORTS=1.
+  const { startMonthlyReports } = await import('../src/lib/server/reports/schedule.ts');
+  const monthly = startMonthlyReports(client, { log });
   parts.unshift({
     stop: async () => {
+      monthly.stop();
       digest.stop();
       await closeAlerts();
     },

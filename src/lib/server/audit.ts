@@ -19,6 +19,9 @@ export const AUDIT_ACTIONS = [
   'user_update',
   'user_disable',
   'export_audit',
+  // Reports (issue 13): a report generated, and each download of one (Markdown, JSON).
+  'report_generate',
+  'report_download',
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 
