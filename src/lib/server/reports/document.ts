@@ -118,7 +118,7 @@ function summaryKpis(c: PeriodFigures, p: PeriodFigures, tr: Tr): Kpi[] {
   ];
 }
 
-function rolloutBlocks(r: ReportFigures['rollout'], c: PeriodFigures, p: PeriodFigures, tr: Tr, lang: Lang): Block[] {
+function rolloutBlocks(r: ReportFigures['rollout'], c: PeriodFigures, p: PeriodFigures, tr: Tr, lang: Lang, compact = false): Block[] {
   const gap = r.target === null ? null : c.active.mau - r.target;
   const blocks: Block[] = [
     {
@@ -130,7 +130,7 @@ function rolloutBlocks(r: ReportFigures['rollout'], c: PeriodFigures, p: PeriodF
         { label: tr('reports.m.target'), value: r.target === null ? DASH : fmtInt(r.target), change: r.target === null || r.previous_target === null ? DASH : countChange(r.target, r.previous_target) },
         { label: tr('reports.m.target_gap'), value: gap === null ? DASH : signed(gap), change: DASH },
         { label: tr('reports.m.projection'), value: projection(r.total_projection_plan, lang), change: DASH },
-      ],
+      ].slice(compact ? 3 : 0),
     },
     {
       type: 'p',
@@ -216,11 +216,13 @@ function requestsTable(caption: string, keyHead: string, cur: PeriodFigures['byA
 }
 
 function accuracyKpis(c: PeriodFigures, p: PeriodFigures, tr: Tr): Kpi[] {
+  // The notes give the counts behind each rate, worded as the overview page words them.
+  const t = c.totals;
   return [
-    { label: tr('reports.m.outputs'), value: fmtInt(c.totals.outputs), change: countChange(c.totals.outputs, p.totals.outputs) },
-    { label: tr('reports.m.citation_error_rate'), value: fmtRatioPct(c.rates.citation_error_rate), change: ratioChange(c.rates.citation_error_rate, p.rates.citation_error_rate) },
-    { label: tr('reports.m.thumbs_down_rate'), value: fmtRatioPct(c.rates.thumbs_down_rate), change: ratioChange(c.rates.thumbs_down_rate, p.rates.thumbs_down_rate) },
-    { label: tr('reports.m.confirmed_rate'), value: fmtRatioPct(c.rates.confirmed_rate), change: ratioChange(c.rates.confirmed_rate, p.rates.confirmed_rate) },
+    { label: tr('reports.m.outputs'), value: fmtInt(t.outputs), change: countChange(t.outputs, p.totals.outputs) },
+    { label: tr('reports.m.citation_error_rate'), value: fmtRatioPct(c.rates.citation_error_rate), change: ratioChange(c.rates.citation_error_rate, p.rates.citation_error_rate), note: `${fmtInt(t.citation_error_outputs)} / ${fmtInt(t.outputs)}` },
+    { label: tr('reports.m.thumbs_down_rate'), value: fmtRatioPct(c.rates.thumbs_down_rate), change: ratioChange(c.rates.thumbs_down_rate, p.rates.thumbs_down_rate), note: `${fmtInt(t.down)} / ${fmtInt(t.up + t.down)}` },
+    { label: tr('reports.m.confirmed_rate'), value: fmtRatioPct(c.rates.confirmed_rate), change: ratioChange(c.rates.confirmed_rate, p.rates.confirmed_rate), note: `${fmtInt(t.confirmed)} / ${fmtInt(t.reviewed)}` },
   ];
 }
 
@@ -343,7 +345,7 @@ function perspectiveSections(f: ReportFigures, tr: Tr, lang: Lang): DocSection[]
         items: [
           { label: tr('reports.m.findings_per_1000'), value: fmtNum(m.per_1000, 2), change: numChange(m.per_1000, m.previous_per_1000) },
           { label: tr('reports.col.findings'), value: fmtInt(m.findings), change: DASH },
-          { label: tr('reports.persp.incidents', { n: '' }).trim(), value: fmtInt(m.incidents), change: DASH },
+          { label: tr('reports.m.incidents'), value: fmtInt(m.incidents), change: DASH },
           { label: tr('reports.col.precision'), value: fmtRatioPct(m.precision), change: DASH, note: m.precision_ci ? `95% CI ${fmtRatioPct(m.precision_ci.low)}–${fmtRatioPct(m.precision_ci.high)}` : undefined },
         ],
       },
@@ -449,7 +451,7 @@ export function reportDocument(r: StoredReport & { redacted?: boolean }, lang: L
   if (r.kind === 'ministry') {
     sections = [
       S('summary', tr('reports.sec.summary'), false, [{ type: 'kpis', items: summaryKpis(c, p, tr) }]),
-      S('rollout', tr('reports.sec.rollout'), false, [...rolloutBlocks(f.rollout, c, p, tr, lang), ...(r.ministry ? [] : [ministryTable(f.rollout, tr, lang)])]),
+      S('rollout', tr('reports.sec.rollout'), false, [...rolloutBlocks(f.rollout, c, p, tr, lang, true), ...(r.ministry ? [] : [ministryTable(f.rollout, tr, lang)])]),
       S('use', tr('reports.sec.use'), true, [
         requestsTable(tr('reports.use.by_app'), tr('reports.col.app'), c.byApp, p.byApp, tr),
         requestsTable(tr('reports.use.by_model'), tr('reports.col.model'), c.byModel, p.byModel, tr),
