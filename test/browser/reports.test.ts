@@ -66,10 +66,10 @@ function pdfPages(file: string): string[] {
   return Array.from({ length: pages }, (_, i) => execFileSync('pdftotext', ['-f', String(i + 1), '-l', String(i + 1), '-layout', file, '-'], { encoding: 'utf8' }));
 }
 
-/** The first line of a printed page's body, after the running header that repeats on every page. */
-function firstBodyLine(pageText: string): string {
+/** The first line of a printed page's body: the line after the running header (the line naming the report id). */
+function firstBodyLine(pageText: string, reportId: string): string {
   const lines = pageText.split('\n').map((l) => l.trim()).filter(Boolean);
-  return lines[1] ?? '';
+  return lines[lines.findIndex((l) => l.includes(reportId)) + 1] ?? '';
 }
 
 describe('reports', () => {
@@ -167,8 +167,8 @@ describe('reports', () => {
       expect(pages[0]).toContain('対象期間');
       expect(pages[0]).toContain(`${RECENT.from} – ${RECENT.to}`);
       // Every section marked as a page break is the first thing on its page, in document order.
-      const starts = breaks.map((h) => pages.findIndex((p, i) => i > 0 && firstBodyLine(p) === h.trim()));
-      expect(starts.every((s) => s > 0), `${kind}: ${breaks.join(' / ')} start pages ${starts.join(',')}`).toBe(true);
+      const starts = breaks.map((h) => pages.findIndex((p, i) => i > 0 && firstBodyLine(p, id) === h.trim()));
+      expect(starts.every((s) => s > 0), `${kind}: ${breaks.join(' / ')} start pages ${starts.join(',')}; pages begin with ${pages.map((p) => firstBodyLine(p, id)).join(' | ')}`).toBe(true);
       expect([...starts].sort((a, b) => a - b)).toEqual(starts);
       expect(new Set(starts).size).toBe(starts.length);
       if (kind === 'safety') {
