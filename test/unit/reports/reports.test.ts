@@ -100,7 +100,7 @@ describe('a generated report', () => {
     expect(v2.figures.current.byApp.map((r) => r.key)).toContain('legal_research');
     expect(v2.content_hash).not.toBe(report.content_hash);
     expect((await seriesVersions(db.client, report.series)).map((v) => v.version)).toEqual([1, 2]);
-  });
+  }, 120_000); // two periods' figures, twice, on an embedded database a busy machine shares
 
   it('counts the incident workflow from its history: opened, moves, open criticals, time to triage and resolve', async () => {
     const r = await generateReport(db.client, { kind: 'ministry', period_kind: 'month', period: '2026-07', ministry: 'mof' }, { username: 'rev', role: 'reviewer' }, { origin: 'ui', planned, curve: DEFAULT_TARGETS, withExcerpts: true });

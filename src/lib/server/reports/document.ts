@@ -6,7 +6,7 @@ import { DASH, fmtInt, fmtNum, fmtPct, fmtRatioPct } from '../../format.ts';
 import { categoryName, ministryName, severityName, t, type Lang } from '../../i18n/index.ts';
 import { PERSPECTIVES } from './aisi.ts';
 import type { PeriodFigures, ReportFigures } from './figures.ts';
-import type { Projection } from './rollout.ts';
+import { targetOn, type Projection } from './rollout.ts';
 import type { StoredReport } from './store.ts';
 
 export interface Kpi {
@@ -51,6 +51,8 @@ export interface ReportDocument {
   version: number;
   scope: string;
   period: string;
+  /** The period's first and last day, for the running header. */
+  periodRange: string;
   previousPeriod: string;
   created: string;
   author: string;
@@ -158,7 +160,7 @@ function trendBlock(r: ReportFigures['rollout'], tr: Tr, scopeShare: number): Bl
   const days = r.samples.map((s) => s.day);
   const curveDays = [...new Set([...days, ...r.curve.map((c) => c.day).filter((d) => d >= days[0] && d <= days[days.length - 1])])].sort();
   const target = curveDays
-    .map((day) => ({ day, value: targetAt(r.curve, day) }))
+    .map((day) => ({ day, value: targetOn(r.curve, day) }))
     .filter((x): x is { day: string; value: number } => x.value !== null)
     .map((x) => ({ day: x.day, value: Math.round(x.value * scopeShare) }));
   return {
@@ -168,17 +170,6 @@ function trendBlock(r: ReportFigures['rollout'], tr: Tr, scopeShare: number): Bl
     target,
     legend: { actual: tr('reports.rollout.chart_mau'), target: tr('reports.rollout.chart_target') },
   };
-}
-
-/** Same interpolation as rollout.targetOn, inlined to keep this module free of server-only imports. */
-function targetAt(curve: { day: string; users: number }[], day: string): number | null {
-  if (curve.length === 0 || day < curve[0].day) return null;
-  const ms = (d: string) => Date.parse(`${d}T00:00:00Z`);
-  for (let i = 1; i < curve.length; i++) {
-    const [a, b] = [curve[i - 1], curve[i]];
-    if (day <= b.day) return ms(b.day) === ms(a.day) ? b.users : a.users + ((b.users - a.users) * (ms(day) - ms(a.day))) / (ms(b.day) - ms(a.day));
-  }
-  return curve[curve.length - 1].users;
 }
 
 function ministryTable(r: ReportFigures['rollout'], tr: Tr, lang: Lang): Block {
@@ -493,6 +484,7 @@ export function reportDocument(r: StoredReport & { redacted?: boolean }, lang: L
     version: r.version,
     scope,
     period: `${r.params.period}${paren(`${r.params.from} – ${r.params.to}`)}`,
+    periodRange: `${r.params.from} – ${r.params.to}`,
     previousPeriod: `${r.params.previous_from} – ${r.params.previous_to}`,
     created: r.created_at.replace('T', ' ').replace(/\.\d+Z$/, ' UTC'),
     author: `${r.author}${paren(t(lang, `role.${r.author_role}`) === `role.${r.author_role}` ? r.author_role : t(lang, `role.${r.author_role}`))}`,
