@@ -89,7 +89,7 @@ const ja = {
   'reports.m.thumbs_down_rate': '低評価率',
   'reports.m.confirmed_rate': 'レビュアー確認率',
   'reports.m.findings_per_1000': '1,000出力あたり検知件数',
-  'reports.m.opened': '新規インシデント',
+  'reports.m.opened': '新規インシデント（期間中の出力）',
   'reports.m.incidents': 'インシデント',
   'reports.m.triaged': 'トリアージ',
   'reports.m.confirmed': '確認（真陽性）',
@@ -161,7 +161,7 @@ const ja = {
   'reports.cav.catalog': '法令カタログの版: {list}',
   'reports.cav.no_versions': '当期の検知はありません（評価器の版は下表を参照）。',
   'reports.cav.adoption_def': 'MAUは期末日までの30日間の利用者数。利用率はMAU÷計画利用者数。検知件数は重大度 info（検証不能）を除く。',
-  'reports.cav.incident_def': '新規・トリアージ等の件数は期間中の発生・状態変更、時間は期間中に発生したインシデントについての値です。',
+  'reports.cav.incident_def': '新規インシデントは期間中の出力に対するもの（ダッシュボードと同じく出力日で数える）、トリアージ・確認・解決は期間中の状態変更の件数、時間はそれら新規インシデントの発生からの値です。',
   'reports.none': 'なし',
 } as const;
 
@@ -256,7 +256,7 @@ const en: Record<ReportsKey, string> = {
   'reports.m.thumbs_down_rate': 'Thumbs-down rate',
   'reports.m.confirmed_rate': 'Reviewer-confirmed rate',
   'reports.m.findings_per_1000': 'Findings per 1,000 outputs',
-  'reports.m.opened': 'Incidents opened',
+  'reports.m.opened': "Incidents on the period's outputs",
   'reports.m.incidents': 'Incidents',
   'reports.m.triaged': 'Triaged',
   'reports.m.confirmed': 'Confirmed',
@@ -328,7 +328,7 @@ const en: Record<ReportsKey, string> = {
   'reports.cav.catalog': 'Law catalog version: {list}',
   'reports.cav.no_versions': 'No findings this period (evaluator versions in the table below).',
   'reports.cav.adoption_def': 'MAU counts users in the 30 days ending on the last day. Adoption is MAU ÷ planned users. Findings exclude severity info (unverifiable).',
-  'reports.cav.incident_def': 'Opened, triaged and the other counts are events within the period; times are for incidents opened within it.',
+  'reports.cav.incident_def': "Incidents opened are those on the period's outputs (counted by the output's day, as on the dashboard); triaged, confirmed and resolved count status changes within the period; times run from opening, for the period's incidents.",
   'reports.none': 'none',
 };
 

@@ -20,7 +20,8 @@ export interface Kpi {
 export type Block =
   | { type: 'p'; text: string; tone?: 'note' | 'warn' | 'muted' }
   | { type: 'kpis'; items: Kpi[] }
-  | { type: 'table'; caption: string; head: string[]; rows: string[][]; numeric: boolean[] }
+  /** `wide`: the one column that takes the remaining width and wraps; the others keep to one line. */
+  | { type: 'table'; caption: string; head: string[]; rows: string[][]; numeric: boolean[]; wide?: number }
   | {
       type: 'radar';
       title: string;
@@ -300,6 +301,7 @@ function notableBlocks(n: ReportFigures['notable'], tr: Tr, lang: Lang, redacted
       caption: tr('reports.sec.notable'),
       head: [tr('reports.col.incident'), tr('reports.col.ministry'), tr('reports.col.severity'), tr('reports.col.category'), tr('reports.col.status'), tr('reports.col.excerpt')],
       numeric: [false, false, false, false, false, false],
+      wide: 5,
       rows: n.items.map((i) => [
         `${i.incident_id}\n${i.opened_at}`,
         ministryName(i.ministry, lang),

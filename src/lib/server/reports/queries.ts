@@ -16,7 +16,7 @@ function params(s: Scope): Record<string, string> {
 const inScope = (s: Scope, column = 'ministry') => (s.ministry ? `${column} = {ministry:String}` : '1');
 
 export interface IncidentFlow {
-  /** Incidents opened in the period. */
+  /** Incidents on the period's outputs (counted by the output's day, as the dashboard counts them). */
   opened: number;
   /** Status changes in the period (any incident of the scope). */
   triaged: number;
@@ -25,7 +25,7 @@ export interface IncidentFlow {
   resolved: number;
   /** Critical incidents opened by the period's end and not resolved by then. */
   open_critical: number;
-  /** Hours from opening to the first triage / resolution, for incidents opened in the period that got there. */
+  /** Hours from opening to the first triage / resolution, for the period's incidents that got there. */
   triage_hours_p50: number | null;
   triage_hours_p90: number | null;
   resolve_hours_p50: number | null;
@@ -36,59 +36,60 @@ export interface IncidentFlow {
 
 /**
  * The triage workflow as incident_events recorded it (the incident row only keeps the latest state).
- * Times are exact quantiles over the incidents opened in the period: a period has few enough.
+ * An incident belongs to the period of its output, like everywhere on the dashboard, so a late
+ * evaluation (a backfill) still lands in the month the answer was given. Times are exact quantiles.
  */
 export async function incidentFlow(client: ClickHouseClient, s: Scope): Promise<IncidentFlow> {
   const p = params(s);
   const periodStart = `toDateTime64({from:Date}, 3, 'UTC')`;
   const periodEnd = `toDateTime64({to:Date} + 1, 3, 'UTC')`;
-  const [row] = await queryRows<IncidentFlow>(
+  const ofPeriod = 'toDate(output_at) >= {from:Date} AND toDate(output_at) <= {to:Date}';
+  const [row] = await queryRows<Record<string, number>>(
     client,
     `WITH firsts AS (
             SELECT incident_id,
                    minIf(at, to_status = 'triaged') AS triaged_at, countIf(to_status = 'triaged') > 0 AS was_triaged,
                    minIf(at, to_status = 'resolved') AS resolved_at, countIf(to_status = 'resolved') > 0 AS was_resolved
               FROM incident_events WHERE action = 'status' GROUP BY incident_id),
-          scoped AS (SELECT incident_id, severity, opened_at FROM incidents FINAL WHERE ${inScope(s)}),
+          scoped AS (SELECT incident_id, severity, opened_at, output_at FROM incidents FINAL WHERE ${inScope(s)}),
           moves AS (
             SELECT countIf(e.to_status = 'triaged') AS triaged, countIf(e.to_status = 'confirmed') AS confirmed,
                    countIf(e.to_status = 'false_positive') AS false_positive, countIf(e.to_status = 'resolved') AS resolved
               FROM incident_events AS e
              WHERE e.action = 'status' AND e.at >= ${periodStart} AND e.at < ${periodEnd}
                AND e.incident_id IN (SELECT incident_id FROM scoped)),
-          opened AS (
-            SELECT i.incident_id AS incident_id, i.severity AS severity, i.opened_at AS opened_at,
+          joined AS (
+            SELECT i.severity AS severity, i.opened_at AS opened_at, i.output_at AS output_at,
                    f.was_triaged AS was_triaged, f.triaged_at AS triaged_at, f.was_resolved AS was_resolved, f.resolved_at AS resolved_at
-              FROM scoped AS i LEFT JOIN firsts AS f ON f.incident_id = i.incident_id
-             WHERE i.opened_at < ${periodEnd})
-     SELECT countIf(opened_at >= ${periodStart}) AS opened,
+              FROM scoped AS i LEFT JOIN firsts AS f ON f.incident_id = i.incident_id)
+     SELECT countIf(${ofPeriod}) AS opened,
             (SELECT triaged FROM moves) AS triaged, (SELECT confirmed FROM moves) AS confirmed,
             (SELECT false_positive FROM moves) AS false_positive, (SELECT resolved FROM moves) AS resolved,
-            countIf(severity = 'critical' AND NOT (was_resolved AND resolved_at < ${periodEnd})) AS open_critical,
-            countIf(opened_at >= ${periodStart} AND was_triaged) AS triaged_of_opened,
-            countIf(opened_at >= ${periodStart} AND was_resolved) AS resolved_of_opened,
-            quantileExactIf(0.5)(dateDiff('second', opened_at, triaged_at) / 3600, opened_at >= ${periodStart} AND was_triaged) AS t50,
-            quantileExactIf(0.9)(dateDiff('second', opened_at, triaged_at) / 3600, opened_at >= ${periodStart} AND was_triaged) AS t90,
-            quantileExactIf(0.5)(dateDiff('second', opened_at, resolved_at) / 3600, opened_at >= ${periodStart} AND was_resolved) AS r50,
-            quantileExactIf(0.9)(dateDiff('second', opened_at, resolved_at) / 3600, opened_at >= ${periodStart} AND was_resolved) AS r90
-       FROM opened`,
+            countIf(severity = 'critical' AND opened_at < ${periodEnd} AND NOT (was_resolved AND resolved_at < ${periodEnd})) AS open_critical,
+            countIf(${ofPeriod} AND was_triaged) AS triaged_of_opened,
+            countIf(${ofPeriod} AND was_resolved) AS resolved_of_opened,
+            quantileExactIf(0.5)(dateDiff('second', opened_at, triaged_at) / 3600, ${ofPeriod} AND was_triaged) AS t50,
+            quantileExactIf(0.9)(dateDiff('second', opened_at, triaged_at) / 3600, ${ofPeriod} AND was_triaged) AS t90,
+            quantileExactIf(0.5)(dateDiff('second', opened_at, resolved_at) / 3600, ${ofPeriod} AND was_resolved) AS r50,
+            quantileExactIf(0.9)(dateDiff('second', opened_at, resolved_at) / 3600, ${ofPeriod} AND was_resolved) AS r90
+       FROM joined`,
     p,
   );
-  const r = row as unknown as Record<string, number>;
+  const r = row ?? {};
   const hours = (v: number, n: number) => (n > 0 && Number.isFinite(Number(v)) ? Math.round(Number(v) * 10) / 10 : null);
   return {
-    opened: Number(r.opened),
-    triaged: Number(r.triaged),
-    confirmed: Number(r.confirmed),
-    false_positive: Number(r.false_positive),
-    resolved: Number(r.resolved),
-    open_critical: Number(r.open_critical),
-    triaged_of_opened: Number(r.triaged_of_opened),
-    resolved_of_opened: Number(r.resolved_of_opened),
-    triage_hours_p50: hours(r.t50, Number(r.triaged_of_opened)),
-    triage_hours_p90: hours(r.t90, Number(r.triaged_of_opened)),
-    resolve_hours_p50: hours(r.r50, Number(r.resolved_of_opened)),
-    resolve_hours_p90: hours(r.r90, Number(r.resolved_of_opened)),
+    opened: Number(r.opened ?? 0),
+    triaged: Number(r.triaged ?? 0),
+    confirmed: Number(r.confirmed ?? 0),
+    false_positive: Number(r.false_positive ?? 0),
+    resolved: Number(r.resolved ?? 0),
+    open_critical: Number(r.open_critical ?? 0),
+    triaged_of_opened: Number(r.triaged_of_opened ?? 0),
+    resolved_of_opened: Number(r.resolved_of_opened ?? 0),
+    triage_hours_p50: hours(r.t50, Number(r.triaged_of_opened ?? 0)),
+    triage_hours_p90: hours(r.t90, Number(r.triaged_of_opened ?? 0)),
+    resolve_hours_p50: hours(r.r50, Number(r.resolved_of_opened ?? 0)),
+    resolve_hours_p90: hours(r.r90, Number(r.resolved_of_opened ?? 0)),
   };
 }
 
