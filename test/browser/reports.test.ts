@@ -191,8 +191,12 @@ describe('reports', () => {
     await context.close();
   });
 
-  it('screenshots each kind at 1440 px', async () => {
-    const { context, page } = await signIn(browser, 'reviewer', { width: 1440, height: 900 });
+  it('screenshots each kind at 1440 px; no page breaks the content security policy or raises a dialog', async () => {
+    const { context, page, dialogs } = await signIn(browser, 'reviewer', { width: 1440, height: 900 });
+    const violations: string[] = [];
+    page.on('console', (m) => {
+      if (/Content Security Policy/i.test(m.text())) violations.push(m.text());
+    });
     for (const kind of KINDS) {
       await generate(page, { kind, ministry: kind === 'ministry' ? 'mof' : '' });
       const file = join(OUT, `report-${kind}-1440.png`);
@@ -202,6 +206,8 @@ describe('reports', () => {
     }
     await open(page, '/reports');
     await page.screenshot({ path: join(OUT, 'reports-1440.png'), fullPage: true });
+    expect(violations).toEqual([]);
+    expect(dialogs).toEqual([]);
     await context.close();
   });
 

@@ -1,18 +1,25 @@
 // /reports: the form that generates a report (kind, period, scope) and the reports already made.
 // Every role may generate; a CAIO only for their own ministry (enforced in generateAs, not just by
 // the form offering one choice). Generating redirects to the new report.
-import { fail, redirect } from '@sveltejs/kit';
+import { error, fail, redirect } from '@sveltejs/kit';
 import type { Actions, PageServerLoad } from './$types';
 import { getClickHouse } from '../../../clickhouse/client.ts';
 import { MINISTRIES } from '$contracts/ministries.ts';
-import { ministryScope, requireUser } from '$lib/server/auth/guard.ts';
+import { requireUser } from '$lib/server/auth/guard.ts';
+import { ReportAccessError, reportScope } from '$lib/server/reports/access.ts';
 import { listReports } from '$lib/server/reports/store.ts';
 import { lastCompleteMonth, lastCompleteQuarter } from '$lib/server/reports/period.ts';
 import { ReportFormError, generateAs, parseReportForm } from '$lib/server/reports/web.ts';
 
 export const load: PageServerLoad = async ({ locals }) => {
   requireUser(locals);
-  const scope = ministryScope(locals);
+  let scope: string | null;
+  try {
+    scope = reportScope(locals);
+  } catch (err) {
+    if (err instanceof ReportAccessError) error(err.status, err.message);
+    throw err;
+  }
   const today = new Date().toISOString().slice(0, 10);
   const month = lastCompleteMonth(today);
   return {

@@ -168,11 +168,14 @@ describe('access to reports', () => {
     expect(generationScope(user('caio', 'mof'), null)).toBe('mof');
     expect(() => generationScope(user('caio', 'mof'), 'mhlw')).toThrow(ReportAccessError);
     expect(generationScope(user('leadership'), 'mhlw')).toBe('mhlw');
+    // A CAIO account without a ministry is refused, never treated as "all ministries".
+    expect(() => generationScope(user('caio', ''), null)).toThrow(ReportAccessError);
     const [mofReport] = (await listReports(db.client, 'mof')).map((r) => r.report_id);
     const stored = (await getReport(db.client, mofReport))!;
     expect(stored.figures.notable.items.length).toBeGreaterThan(0);
     expect(requireReportAccess(user('caio', 'mof'), stored).report_id).toBe(mofReport);
     expect(() => requireReportAccess(user('caio', 'mhlw'), stored)).toThrow(ReportAccessError);
+    expect(() => requireReportAccess(user('caio', ''), stored)).toThrow(ReportAccessError);
     expect(viewOf(user('leadership'), stored)).toMatchObject({ redacted: true, figures: { notable: { items: [] } } });
     expect(viewOf(user('caio', 'mof'), stored).redacted).toBe(false);
     expect(viewOf(user('reviewer'), stored).figures.notable.items.length).toBeGreaterThan(0);

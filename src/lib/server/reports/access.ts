@@ -13,9 +13,19 @@ export class ReportAccessError extends Error {
   }
 }
 
+/**
+ * null for every ministry, or the CAIO's one ministry. A CAIO account without a ministry gets nothing
+ * (403): an empty code must never read as "no restriction" in a query.
+ */
+export function reportScope(locals: HasUser): string | null {
+  const scope = ministryScope(locals);
+  if (scope === '') throw new ReportAccessError('your account has no ministry assigned', 403);
+  return scope;
+}
+
 /** The ministry a request may generate for: a CAIO's own (whatever they asked), or what was asked. */
 export function generationScope(locals: HasUser, requested: string | null): string | null {
-  const scope = ministryScope(locals);
+  const scope = reportScope(locals);
   if (scope === null) return requested;
   if (requested !== null && requested !== scope) throw new ReportAccessError(`you may only generate reports for ministry ${scope}`, 403);
   return scope;
@@ -30,7 +40,7 @@ export function mayIncludeExcerpts(locals: HasUser, ministry: string | null): bo
 }
 
 export function requireReportAccess(locals: HasUser, report: StoredReport | undefined): StoredReport {
-  const scope = ministryScope(locals);
+  const scope = reportScope(locals);
   // A CAIO gets the same answer for another ministry's report as for a missing one: no oracle of ids.
   if (!report || (scope !== null && report.ministry !== scope)) throw new ReportAccessError('no such report', 404);
   return report;
