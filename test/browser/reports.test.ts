@@ -91,7 +91,7 @@ describe('reports', () => {
       if (role === 'caio-mof') expect(new Set(scopes)).toEqual(new Set(['財務省']));
       await context.close();
     }
-  });
+  }, 600_000); // twelve reports, each two periods of figures, on a machine other test runs share
 
   it('holds a CAIO to their ministry: another ministry or all ministries is 403, for pages, downloads and generation', async () => {
     const admin = await signIn(browser, 'admin');
