@@ -28,7 +28,7 @@ export interface IncidentSummary {
 export interface WebhookPayload {
   /** plain text for chat tools (Slack, Mattermost, Teams and Google Chat incoming webhooks read `text`) */
   text: string;
-  kind: 'incidents_opened' | 'daily_digest';
+  kind: 'incidents_opened' | 'daily_digest' | 'monthly_reports';
   count: number;
   by_severity: Record<string, number>;
   by_ministry: Record<string, number>;
@@ -38,6 +38,8 @@ export interface WebhookPayload {
   more?: number;
   queue_url: string;
   digest?: DigestSummary;
+  /** monthly_reports (src/lib/server/reports/schedule.ts): one link per ministry's generated report */
+  reports?: { ministry: string; report_id: string; url: string }[];
 }
 
 export interface MailMessage {

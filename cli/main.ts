@@ -17,6 +17,7 @@ import { registerBench } from './commands/bench.ts';
 import { registerUsers } from './commands/users.ts';
 import { registerRollups } from './commands/rollups.ts';
 import { registerReview } from './commands/review.ts';
+import { registerReports } from './commands/reports.ts';
 
 export function buildProgram(): Command {
   const program = new Command('oversight')
@@ -36,6 +37,7 @@ export function buildProgram(): Command {
   registerUsers(program);
   registerRollups(program);
   registerReview(program);
+  registerReports(program);
   return program;
 }
 

@@ -102,8 +102,12 @@ export async function startService(opts: ServiceOptions): Promise<RunningService
   const { closeAlerts } = await import('../alerts/notify.ts');
   // One embedded process owns its database, so its claim needs no wait for other processes' claims.
   const digest = startDailyDigest(client, { log, claim: targetFromEnv(env).kind === 'embedded' ? { settleMs: 0 } : {} });
+  // Reports: every ministry's monthly report on the first working day, when OVERSIGHT_MONTHLY_REPORTS=1.
+  const { startMonthlyReports } = await import('../src/lib/server/reports/schedule.ts');
+  const monthly = startMonthlyReports(client, { log });
   parts.unshift({
     stop: async () => {
+      monthly.stop();
       digest.stop();
       await closeAlerts();
     },

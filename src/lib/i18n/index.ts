@@ -5,15 +5,16 @@ import { MINISTRIES, ministryByCode } from '../../../contracts/ministries.ts';
 import { dashboardMessages, type DashboardKey } from './dashboard.ts';
 import { triageMessages, type TriageKey } from './triage.ts';
 import { reviewMessages, type ReviewKey } from './review.ts';
+import { reportsMessages, type ReportsKey } from './reports.ts';
 
 export const LANGS = ['ja', 'en'] as const;
 export type Lang = (typeof LANGS)[number];
-export type MessageKey = DashboardKey | TriageKey | ReviewKey;
+export type MessageKey = DashboardKey | TriageKey | ReviewKey | ReportsKey;
 export const LANG_COOKIE = 'lang';
 
 const dictionaries: Record<Lang, Record<string, string>> = {
-  ja: { ...triageMessages.ja, ...dashboardMessages.ja, ...reviewMessages.ja },
-  en: { ...triageMessages.en, ...dashboardMessages.en, ...reviewMessages.en },
+  ja: { ...triageMessages.ja, ...dashboardMessages.ja, ...reviewMessages.ja, ...reportsMessages.ja },
+  en: { ...triageMessages.en, ...dashboardMessages.en, ...reviewMessages.en, ...reportsMessages.en },
 };
 
 export function isLang(v: unknown): v is Lang {

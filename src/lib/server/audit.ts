@@ -25,6 +25,9 @@ export const AUDIT_ACTIONS = [
   'review_sample',
   'review_label',
   'review_incident',
+  // Reports (issue 13): a report generated, and each download of one (Markdown, JSON).
+  'report_generate',
+  'report_download',
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 

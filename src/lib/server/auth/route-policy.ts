@@ -24,6 +24,10 @@ export function routeDecision(pathname: string, user: SessionUser | null): Route
       // /ministries/<code>/…: a CAIO only opens their own ministry's pages.
       if (user.role === 'caio' && second !== undefined && second !== user.ministry) return 'forbidden';
       return 'allowed';
+    case 'reports':
+      // Every role may open /reports; which report (a CAIO: their ministry's only) and whether its
+      // excerpts show is decided per report in src/lib/server/reports/access.ts.
+      return 'allowed';
     default:
       return 'allowed';
   }
