@@ -112,7 +112,8 @@ class OffsetCommitter {
  * rejected event; it is created here when missing.
  */
 async function checkTopics(kafka: Kafka, brokers: string[], topics: string[], dlqTopic: string, log: (line: string) => void): Promise<void> {
-  const admin = kafka.admin();
+  // Few retries: an unreachable broker is reported in seconds, not after the client's full backoff.
+  const admin = kafka.admin({ retry: { initialRetryTime: 300, maxRetryTime: 1000, retries: 2 } });
   try {
     let existing: string[];
     try {
