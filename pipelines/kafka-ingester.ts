@@ -16,7 +16,7 @@
 // Liveness: the consumer restarts itself after any crash (with backoff), and the
 // oversight_ingest_last_batch_completed_seconds gauge moves only while batches (or idle fetch rounds)
 // complete, so a stalled consumer shows on /metrics and /pipeline instead of a frozen lag gauge.
-import { Kafka, KafkaJSError, logLevel, type Consumer, type ConsumerRunConfig, type EachBatchPayload, type Producer } from 'kafkajs';
+import { Kafka, logLevel, type Consumer, type ConsumerRunConfig, type EachBatchPayload, type Producer } from 'kafkajs';
 import type { ClickHouseClient } from '@clickhouse/client';
 import type { Env } from '../config/env.ts';
 import { TOPICS, type EventKind } from '../contracts/events.ts';
@@ -112,8 +112,7 @@ class OffsetCommitter {
  * rejected event; it is created here when missing.
  */
 async function checkTopics(kafka: Kafka, brokers: string[], topics: string[], dlqTopic: string, log: (line: string) => void): Promise<void> {
-  // Few retries: an unreachable broker is reported in seconds, not after the client's full backoff.
-  const admin = kafka.admin({ retry: { initialRetryTime: 300, maxRetryTime: 1000, retries: 2 } });
+  const admin = kafka.admin();
   try {
     let existing: string[];
     try {
@@ -141,6 +140,15 @@ async function checkTopics(kafka: Kafka, brokers: string[], topics: string[], dl
     log(`created the DLQ topic ${dlqTopic}`);
   } finally {
     await admin.disconnect().catch(() => {});
+  }
+}
+
+/** An error KafkaJS retries (and after its retries, restarts the consumer on): its name is not one it gives up on. */
+class RetriableBatchError extends Error {
+  override name = 'RetriableBatchError';
+  readonly retriable = true;
+  constructor(cause: unknown) {
+    super(`batch failed: ${oneLine(cause)}`, { cause });
   }
 }
 
@@ -221,7 +229,9 @@ export async function startKafkaIngester(opts: KafkaIngesterOptions): Promise<Ka
     };
   };
 
-  await checkTopics(kafka, brokers, Object.values(topics), prefix + TOPICS.dlq, log);
+  // Its own client with few retries: an unreachable broker is reported in seconds, not after the full backoff.
+  const checker = new Kafka({ clientId: env.KAFKA_CLIENT_ID, brokers, retry: { initialRetryTime: 300, maxRetryTime: 1000, retries: 2 }, logLevel: logLevel.NOTHING });
+  await checkTopics(checker, brokers, Object.values(topics), prefix + TOPICS.dlq, log);
   await producer.connect().catch((err: Error) => {
     throw new IngestSetupError(`cannot connect to Kafka at ${brokers.join(',')} (${oneLine(err)}); check KAFKA_BROKERS and that the broker runs`);
   });
@@ -253,10 +263,11 @@ export async function startKafkaIngester(opts: KafkaIngesterOptions): Promise<Ka
     try {
       await processBatch(payload);
     } catch (err) {
-      // Whatever went wrong, KafkaJS must retry and then restart, never stop: a plain Error (say a
-      // RangeError) would count as non-retriable and end consumption on every topic. Nothing of this
-      // batch was committed, so it is fetched again and the dedup lookup absorbs what was stored.
-      throw err instanceof KafkaJSError ? err : new KafkaJSError(err as Error, { retriable: true });
+      // Whatever went wrong, KafkaJS must retry and then restart, never stop: it gives up at once on a
+      // RangeError, TypeError, ReferenceError or SyntaxError, which would end consumption on every
+      // topic. Nothing of this batch was committed, so it is fetched again and the dedup lookup absorbs
+      // what was stored.
+      throw new RetriableBatchError(err);
     } finally {
       if (--inFlight === 0) idle?.();
     }
