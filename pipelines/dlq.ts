@@ -33,7 +33,8 @@ const asBytes = (v: Buffer | string | null | undefined) => (v == null ? Buffer.a
 
 export function toDlqMessage(src: SourceRef, value: Buffer | string | null | undefined, reason: string, now = new Date()): DlqMessage {
   let bytes = asBytes(value);
-  let error = reason.length > DLQ_MAX_ERROR_CHARS ? `${reason.slice(0, DLQ_MAX_ERROR_CHARS)}…` : reason;
+  // Well-formed, so ingest_errors never refuses the row (a cut may split a surrogate pair).
+  let error = (reason.length > DLQ_MAX_ERROR_CHARS ? `${reason.slice(0, DLQ_MAX_ERROR_CHARS)}…` : reason).toWellFormed();
   let whole: { original_bytes: number; original_sha256: string } | undefined;
   if (bytes.length > DLQ_MAX_ORIGINAL_BYTES) {
     whole = { original_bytes: bytes.length, original_sha256: createHash('sha256').update(bytes).digest('hex') };

@@ -316,8 +316,9 @@ export class IngestPath {
     } catch (err) {
       if (!isDataError(err)) throw err;
       if (fresh.length === 1) {
-        const detail = String((err as Error).message ?? err).split('\n')[0].slice(0, 300);
-        state.poison.set(fresh[0].key, { item: fresh[0], reason: `insert_refused: ClickHouse refused the row (${(err as { type?: string }).type}): ${detail}` });
+        // The error type only: ClickHouse's message quotes the data around the fault, and reasons reach
+        // roles that may not read raw events.
+        state.poison.set(fresh[0].key, { item: fresh[0], reason: `insert_refused: ClickHouse refused the row (${(err as { type?: string }).type})` });
         return;
       }
       const half = Math.ceil(fresh.length / 2);

@@ -96,6 +96,13 @@ describe('issue 9 regressions: one message never throws, and is rejected with a 
     for (const req of requests) expect(req.reduce((s, x) => s + x.key.length + x.value.length, 0)).toBeLessThanOrEqual(DLQ_MAX_REQUEST_BYTES);
   });
 
+  it('a reason cut inside a surrogate pair stays well-formed, so ingest_errors cannot refuse it', () => {
+    const r = parseEvent('usage', line(usage(1, 'q', { ministry: '😀'.repeat(30) })), MAX);
+    expect(r).toMatchObject({ ok: false, category: 'unknown_ministry' });
+    if (!r.ok) expect(toDlqMessage({ topic: 't', partition: 0, offset: '1' }, 'x', r.reason).error.isWellFormed()).toBe(true);
+    expect(toDlqMessage({ topic: 't', partition: 0, offset: '1' }, 'x', `schema: ${'😀'.repeat(5000)}`).error.isWellFormed()).toBe(true);
+  });
+
   it('item 10: the DLQ entry for a tombstone keeps its key', () => {
     const m = toDlqMessage({ topic: 't', partition: 2, offset: '5', key: Buffer.from('user-42') }, null, 'empty: the message has no value');
     expect(m.original_base64).toBe('');
