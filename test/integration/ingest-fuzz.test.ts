@@ -16,6 +16,8 @@ import { ingestStream } from '../../pipelines/file-source.ts';
 import { startKafkaIngester, type KafkaIngester } from '../../pipelines/kafka-ingester.ts';
 import { metrics } from '../../pipelines/metrics.ts';
 import { FUZZ_MAX_MESSAGE_BYTES, messages, type FuzzMessage } from '../helpers/hostile-events.ts';
+import { MINISTRY_CODES } from '../../contracts/ministries.ts';
+import { feedback, line, output } from './helpers/events.ts';
 import { highWatermarks, tempDir, waitUntilConsumed } from './helpers/ingest.ts';
 import { kafkaClient, readAll, topicNames, withProducer } from './helpers/kafka.ts';
 
@@ -82,6 +84,49 @@ describe('ingestion fuzz', () => {
       ),
       // Bounded so the integration suite stays within minutes (about 5 s here); a failure prints its seed.
       { numRuns: 60, endOnFailure: true },
+    );
+  });
+
+  it('file source, outputs then ratings: each output once by id, each rating once per output, enriched from the stored output', async () => {
+    let run = 0;
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(fc.record({ ministry: fc.constantFrom(...MINISTRY_CODES), day: fc.integer({ min: 0, max: 40_000 }) }), { minLength: 1, maxLength: 25 }),
+        fc.array(fc.record({ pick: fc.nat(), rating: fc.constantFrom('up', 'down'), known: fc.boolean() }), { maxLength: 30 }),
+        async (outs, rates) => {
+          const tag = `fo${run++}`;
+          // Each output is sent twice: the second time with another ministry and day, which must not count.
+          const outLines = outs.flatMap((o, i) => {
+            const at = new Date(Date.UTC(1970, 0, 1 + o.day, 12)).toISOString();
+            return [line(output(i, tag, { ministry: o.ministry, occurred_at: at })), line(output(i, tag, { ministry: o.ministry === 'mof' ? 'moj' : 'mof', occurred_at: '2030-01-01T00:00:00Z' }))];
+          });
+          const rateLines = rates.map((r) => line(feedback(r.pick % outs.length, tag, { rating: r.rating, ...(r.known ? {} : { output_id: `${tag}-unknown-${r.pick}` }) })));
+          await ingestStream(client, Readable.from([outLines.join('\n')]), { env: env(), topic: 'genai.outputs.v1', sourceName: `fo-${tag}`, log: () => {} });
+          await ingestStream(client, Readable.from([rateLines.join('\n')]), { env: env(), topic: 'genai.feedback.v1', sourceName: `ff-${tag}`, log: () => {} });
+          const stored = await queryRows<{ output_id: string; n: number; ministry: string }>(
+            client,
+            `SELECT output_id, count() AS n, any(ministry) AS ministry FROM outputs WHERE model = {m:String} GROUP BY output_id`,
+            { m: `m-${tag}` },
+          );
+          expect(stored).toHaveLength(outs.length);
+          for (const r of stored) {
+            expect(Number(r.n)).toBe(1);
+            expect(r.ministry).toBe(outs[Number(r.output_id.split('-o-')[1])].ministry);
+          }
+          const rated = await queryRows<{ output_id: string; n: number; ministry: string }>(
+            client,
+            `SELECT output_id, count() AS n, any(ministry) AS ministry FROM feedback WHERE src_topic = {t:String} GROUP BY output_id`,
+            { t: `ff-${tag}` },
+          );
+          const expected = new Set(rates.map((r) => (r.known ? `${tag}-o-${r.pick % outs.length}` : `${tag}-unknown-${r.pick}`)));
+          expect(rated.map((r) => r.output_id).sort()).toEqual([...expected].sort());
+          for (const r of rated) {
+            expect(Number(r.n)).toBe(1);
+            expect(r.ministry).toBe(r.output_id.includes('-unknown-') ? '' : outs[Number(r.output_id.split('-o-')[1])].ministry);
+          }
+        },
+      ),
+      { numRuns: 20, endOnFailure: true },
     );
   });
 
