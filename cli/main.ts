@@ -1,8 +1,9 @@
 // Entry point of the `oversight` CLI. Each command lives in cli/commands/<name>.ts and registers itself.
 import { Command, CommanderError } from 'commander';
 import { ConfigError } from '../config/env.ts';
-import { ChdbLockedError } from '../clickhouse/client.ts';
+import { ChdbLockedError, EmbeddedDatabaseError } from '../clickhouse/client.ts';
 import { MigrationError } from '../clickhouse/migrate.ts';
+import { IngestSetupError } from '../pipelines/kafka-ingester.ts';
 import { UsageError } from './usage-error.ts';
 import { registerMigrate } from './commands/migrate.ts';
 import { registerSchemas } from './commands/schemas.ts';
@@ -47,7 +48,7 @@ export async function main(argv: string[]): Promise<void> {
     await buildProgram().parseAsync(argv);
   } catch (err) {
     if (err instanceof CommanderError) process.exit(err.exitCode);
-    if (err instanceof ConfigError || err instanceof ChdbLockedError || err instanceof MigrationError || err instanceof UsageError) {
+    if (err instanceof ConfigError || err instanceof ChdbLockedError || err instanceof EmbeddedDatabaseError || err instanceof MigrationError || err instanceof UsageError || err instanceof IngestSetupError) {
       console.error(`oversight: ${(err as Error).message}`);
       process.exit(2);
     }

@@ -5,6 +5,7 @@
 // client is kept on globalThis, which also makes the SvelteKit bundle and the CLI share it when
 // `oversight serve` hosts both in one process.
 import { createClient, type ClickHouseClient, type ClickHouseSettings } from '@clickhouse/client';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { loadEnv, type Env } from '../config/env.ts';
 import type { TableName, TableRows } from '../contracts/tables.ts';
@@ -35,6 +36,33 @@ export function targetFromEnv(env: Env = loadEnv()): ClickHouseTarget {
 }
 
 export class ChdbLockedError extends Error {}
+/** The embedded data directory cannot be opened (unwritable, damaged): one line for the CLI, exit 2. */
+export class EmbeddedDatabaseError extends Error {}
+
+const lockedMessage = (path: string, pid?: number) =>
+  `the embedded database at ${path} is in use by another process${pid ? ` (pid ${pid})` : ''} (usually a running \`oversight serve\`). ` +
+  'Stop it, use its admin API, or set OVERSIGHT_DATA_DIR to another directory.';
+
+/**
+ * The live process that holds `path`, from the status file chDB writes there ("PID: 123"). Checked before
+ * chDB is loaded because chDB prints its own lock error to stderr, making the CLI's one line three.
+ * A status file left by a process that died is ignored (chDB then takes the directory over).
+ */
+function lockHolder(path: string): number | undefined {
+  const status = `${path}/status`;
+  if (!existsSync(status)) return undefined;
+  const pid = Number(/^PID:\s*(\d+)/m.exec(readFileSync(status, 'utf8'))?.[1]);
+  if (!Number.isInteger(pid) || pid <= 0 || pid === process.pid) return undefined;
+  try {
+    process.kill(pid, 0);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'EPERM') return undefined; // no such process
+  }
+  // A recycled pid of an unrelated program does not hold the lock; on Linux, require a node process.
+  const cmdline = `/proc/${pid}/cmdline`;
+  if (existsSync('/proc/self') && (!existsSync(cmdline) || !/node/.test(readFileSync(cmdline, 'utf8')))) return undefined;
+  return pid;
+}
 
 /** Returns the process-wide client, creating it on first use. */
 export async function getClickHouse(env: Env = loadEnv()): Promise<ClickHouseClient> {
@@ -74,7 +102,13 @@ function serverClient(env: Env): ClickHouseClient {
 }
 
 async function embeddedClient(path: string): Promise<ClickHouseClient> {
-  prepareDataDir(path);
+  try {
+    prepareDataDir(path); // owner-only: raw prompts, password hashes and the audit log live here
+  } catch (err) {
+    throw new EmbeddedDatabaseError(`cannot create the embedded database directory ${path}: ${(err as Error).message}`);
+  }
+  const holder = lockHolder(path);
+  if (holder) throw new ChdbLockedError(lockedMessage(path, holder));
   const { createChdbConnection } = await import('chdb/connection');
   let client: ClickHouseClient;
   try {
@@ -86,13 +120,8 @@ async function embeddedClient(path: string): Promise<ClickHouseClient> {
     await client.query({ query: 'SELECT 1', format: 'JSONEachRow' }).then((r) => r.json());
   } catch (err) {
     const msg = String((err as Error)?.message ?? err);
-    if (/already running|lock/i.test(msg)) {
-      throw new ChdbLockedError(
-        `the embedded database at ${path} is in use by another process (usually a running \`oversight serve\`). ` +
-          'Stop it, use its admin API, or set OVERSIGHT_DATA_DIR to another directory.',
-      );
-    }
-    throw err;
+    if (/already running|lock/i.test(msg)) throw new ChdbLockedError(lockedMessage(path));
+    throw new EmbeddedDatabaseError(`cannot open the embedded database at ${path}: ${msg.split('\n')[0]}`);
   }
   return client;
 }

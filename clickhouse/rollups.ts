@@ -26,13 +26,19 @@ export interface RollupDefinition {
   select: string;
 }
 
+/**
+ * Views that keep a lookup by id (migration 0090, for deduplication by id alone), not a per-day
+ * figure: nothing to compare per day, and their rows are not counts.
+ */
+export const ID_LOOKUP_TABLES: ReadonlySet<string> = new Set(['usage_event_ids', 'output_ids']);
+
 /** Every rollup of the migrations, from its CREATE MATERIALIZED VIEW … TO <rollup> AS SELECT. */
 export function rollupDefinitions(): RollupDefinition[] {
   const out: RollupDefinition[] = [];
   for (const m of loadMigrations()) {
     for (const stmt of renderMigration(m.sql, { rawTextTtlDays: 400 })) {
       const mv = /CREATE MATERIALIZED VIEW\s+(?:IF NOT EXISTS\s+)?\S+\s+TO\s+(\w+)(?:\s*\([^)]*\))?\s+AS\s+(SELECT[\s\S]*?);?\s*$/i.exec(stmt);
-      if (!mv) continue;
+      if (!mv || ID_LOOKUP_TABLES.has(mv[1])) continue;
       const source = /\bFROM\s+(\w+)/i.exec(mv[2])?.[1] as RawTable;
       out.push({ rollup: mv[1], source, select: mv[2] });
     }

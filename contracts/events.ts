@@ -19,7 +19,8 @@ export const USAGE_STATUSES = ['ok', 'error', 'refused', 'blocked'] as const;
 
 const id = z.string().min(1).max(200);
 const timestamp = z.iso.datetime({ offset: true }); // RFC 3339, Z or an offset
-const ministry = z.enum(MINISTRY_CODES, { error: (i) => `unknown ministry code ${JSON.stringify(i.input)}` });
+// The message quotes at most 40 characters of what was sent: error texts reach roles that may not read raw events.
+const ministry = z.enum(MINISTRY_CODES, { error: (i) => `unknown ministry code ${JSON.stringify(i.input)?.slice(0, 40)}` });
 const app = z.string().regex(/^[a-z][a-z0-9_]{0,39}$/, 'app must be a lower-case identifier');
 const model = z.string().min(1).max(100);
 const count = z.number().int().nonnegative();
@@ -82,6 +83,11 @@ export const DlqMessage = z.object({
   error: z.string(),
   original_base64: z.string(),
   failed_at: timestamp,
+  /** The Kafka key of the original message (a tombstone is only a key); absent when it had none. */
+  key_base64: z.string().optional(),
+  /** Size and SHA-256 (hex) of the whole original, present when original_base64 holds only its first bytes. */
+  original_bytes: z.number().int().nonnegative().optional(),
+  original_sha256: z.string().optional(),
 });
 export type DlqMessage = z.infer<typeof DlqMessage>;
 
@@ -92,10 +98,14 @@ export const KIND_BY_TOPIC: Record<string, EventKind> = {
   [TOPICS.feedback]: 'feedback',
 };
 
-/** Splits a validated event into its known fields and the unknown ones (kept in the raw column). */
+/**
+ * Splits a validated event into its known fields and the unknown ones (kept in the raw column).
+ * Own properties only, into objects without a prototype: a field named `constructor`, `toString` or
+ * `__proto__` is an unknown field like any other, not a lookup on Object.prototype.
+ */
 export function splitUnknown<T extends z.ZodObject>(schema: T, event: Record<string, unknown>) {
-  const known: Record<string, unknown> = {};
-  const unknown: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(event)) (k in schema.shape ? known : unknown)[k] = v;
+  const known: Record<string, unknown> = Object.create(null);
+  const unknown: Record<string, unknown> = Object.create(null);
+  for (const [k, v] of Object.entries(event)) (Object.hasOwn(schema.shape, k) ? known : unknown)[k] = v;
   return { known, unknown };
 }

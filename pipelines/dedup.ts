@@ -1,11 +1,17 @@
 // Exactly-once counting on top of at-least-once delivery. The raw tables are ReplacingMergeTrees, so a
 // replayed event would eventually collapse there, but the materialized views that feed the rollups
 // count every inserted row. So before an insert the ingester drops (1) repeats inside the batch and
-// (2) events already stored, looked up by the tables' sort key so ClickHouse reads only the granules
-// that can hold them instead of scanning the id column.
+// (2) events already stored. An event is its id alone (event_id, output_id): the same id sent again
+// with another day or ministry is a repeat too. The lookup reads the id tables of migration 0090
+// (ordered by id, so ClickHouse reads only the granules that can hold the ids) and, for usage and
+// outputs, also the raw table by its sort key (ministry, day, id): that second half is cheap and still
+// finds a replay when a crash stopped an INSERT between the raw part and the id table's view.
 import type { ClickHouseClient } from '@clickhouse/client';
 import type { EventKind } from '../contracts/events.ts';
 import { TABLE_BY_KIND, utcDay, type Accepted } from './rows.ts';
+
+/** The table that answers "is this id stored?" by its primary key (migration 0090; feedback is ordered by id already). */
+const ID_TABLE: Record<EventKind, string> = { usage: 'usage_event_ids', outputs: 'output_ids', feedback: 'feedback' };
 
 /** Keeps the first occurrence of each key; returns the survivors and how many were dropped. */
 export function dropRepeats<T extends { key: string }>(items: T[]): { unique: T[]; repeats: number } {
@@ -55,19 +61,19 @@ export function tsvField(s: string): string {
 }
 
 /**
- * The SELECT that returns which of `items` are stored already. The keys travel as one TSV string
- * literal read by format(): a literal list of thousands of tuples costs ClickHouse about a second to
- * parse, the TSV string a few milliseconds. For usage and outputs the filter is the ORDER BY tuple
- * (ministry, toDate(occurred_at), id) plus the occurred_at range, so partition pruning (by month) and
- * the primary index both apply (use_index_for_in_with_subqueries); feedback is ordered by output_id.
+ * The SELECT that returns which of `items` (their ids) are stored already. The keys travel as one TSV
+ * string literal read by format(): a literal list of thousands of tuples costs ClickHouse about a
+ * second to parse, the TSV string a few milliseconds. The id table is read by its primary key; for
+ * usage and outputs the raw table is read by its ORDER BY tuple (ministry, toDate(occurred_at), id)
+ * plus the occurred_at range, so partition pruning (by month) and the primary index both apply
+ * (use_index_for_in_with_subqueries).
  */
 export function storedKeysQuery(kind: EventKind, items: Accepted[]): string {
   const table = TABLE_BY_KIND[kind];
   const id = ID_COLUMN[kind];
-  if (kind === 'feedback') {
-    const tsv = items.map((it) => tsvField((it.row as { output_id: string }).output_id)).join('\n');
-    return `SELECT ${id} AS k FROM ${table} WHERE ${id} IN (SELECT id FROM format(TSV, 'id String', ${sqlString(tsv)})) GROUP BY k`;
-  }
+  const ids = items.map((it) => tsvField(it.key)).join('\n');
+  const byId = `SELECT ${id} AS k FROM ${ID_TABLE[kind]} WHERE ${id} IN (SELECT id FROM format(TSV, 'id String', ${sqlString(ids)})) GROUP BY k`;
+  if (kind === 'feedback') return byId;
   let minDay = '9999-12-31';
   let maxDay = '0000-01-01';
   const lines = items.map((it) => {
@@ -77,18 +83,19 @@ export function storedKeysQuery(kind: EventKind, items: Accepted[]): string {
     if (day > maxDay) maxDay = day;
     return `${tsvField(row.ministry)}\t${day}\t${tsvField(row[id])}`;
   });
-  return (
-    `SELECT concat(ministry, '\\0', toString(toDate(occurred_at)), '\\0', ${id}) AS k FROM ${table} ` +
+  const bySortKey =
+    `SELECT ${id} AS k FROM ${table} ` +
     `WHERE occurred_at >= toDateTime64('${minDay} 00:00:00', 3, 'UTC') AND occurred_at < toDateTime64('${maxDay} 00:00:00', 3, 'UTC') + INTERVAL 1 DAY ` +
-    `AND (ministry, toDate(occurred_at), ${id}) IN (SELECT m, d, id FROM format(TSV, 'm String, d Date, id String', ${sqlString(lines.join('\n'))})) GROUP BY k`
-  );
+    `AND (ministry, toDate(occurred_at), ${id}) IN (SELECT m, d, id FROM format(TSV, 'm String, d Date, id String', ${sqlString(lines.join('\n'))})) GROUP BY k`;
+  return `${byId} UNION ALL ${bySortKey}`;
 }
 
 /** Keys of `items` that the table already holds. */
 export async function storedKeys(client: ClickHouseClient, kind: EventKind, items: Accepted[]): Promise<Set<string>> {
   const found = new Set<string>();
-  // Key length approximates the TSV line (escaping may add a little; the 4 MiB setting leaves room).
-  for (const chunk of chunkByBytes(items, (it) => it.key.length * 3)) {
+  // The query carries each id twice plus ministry and day: 3 bytes per UTF-16 unit of the id and 40
+  // for the rest bound it (escaping may add a little; the 4 MiB setting leaves room).
+  for (const chunk of chunkByBytes(items, (it) => it.key.length * 6 + 40)) {
     const rs = await client.query({ query: storedKeysQuery(kind, chunk), format: 'JSONEachRow', clickhouse_settings: LOOKUP_SETTINGS });
     for (const r of await rs.json<{ k: string }>()) found.add(r.k);
   }

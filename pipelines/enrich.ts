@@ -1,6 +1,8 @@
 // Feedback events carry only output_id; the rollups group by ministry × app × model, so the ingester
-// copies those three from the stored output being rated. Outputs this process ingested recently are
-// answered from memory (feedback usually follows its answer within minutes); the rest are looked up.
+// copies those three from the output being rated. Outputs this process read recently are answered from
+// memory (feedback usually follows its answer within minutes; the ingest path remembers an output as
+// soon as it is validated, so a rating in the same fetch round as its answer finds it); the rest are
+// looked up in output_ids, which is ordered by output_id (migration 0090).
 import type { ClickHouseClient } from '@clickhouse/client';
 import { chunkByBytes, LOOKUP_SETTINGS, sqlString, tsvField } from './dedup.ts';
 import type { FeedbackRow } from './rows.ts';
@@ -22,6 +24,15 @@ export class OutputMetaCache {
     if (this.map.size > this.capacity) this.map.delete(this.map.keys().next().value as string);
   }
 
+  /** Keeps what is known already: the first version of an output seen wins over a later repeat. */
+  rememberIfAbsent(outputId: string, meta: OutputMeta): void {
+    if (!this.map.has(outputId)) this.remember(outputId, meta);
+  }
+
+  forget(outputId: string): void {
+    this.map.delete(outputId);
+  }
+
   get(outputId: string): OutputMeta | undefined {
     return this.map.get(outputId);
   }
@@ -36,12 +47,12 @@ export async function enrichFeedback(client: ClickHouseClient, rows: FeedbackRow
   const missing = new Set<string>();
   for (const r of rows) if (!cache.get(r.output_id)) missing.add(r.output_id);
   for (const chunk of chunkByBytes([...missing], (id) => id.length * 3)) {
-    // Ids travel as one TSV literal (see dedup.ts); the bloom-filter index of migration 0010 skips granules.
+    // Ids travel as one TSV literal (see dedup.ts); output_ids is ordered by output_id.
     const tsv = sqlString(chunk.map(tsvField).join('\n'));
     const rs = await client.query({
       clickhouse_settings: LOOKUP_SETTINGS,
       query:
-        'SELECT output_id, any(ministry) AS ministry, any(app) AS app, any(model) AS model FROM outputs ' +
+        'SELECT output_id, any(ministry) AS ministry, any(app) AS app, any(model) AS model FROM output_ids ' +
         `WHERE output_id IN (SELECT id FROM format(TSV, 'id String', ${tsv})) GROUP BY output_id`,
       format: 'JSONEachRow',
     });

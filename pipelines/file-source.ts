@@ -4,14 +4,14 @@ import type { ClickHouseClient } from '@clickhouse/client';
 import { createReadStream, createWriteStream, existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
-import { pipeline } from 'node:stream/promises';
-import { createInterface } from 'node:readline';
+import { pipeline as pipelineAsync } from 'node:stream/promises';
 import { createGunzip } from 'node:zlib';
-import type { Readable } from 'node:stream';
+import { pipeline, type Readable } from 'node:stream';
 import { loadEnv, type Env } from '../config/env.ts';
 import { EVENT_KINDS, KIND_BY_TOPIC, type EventKind } from '../contracts/events.ts';
 import { OutputMetaCache } from './enrich.ts';
 import { createIngestPath, type IngestPath, type IngestPathOptions } from './ingest.ts';
+import { isBlank, ndjsonLines } from './ndjson-lines.ts';
 
 export class FileSourceError extends Error {
   override name = 'UsageError';
@@ -34,6 +34,8 @@ export interface FileIngestOptions {
   sourceName?: string;
   /** Called about once a second with the running totals. */
   onProgress?: (p: { read: number; eventsPerSecond: number; source: string }) => void;
+  /** Where a stalled write (ClickHouse failing, retried with backoff) is reported; default stderr. */
+  log?: (line: string) => void;
   pathOptions?: Partial<IngestPathOptions>;
 }
 
@@ -59,6 +61,7 @@ class Session {
     private readonly client: ClickHouseClient,
     private readonly env: Env,
     private readonly extra: Partial<IngestPathOptions> = {},
+    private readonly log: (line: string) => void = (l) => console.error(l),
   ) {}
 
   path(kind: EventKind): IngestPath {
@@ -69,6 +72,10 @@ class Session {
         batchMs: this.env.INGEST_BATCH_MS,
         maxMessageBytes: this.env.INGEST_MAX_MESSAGE_BYTES,
         outputCache: this.cache,
+        // A stall is said out loud: without it a file ingest waiting on ClickHouse looks hung.
+        onStall: (err, attempt, delayMs) => this.log(`write failed (attempt ${attempt}, retrying in ${delayMs} ms): ${String((err as Error)?.message ?? err).split('\n')[0]}`),
+        onRecover: () => this.log('writes succeed again'),
+        onRollupRepair: (l) => this.log(l),
         ...this.extra,
       });
       this.paths.set(kind, p);
@@ -94,37 +101,43 @@ async function pump(session: Session, kind: EventKind, input: Readable, source: 
   const maxBacklog = 3 * path.batchSize;
   const waiting: Promise<void>[] = [];
   let last: Promise<void> | undefined;
-  let line = 0;
+  let lineNo = 0;
   let lastReport = performance.now();
-  const rl = createInterface({ input, crlfDelay: Infinity });
-  for await (const text of rl) {
-    line++;
-    if (text.trim() === '') continue;
-    const p = path.add({ topic: source, partition: -1, offset: String(line), value: text });
-    if (p !== last) {
-      waiting.push(p);
-      last = p;
+  try {
+    for await (const line of ndjsonLines(input, path.maxMessageBytes)) {
+      lineNo = line.number;
+      if (isBlank(line.bytes)) continue;
+      const p = path.add({ topic: source, partition: -1, offset: String(line.number), value: line.bytes, size: line.length });
+      if (p !== last) {
+        waiting.push(p);
+        last = p;
+      }
+      // Backpressure: do not read further ahead than a few batches of what ClickHouse has acknowledged.
+      if (path.backlog >= maxBacklog && waiting.length) await waiting.shift();
+      if (opts.onProgress && performance.now() - lastReport >= 1000) {
+        lastReport = performance.now();
+        const s = session.summary();
+        opts.onProgress({ read: s.read, eventsPerSecond: s.eventsPerSecond, source });
+      }
     }
-    // Backpressure: do not read further ahead than a few batches of what ClickHouse has acknowledged.
-    if (path.backlog >= maxBacklog && waiting.length) await waiting.shift();
-    if (opts.onProgress && performance.now() - lastReport >= 1000) {
-      lastReport = performance.now();
-      const s = session.summary();
-      opts.onProgress({ read: s.read, eventsPerSecond: s.eventsPerSecond, source });
-    }
+  } catch (err) {
+    // The input itself failed (unreadable file, corrupt gzip): store what was read, then say where.
+    await path.flush();
+    throw new FileSourceError(`${source}: reading stopped after line ${lineNo} (${String((err as Error)?.message ?? err).split('\n')[0]}); the lines before it are stored`);
   }
   await path.flush();
 }
 
 function openInput(path: string): Readable {
   const stream = createReadStream(path);
-  return path.endsWith('.gz') ? stream.pipe(createGunzip()) : stream;
+  // pipeline (not .pipe) so a read error of the file reaches the gunzip stream the source iterates.
+  return path.endsWith('.gz') ? pipeline(stream, createGunzip(), () => {}) : stream;
 }
 
 /** Ingests NDJSON files ('-' for stdin); outputs are read before feedback so ratings find their answer. */
 export async function ingestFiles(client: ClickHouseClient, paths: string[] | '-', opts: FileIngestOptions = {}): Promise<IngestSummary> {
   const env = opts.env ?? loadEnv();
-  const session = new Session(client, env, opts.pathOptions);
+  const session = new Session(client, env, opts.pathOptions, opts.log);
   const list = paths === '-' ? ['-'] : paths;
   for (const p of list) {
     if (p !== '-' && (!existsSync(p) || !statSync(p).isFile())) throw new FileSourceError(`${p} is not a readable file`);
@@ -146,7 +159,7 @@ function kindForStdin(topic?: string): EventKind {
 /** Ingests one NDJSON stream (stdin, an HTTP request body) of `topic`. */
 export async function ingestStream(client: ClickHouseClient, input: Readable, opts: FileIngestOptions & { topic: string }): Promise<IngestSummary> {
   const env = opts.env ?? loadEnv();
-  const session = new Session(client, env, opts.pathOptions);
+  const session = new Session(client, env, opts.pathOptions, opts.log);
   await pump(session, kindForFile('-', opts.topic), input, opts.sourceName ?? 'stdin', opts);
   return session.summary();
 }
@@ -159,7 +172,7 @@ export async function ingestStream(client: ClickHouseClient, input: Readable, op
 export async function spoolStdin(): Promise<{ path: string; cleanup: () => void }> {
   const dir = mkdtempSync(join(tmpdir(), 'oversight-stdin-'));
   const path = join(dir, 'stdin.ndjson');
-  await pipeline(process.stdin, createWriteStream(path));
+  await pipelineAsync(process.stdin, createWriteStream(path));
   return { path, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
 }
 

@@ -1,6 +1,9 @@
 // The one ingestion path shared by the Kafka consumer and the file/stdin source:
 //   validate (rows.ts) → buffer → seal a batch by size or time → drop repeats and already-stored events
 //   → insert → write rejects to ingest_errors and the DLQ → resolve the batch.
+// Every failure of one event stays with that event: validation never throws (rows.ts), an insert that
+// ClickHouse refuses for a data reason is bisected until the rows it refuses are alone, and those go to
+// the DLQ like any reject; only an outage (network, disk, a failing view) stalls the batch and retries.
 // A source learns that its records are durable when the promise returned by add() resolves; only then
 // may it commit (Kafka offsets) or report them as done. Batches are flushed one at a time and in order,
 // so the dedup lookup of a batch always sees the inserts of the batches before it.
@@ -11,11 +14,14 @@ import { toDlqMessage, writeIngestErrors, type DlqSink, type SourceRef } from '.
 import { enrichFeedback, OutputMetaCache } from './enrich.ts';
 import { metrics } from './metrics.ts';
 import { DEFAULT_RETRY, retryForever, type RetryPolicy } from './retry.ts';
-import { parseEvent, TABLE_BY_KIND, type Accepted, type FeedbackRow, type OutputRow } from './rows.ts';
+import { parseEvent, reject, TABLE_BY_KIND, utcDay, type Accepted, type FeedbackRow, type OutputRow, type ParseResult } from './rows.ts';
+import { rebuildRollupDay, rollupDefinitions, rollupDrift } from '../clickhouse/rollups.ts';
 import type { DlqMessage } from '../contracts/events.ts';
 
 export interface SourceRecord extends SourceRef {
   value: Buffer | string | null;
+  /** The message's full size when `value` holds only its start (a file line cut by ndjson-lines.ts). */
+  size?: number;
 }
 
 /** Writes rows to a table; the default is client.insert. Tests swap it to simulate an outage. */
@@ -35,6 +41,8 @@ export interface IngestPathOptions {
   onStall?: (err: unknown, attempt: number, delayMs: number) => void;
   /** Writes succeed again after a stall. */
   onRecover?: () => void;
+  /** A rollup day was rebuilt after an insert whose views failed (see repairRollups). */
+  onRollupRepair?: (line: string) => void;
 }
 
 export interface IngestCounts {
@@ -63,7 +71,37 @@ function deferred(): Deferred {
   return { promise, resolve, reject };
 }
 
-type Item = Accepted & { row: Accepted['row'] & { src_topic: string; src_partition: number; src_offset: number } };
+type Item = Accepted & {
+  row: Accepted['row'] & { src_topic: string; src_partition: number; src_offset: number };
+  /** Where it came from, with its bytes: a row ClickHouse refuses goes to the DLQ as it was sent. */
+  src: SourceRecord;
+};
+
+/**
+ * ClickHouse error types that mean "this data", not "this server": retrying cannot help, so the insert
+ * is split to find the rows at fault. Anything else (network, disk, memory, a failing view) is an outage
+ * and the whole batch waits and retries.
+ */
+const DATA_ERROR = /^(CANNOT_PARSE_|CANNOT_READ_|INCORRECT_DATA|TOO_LARGE_STRING_SIZE|TYPE_MISMATCH|VALUE_IS_OUT_OF_RANGE|ARGUMENT_OUT_OF_BOUND|CANNOT_CONVERT_TYPE|CANNOT_INSERT_NULL|DECIMAL_OVERFLOW|INCORRECT_NUMBER_OF_COLUMNS|UNEXPECTED_END_OF_FILE|CANNOT_ALLOCATE_MEMORY_FOR_STRING|ILLEGAL_TYPE_OF_ARGUMENT)/;
+export function isDataError(err: unknown): boolean {
+  const type = (err as { type?: unknown } | null)?.type;
+  return typeof type === 'string' && DATA_ERROR.test(type);
+}
+
+/** What the attempts to store one batch's unique items found out (kept across retries). */
+interface StoreState {
+  /** Keys sent in an insert, whatever its outcome. */
+  sent: Set<string>;
+  /** Keys whose insert ClickHouse acknowledged. */
+  confirmed: Set<string>;
+  /** Stored before this batch: repeats of earlier events. */
+  duplicates: Set<string>;
+  /** Sent in an insert that failed, yet found stored: the raw part was written, a view may have missed them. */
+  partial: Map<string, Item>;
+  /** Refused by ClickHouse alone: to the DLQ. */
+  poison: Map<string, { item: Item; reason: string }>;
+}
+const newStoreState = (): StoreState => ({ sent: new Set(), confirmed: new Set(), duplicates: new Set(), partial: new Map(), poison: new Map() });
 
 interface Batch {
   items: Item[];
@@ -101,6 +139,10 @@ export class IngestPath {
     return this.opts.batchSize;
   }
 
+  get maxMessageBytes(): number {
+    return this.opts.maxMessageBytes;
+  }
+
   /** Records added but not durable yet. */
   get backlog(): number {
     return this.pending;
@@ -112,13 +154,26 @@ export class IngestPath {
     this.counts.read++;
     this.pending++;
     metrics.consumed.inc({ kind: this.kind });
-    const parsed = parseEvent(this.kind, rec.value, this.opts.maxMessageBytes);
+    let parsed: ParseResult;
+    try {
+      parsed = parseEvent(this.kind, rec.value, this.opts.maxMessageBytes, rec.size);
+    } catch (err) {
+      // parseEvent is written not to throw; if a case was missed, it stays this event's problem.
+      parsed = reject('schema', `could not be validated (${(err as Error)?.name ?? 'error'})`);
+    }
     if (parsed.ok) {
-      const row = parsed.row as Item['row'];
-      row.src_topic = rec.topic;
-      row.src_partition = rec.partition;
-      row.src_offset = Number(rec.offset);
-      batch.items.push(parsed as Item);
+      const item = parsed as Item;
+      item.row.src_topic = rec.topic;
+      item.row.src_partition = rec.partition;
+      item.row.src_offset = Number(rec.offset);
+      item.src = rec;
+      batch.items.push(item);
+      if (this.kind === 'outputs') {
+        // Remembered now, not after the insert: a rating read in the same fetch round (a backlog replay)
+        // is enriched from it even when its batch is stored before this one.
+        const r = item.row as OutputRow;
+        this.outputCache.rememberIfAbsent(r.output_id, { ministry: r.ministry, app: r.app, model: r.model });
+      }
     } else {
       batch.rejects.push(toDlqMessage(rec, rec.value, parsed.reason));
       batch.rejectCategories.push(parsed.category);
@@ -200,46 +255,95 @@ export class IngestPath {
     const started = performance.now();
     const { unique, repeats } = dropRepeats(batch.items);
     if (repeats) metrics.deduplicated.inc({ kind: this.kind, where: 'batch' }, repeats);
-    let storedDuplicates = 0;
-    let inserted = 0;
+    const state = newStoreState();
     if (unique.length) {
       // Lookup and insert are retried together: if an insert reached ClickHouse but its answer was lost,
       // the next lookup finds those rows and nothing is inserted twice.
-      await this.retrying(async () => {
-        const lookupStarted = performance.now();
-        const stored = await storedKeys(this.client, this.kind, unique);
-        metrics.lookupSeconds.observe({ kind: this.kind }, (performance.now() - lookupStarted) / 1000);
-        const fresh = stored.size ? unique.filter((it) => !stored.has(it.key)) : unique;
-        if (this.kind === 'feedback') await enrichFeedback(this.client, fresh.map((it) => it.row as FeedbackRow), this.outputCache);
-        if (fresh.length) {
-          const insertStarted = performance.now();
-          await this.insertRows(this.table, fresh.map((it) => it.row));
-          metrics.insertSeconds.observe({ kind: this.kind }, (performance.now() - insertStarted) / 1000);
-        }
-        storedDuplicates = unique.length - fresh.length;
-        inserted = fresh.length;
-      });
+      await this.retrying(() => this.store(unique, state));
+      if (state.partial.size) await this.retrying(() => this.repairRollups([...state.partial.values()]));
       if (this.kind === 'outputs') {
-        for (const it of unique) {
-          const r = it.row as OutputRow;
-          this.outputCache.remember(r.output_id, { ministry: r.ministry, app: r.app, model: r.model });
-        }
+        // A repeat of a stored output may name another ministry: forget what add() remembered, so a
+        // rating is enriched from the stored answer, not from the repeat.
+        for (const key of state.duplicates) this.outputCache.forget(key);
       }
-      if (inserted) metrics.lastInsert.set({ table: this.table }, Date.now() / 1000);
     }
-    if (batch.rejects.length) {
-      await this.retrying(() => writeIngestErrors(this.client, batch.rejects));
-      if (this.opts.dlq) await this.retrying(() => this.opts.dlq!.send(batch.rejects));
-      batch.rejectCategories.forEach((reason) => metrics.dlq.inc({ kind: this.kind, reason }));
+    const inserted = state.confirmed.size + state.partial.size;
+    const rejects = [...batch.rejects];
+    const categories = [...batch.rejectCategories];
+    for (const { item, reason } of state.poison.values()) {
+      rejects.push(toDlqMessage(item.src, item.src.value, reason));
+      categories.push('insert_refused');
     }
-    if (storedDuplicates) metrics.deduplicated.inc({ kind: this.kind, where: 'stored' }, storedDuplicates);
+    if (rejects.length) {
+      await this.retrying(() => writeIngestErrors(this.client, rejects));
+      if (this.opts.dlq) await this.retrying(() => this.opts.dlq!.send(rejects));
+      categories.forEach((reason) => metrics.dlq.inc({ kind: this.kind, reason }));
+    }
+    if (inserted) metrics.lastInsert.set({ table: this.table }, Date.now() / 1000);
+    if (state.duplicates.size) metrics.deduplicated.inc({ kind: this.kind, where: 'stored' }, state.duplicates.size);
     metrics.inserted.inc({ kind: this.kind }, inserted);
     metrics.batchSeconds.observe({ kind: this.kind }, (performance.now() - started) / 1000);
     metrics.batchRows.observe({ kind: this.kind }, batch.size);
+    metrics.lastBatchCompleted.set(Date.now() / 1000);
     this.counts.inserted += inserted;
-    this.counts.duplicates += repeats + storedDuplicates;
-    this.counts.rejected += batch.rejects.length;
+    this.counts.duplicates += repeats + state.duplicates.size;
+    this.counts.rejected += rejects.length;
     this.counts.batches++;
+  }
+
+  /**
+   * One attempt to store `items`: look up which are stored, insert the rest. When ClickHouse refuses the
+   * insert for a data reason, each half is stored on its own (with its own lookup), down to single rows,
+   * which go to the DLQ. An outage throws, and the caller retries with the same `state`.
+   */
+  private async store(items: Item[], state: StoreState): Promise<void> {
+    const lookupStarted = performance.now();
+    const candidates = items.filter((it) => !state.poison.has(it.key));
+    const stored = candidates.length ? await storedKeys(this.client, this.kind, candidates) : new Set<string>();
+    metrics.lookupSeconds.observe({ kind: this.kind }, (performance.now() - lookupStarted) / 1000);
+    const fresh: Item[] = [];
+    for (const it of candidates) {
+      if (!stored.has(it.key)) fresh.push(it);
+      else if (!state.sent.has(it.key)) state.duplicates.add(it.key);
+      else if (!state.confirmed.has(it.key)) state.partial.set(it.key, it);
+    }
+    if (fresh.length === 0) return;
+    if (this.kind === 'feedback') await enrichFeedback(this.client, fresh.map((it) => it.row as FeedbackRow), this.outputCache);
+    for (const it of fresh) state.sent.add(it.key);
+    const insertStarted = performance.now();
+    try {
+      await this.insertRows(this.table, fresh.map((it) => it.row));
+    } catch (err) {
+      if (!isDataError(err)) throw err;
+      if (fresh.length === 1) {
+        // The error type only: ClickHouse's message quotes the data around the fault, and reasons reach
+        // roles that may not read raw events.
+        state.poison.set(fresh[0].key, { item: fresh[0], reason: `insert_refused: ClickHouse refused the row (${(err as { type?: string }).type})` });
+        return;
+      }
+      const half = Math.ceil(fresh.length / 2);
+      await this.store(fresh.slice(0, half), state);
+      await this.store(fresh.slice(half), state);
+      return;
+    }
+    metrics.insertSeconds.observe({ kind: this.kind }, (performance.now() - insertStarted) / 1000);
+    for (const it of fresh) state.confirmed.add(it.key);
+  }
+
+  /**
+   * Rows whose insert failed but whose raw part was written: the views of that INSERT (the rollups) may
+   * have missed them, and a later replay is dropped as a repeat, so the dashboard would stay short.
+   * Compare each rollup with the raw rows on their days and rebuild the days that differ (the same
+   * check and repair as after a crash, clickhouse/rollups.ts). On a ClickHouse server another ingester
+   * writing the same day during the rebuild could be counted twice; this runs only after a view failed.
+   */
+  private async repairRollups(items: Item[]): Promise<void> {
+    const defs = rollupDefinitions().filter((d) => d.source === this.table);
+    const days = [...new Set(items.map((it) => utcDay(it.row.occurred_at)))].sort();
+    for (const drift of await rollupDrift(this.client, defs, days)) {
+      await rebuildRollupDay(this.client, defs.find((d) => d.rollup === drift.rollup)!, drift.day);
+      this.opts.onRollupRepair?.(`rollup ${drift.rollup} ${drift.day}: ${drift.rollupValue} counted, ${drift.raw} stored; rebuilt from the raw rows`);
+    }
   }
 }
 

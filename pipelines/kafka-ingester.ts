@@ -13,7 +13,10 @@
 // Batching: the broker holds a fetch until about a batch of bytes is ready or INGEST_BATCH_MS passed
 // (minBytes / maxWaitTimeInMs), and all partitions of one fetch share one insert per topic; more than
 // INGEST_BATCH_SIZE messages are split into several inserts.
-import { Kafka, logLevel, type Consumer, type EachBatchPayload, type Producer } from 'kafkajs';
+// Liveness: the consumer restarts itself after any crash (with backoff), and the
+// oversight_ingest_last_batch_completed_seconds gauge moves only while batches (or idle fetch rounds)
+// complete, so a stalled consumer shows on /metrics and /pipeline instead of a frozen lag gauge.
+import { Kafka, logLevel, type Consumer, type ConsumerRunConfig, type EachBatchPayload, type Producer } from 'kafkajs';
 import type { ClickHouseClient } from '@clickhouse/client';
 import type { Env } from '../config/env.ts';
 import { TOPICS, type EventKind } from '../contracts/events.ts';
@@ -39,6 +42,15 @@ export interface KafkaIngesterOptions {
   drainTimeoutMs?: number;
   /** Group session timeout: how soon the partitions of a crashed member move to the others (default 30 s). */
   sessionTimeoutMs?: number;
+  /** Called before each fetched batch is handed to the ingest path; tests throw here to crash the consumer. */
+  beforeBatch?: (topic: string, partition: number) => void;
+  /** Wait before restarting a consumer that crashed without KafkaJS restarting it (default 2000 ms). */
+  restartDelayMs?: number;
+}
+
+/** The ingester cannot start: Kafka is unreachable, or a topic is missing. The message is one line naming the broker or topic. */
+export class IngestSetupError extends Error {
+  override name = 'IngestSetupError';
 }
 
 export interface KafkaIngester {
@@ -93,27 +105,54 @@ class OffsetCommitter {
 }
 
 /**
- * The DLQ topic must exist before the first bad message: the producer does not create topics, and a
- * DLQ write that fails is retried with the partitions paused, so a missing topic would stop ingestion
- * at the first rejected event. The platform's three topics are not created here: they are the
- * platform team's, and a typo in their names should fail loudly rather than create empty topics.
+ * The platform's three topics must exist: they are the platform team's, and a typo in their names (or
+ * in --topic-prefix) should fail loudly rather than create empty topics. The DLQ topic must exist
+ * before the first bad message: the producer does not create topics, and a DLQ write that fails is
+ * retried with the partitions paused, so a missing DLQ topic would stop ingestion at the first
+ * rejected event; it is created here when missing.
  */
-async function ensureDlqTopic(kafka: Kafka, topic: string, log: (line: string) => void): Promise<void> {
+async function checkTopics(kafka: Kafka, brokers: string[], topics: string[], dlqTopic: string, log: (line: string) => void): Promise<void> {
   const admin = kafka.admin();
   try {
-    await admin.connect();
-    if ((await admin.listTopics()).includes(topic)) return;
-    await admin.createTopics({ topics: [{ topic, numPartitions: 1 }], waitForLeaders: true });
-    log(`created the DLQ topic ${topic}`);
-  } catch (err) {
-    throw new Error(
-      `the DLQ topic ${topic} does not exist and could not be created (${(err as Error).message}); ` +
-        'create it, or allow this client to create topics, before starting the ingester',
-    );
+    let existing: string[];
+    try {
+      await admin.connect();
+      existing = await admin.listTopics();
+    } catch (err) {
+      throw new IngestSetupError(`cannot reach Kafka at ${brokers.join(',')} (${oneLine(err)}); check KAFKA_BROKERS and that the broker runs`);
+    }
+    const missing = topics.filter((t) => !existing.includes(t));
+    if (missing.length) {
+      throw new IngestSetupError(
+        `topic${missing.length > 1 ? 's' : ''} ${missing.join(', ')} ${missing.length > 1 ? 'do' : 'does'} not exist on ${brokers.join(',')}; ` +
+          'create them, or check --topic-prefix',
+      );
+    }
+    if (existing.includes(dlqTopic)) return;
+    try {
+      await admin.createTopics({ topics: [{ topic: dlqTopic, numPartitions: 1 }], waitForLeaders: true });
+    } catch (err) {
+      throw new IngestSetupError(
+        `the DLQ topic ${dlqTopic} does not exist and could not be created (${oneLine(err)}); ` +
+          'create it, or allow this client to create topics, before starting the ingester',
+      );
+    }
+    log(`created the DLQ topic ${dlqTopic}`);
   } finally {
     await admin.disconnect().catch(() => {});
   }
 }
+
+/** An error KafkaJS retries (and after its retries, restarts the consumer on): its name is not one it gives up on. */
+class RetriableBatchError extends Error {
+  override name = 'RetriableBatchError';
+  readonly retriable = true;
+  constructor(cause: unknown) {
+    super(`batch failed: ${oneLine(cause)}`, { cause });
+  }
+}
+
+const oneLine = (err: unknown) => String((err as Error)?.message ?? err).split('\n')[0];
 
 export async function startKafkaIngester(opts: KafkaIngesterOptions): Promise<KafkaIngester> {
   const { client, env } = opts;
@@ -129,17 +168,30 @@ export async function startKafkaIngester(opts: KafkaIngesterOptions): Promise<Ka
   };
   const kindOf = new Map(Object.entries(topics).map(([k, t]) => [t, k as EventKind]));
 
+  // KafkaJS logs each failed connection attempt; until the ingester runs they are held back, so a
+  // broker that cannot be reached gives the one line of IngestSetupError instead of a screenful.
+  let started = false;
   const kafka = new Kafka({
     clientId: env.KAFKA_CLIENT_ID,
     brokers,
     retry: { initialRetryTime: 300, maxRetryTime: 5000, retries: 10 },
     logLevel: logLevel.ERROR,
-    logCreator: () => (entry) => log(`kafka: ${entry.log.message}${entry.log.error ? ` (${entry.log.error})` : ''}`),
+    logCreator: () => (entry) => {
+      if (started) log(`kafka: ${entry.log.message}${entry.log.error ? ` (${entry.log.error})` : ''}`);
+    },
   });
   const producer: Producer = kafka.producer({ allowAutoTopicCreation: false });
   const batchBytes = env.INGEST_BATCH_SIZE * TYPICAL_EVENT_BYTES;
+  const restartDelayMs = opts.restartDelayMs ?? 2000;
   const consumer: Consumer = kafka.consumer({
     groupId,
+    // After KafkaJS's own retries, a crashed consumer always restarts: no message may stop consumption.
+    retry: {
+      initialRetryTime: 300,
+      maxRetryTime: 5000,
+      retries: 5,
+      restartOnFailure: async () => true,
+    },
     minBytes: Math.min(batchBytes, 4 << 20),
     maxWaitTimeInMs: env.INGEST_BATCH_MS,
     maxBytesPerPartition: 1 << 20,
@@ -177,10 +229,12 @@ export async function startKafkaIngester(opts: KafkaIngesterOptions): Promise<Ka
     };
   };
 
+  // Its own client with few retries: an unreachable broker is reported in seconds, not after the full backoff.
+  const checker = new Kafka({ clientId: env.KAFKA_CLIENT_ID, brokers, retry: { initialRetryTime: 300, maxRetryTime: 1000, retries: 2 }, logLevel: logLevel.NOTHING });
+  await checkTopics(checker, brokers, Object.values(topics), prefix + TOPICS.dlq, log);
   await producer.connect().catch((err: Error) => {
-    throw new Error(`cannot connect to Kafka at ${brokers.join(',')}: ${err.message}`);
+    throw new IngestSetupError(`cannot connect to Kafka at ${brokers.join(',')} (${oneLine(err)}); check KAFKA_BROKERS and that the broker runs`);
   });
-  await ensureDlqTopic(kafka, prefix + TOPICS.dlq, log);
   const cache = new OutputMetaCache();
   const dlq = kafkaDlqSink(producer, prefix + TOPICS.dlq);
   const paths = {} as Record<EventKind, IngestPath>;
@@ -208,6 +262,12 @@ export async function startKafkaIngester(opts: KafkaIngesterOptions): Promise<Ka
     inFlight++;
     try {
       await processBatch(payload);
+    } catch (err) {
+      // Whatever went wrong, KafkaJS must retry and then restart, never stop: it gives up at once on a
+      // RangeError, TypeError, ReferenceError or SyntaxError, which would end consumption on every
+      // topic. Nothing of this batch was committed, so it is fetched again and the dedup lookup absorbs
+      // what was stored.
+      throw new RetriableBatchError(err);
     } finally {
       if (--inFlight === 0) idle?.();
     }
@@ -217,9 +277,10 @@ export async function startKafkaIngester(opts: KafkaIngesterOptions): Promise<Ka
     const kind = kindOf.get(batch.topic);
     if (!kind) return;
     const path = paths[kind];
+    opts.beforeBatch?.(batch.topic, batch.partition);
     const durable = new Set<Promise<void>>();
     for (const m of batch.messages) {
-      durable.add(path.add({ topic: batch.topic, partition: batch.partition, offset: m.offset, value: m.value }));
+      durable.add(path.add({ topic: batch.topic, partition: batch.partition, offset: m.offset, key: m.key, value: m.value }));
     }
     path.flushSoon();
     await withHeartbeats(Promise.all(durable), heartbeat);
@@ -236,8 +297,35 @@ export async function startKafkaIngester(opts: KafkaIngesterOptions): Promise<Ka
       .join(' ');
     log(`joined group ${groupId}: ${assigned || 'no partitions'}`);
   });
-  consumer.on(consumer.events.CRASH, (e) => log(`consumer crashed (${e.payload.error.message}); restart: ${e.payload.restart}`));
-  await consumer.run({ eachBatch, autoCommit: false, eachBatchAutoResolve: true, partitionsConsumedConcurrently: 64 });
+  // An idle fetch round (nothing in flight) shows the consumer is alive though no batch completes.
+  consumer.on(consumer.events.FETCH, () => {
+    if (inFlight === 0) metrics.lastBatchCompleted.set(Date.now() / 1000);
+  });
+  const runConfig: ConsumerRunConfig = { eachBatch, autoCommit: false, eachBatchAutoResolve: true, partitionsConsumedConcurrently: 64 };
+  let restartTimer: NodeJS.Timeout | undefined;
+  const restart = () => {
+    restartTimer = setTimeout(async () => {
+      restartTimer = undefined;
+      if (stopping) return;
+      try {
+        await consumer.connect();
+        await consumer.run(runConfig);
+        log('consumer restarted');
+      } catch (err) {
+        log(`consumer restart failed (${oneLine(err)}); trying again in ${restartDelayMs} ms`);
+        restart();
+      }
+    }, restartDelayMs);
+  };
+  consumer.on(consumer.events.CRASH, (e) => {
+    metrics.consumerCrashes.inc();
+    const restarting = e.payload.restart;
+    log(`consumer crashed (${oneLine(e.payload.error)}); ${restarting ? 'KafkaJS restarts it' : `restarting in ${restartDelayMs} ms`}`);
+    // KafkaJS restarts after retriable errors; anything else would leave it stopped for good.
+    if (!restarting && !stopping) restart();
+  });
+  await consumer.run(runConfig);
+  started = true;
 
   let drainedAll = true;
   return {
@@ -249,6 +337,7 @@ export async function startKafkaIngester(opts: KafkaIngesterOptions): Promise<Ka
     async stop() {
       const drainTimeoutMs = opts.drainTimeoutMs ?? 30_000;
       stopping = true;
+      clearTimeout(restartTimer);
       // Seal what is buffered now, so in-flight eachBatch calls can commit and return.
       const batchesDone = inFlight === 0 ? Promise.resolve() : new Promise<void>((r) => (idle = r));
       const flushed = Promise.allSettled(Object.values(paths).map((p) => p.flush())).then(() => batchesDone);

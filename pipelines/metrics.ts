@@ -47,6 +47,19 @@ function create() {
     }),
     lag: new Gauge({ name: 'oversight_ingest_consumer_lag', help: 'Messages behind the high watermark, per partition', labelNames: ['topic', 'partition'], registers: [registry] }),
     lastInsert: new Gauge({ name: 'oversight_ingest_last_insert_timestamp_seconds', help: 'Unix time of the last successful insert', labelNames: ['table'], registers: [registry] }),
+    // Liveness: set when a batch becomes durable (and by the Kafka consumer on a fetch round with
+    // nothing to do), so a consumer that is stuck or crashed shows as a figure that stops moving, while
+    // the lag gauge would only freeze at its last value.
+    lastBatchCompleted: new Gauge({
+      name: 'oversight_ingest_last_batch_completed_seconds',
+      help: 'Unix time when the ingester last completed a batch (or an idle fetch round); alert when now minus this grows',
+      registers: [registry],
+    }),
+    consumerCrashes: new Counter({
+      name: 'oversight_ingest_consumer_crashes_total',
+      help: 'Times the Kafka consumer crashed (it restarts itself with backoff)',
+      registers: [registry],
+    }),
     paused: new Gauge({ name: 'oversight_ingest_paused', help: '1 while consumption is paused because ClickHouse is failing', registers: [registry] }),
   };
   return m;

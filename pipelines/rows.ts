@@ -2,10 +2,25 @@
 // is valid: both the Kafka consumer and the file/stdin source go through it. Everything a row needs is
 // checked here, in JavaScript, so a batch insert can never fail because of one bad event (a failing
 // insert is retried, and a poison row would stall the consumer forever).
+// The bounds are listed in input-bounds.ts; the order below matters: size, then encoding, then depth,
+// all before JSON.parse, so no message can make the parser, zod or JSON.stringify throw or recurse deeply.
 import type { z } from 'zod';
+import { inStoreRange, STORE_DAY_RANGE } from '../contracts/dates.ts';
 import { EVENT_SCHEMAS, splitUnknown, type EventKind, type FeedbackEvent, type OutputEvent, type UsageEvent } from '../contracts/events.ts';
+import { decodeUtf8Strict, illFormedStringPath, jsonDeeperThan, MAX_JSON_DEPTH } from './input-bounds.ts';
 
-export type RejectCategory = 'empty' | 'oversized' | 'invalid_json' | 'not_object' | 'unknown_ministry' | 'schema';
+export type RejectCategory =
+  | 'empty'
+  | 'oversized'
+  | 'invalid_utf8'
+  | 'too_deep'
+  | 'invalid_json'
+  | 'not_object'
+  | 'invalid_string'
+  | 'unknown_ministry'
+  | 'schema'
+  /** Valid by every check here, yet ClickHouse refused the row (found by bisecting a failed insert in ingest.ts). */
+  | 'insert_refused';
 
 export interface Reject {
   ok: false;
@@ -60,7 +75,10 @@ export type EventRow = UsageRow | OutputRow | FeedbackRow;
 export interface Accepted<R extends EventRow = EventRow> {
   ok: true;
   row: R;
-  /** The identity the table is ordered by; two rows with the same key are the same event. */
+  /**
+   * The event's identity: event_id (usage) or output_id (outputs, feedback) alone, as README promises
+   * ("counted once per event_id"): the same id sent again with another day or ministry is a repeat.
+   */
   key: string;
 }
 export type ParseResult = Accepted | Reject;
@@ -72,23 +90,24 @@ export const TABLE_BY_KIND: Record<EventKind, 'usage_events' | 'outputs' | 'feed
 };
 
 const UINT32_MAX = 4_294_967_295;
-// DateTime64's range; outside it ClickHouse would reject (or silently clamp) the value.
-const MIN_TIME = Date.UTC(1900, 0, 1);
-const MAX_TIME = Date.UTC(2299, 11, 31);
 
-const reject = (category: RejectCategory, detail: string): Reject => ({ ok: false, category, reason: `${category}: ${detail}` });
+export const reject = (category: RejectCategory, detail: string): Reject => ({ ok: false, category, reason: `${category}: ${detail}` });
 
 /** UTC calendar day of an ISO timestamp, the middle part of the tables' ORDER BY. */
 export function utcDay(iso: string): string {
   return iso.slice(0, 10);
 }
 
-/** Normalises an RFC 3339 timestamp with any offset to UTC ISO with milliseconds, or null when out of range. */
+/**
+ * Normalises an RFC 3339 timestamp with any offset to UTC ISO with milliseconds, or null when it lies
+ * outside the days the store can hold (contracts/dates.ts: outside them ClickHouse's Date wraps to
+ * another day and deduplication breaks).
+ */
 function toUtcIso(ts: string): string | null {
-  // Fast path for the common shape (already UTC, millisecond precision): no Date round trip.
-  if (ts.length === 24 && ts[23] === 'Z' && ts[19] === '.' && ts >= '1900' && ts < '2300') return ts;
+  // Fast path for the common shape (already UTC, millisecond precision, years 1970-2105): no Date round trip.
+  if (ts.length === 24 && ts[23] === 'Z' && ts[19] === '.' && ts >= '1970' && ts < '2106') return ts;
   const ms = Date.parse(ts);
-  if (!Number.isFinite(ms) || ms < MIN_TIME || ms > MAX_TIME) return null;
+  if (!inStoreRange(ms)) return null;
   return new Date(ms).toISOString();
 }
 
@@ -101,6 +120,7 @@ function describeIssues(error: z.ZodError): Reject {
   return reject('schema', parts.join('; '));
 }
 
+// Depth is bounded before parsing, so JSON.stringify cannot overflow here.
 const rawJson = (unknown: Record<string, unknown>) => (Object.keys(unknown).length ? JSON.stringify(unknown) : '{}');
 
 function usageRow(ev: UsageEvent, unknown: Record<string, unknown>, at: string): Accepted<UsageRow> | Reject {
@@ -122,7 +142,7 @@ function usageRow(ev: UsageEvent, unknown: Record<string, unknown>, at: string):
     status: ev.status,
     raw: rawJson(unknown),
   };
-  return { ok: true, row, key: `${ev.ministry}\u0000${utcDay(at)}\u0000${ev.event_id}` };
+  return { ok: true, row, key: ev.event_id };
 }
 
 function outputRow(ev: OutputEvent, unknown: Record<string, unknown>, at: string): Accepted<OutputRow> {
@@ -141,7 +161,7 @@ function outputRow(ev: OutputEvent, unknown: Record<string, unknown>, at: string
     sources: JSON.stringify(ev.sources),
     raw: rawJson(unknown),
   };
-  return { ok: true, row, key: `${ev.ministry}\u0000${utcDay(at)}\u0000${ev.output_id}` };
+  return { ok: true, row, key: ev.output_id };
 }
 
 function feedbackRow(ev: FeedbackEvent, unknown: Record<string, unknown>, at: string): Accepted<FeedbackRow> {
@@ -163,26 +183,44 @@ function feedbackRow(ev: FeedbackEvent, unknown: Record<string, unknown>, at: st
   return { ok: true, row, key: ev.output_id };
 }
 
-/** Validates one message of `kind`; `maxBytes` is INGEST_MAX_MESSAGE_BYTES. */
-export function parseEvent(kind: EventKind, value: Buffer | string | null | undefined, maxBytes: number): ParseResult {
+/**
+ * V8's JSON.parse message without the text it quotes ("Unexpected token 'o', \"not json\" is not valid
+ * JSON"): the reason is shown to roles that may not read raw events, so it keeps only what and where.
+ */
+export function jsonErrorWithoutText(message: string): string {
+  const cut = message.search(/,\s*(?:\.\.\.)?"/s);
+  return (cut >= 0 ? message.slice(0, cut) : message).replace(/ in JSON\b/, '').slice(0, 120);
+}
+
+/**
+ * Validates one message of `kind`; `maxBytes` is INGEST_MAX_MESSAGE_BYTES; `fullSize` is the message's
+ * size when `value` holds only its start. Never throws: whatever the bytes, the answer is a row or a
+ * reject with its reason.
+ */
+export function parseEvent(kind: EventKind, value: Buffer | string | null | undefined, maxBytes: number, fullSize?: number): ParseResult {
   if (value == null || value.length === 0) return reject('empty', 'the message has no value');
-  const size = typeof value === 'string' ? Buffer.byteLength(value) : value.length;
+  const size = fullSize ?? (typeof value === 'string' ? Buffer.byteLength(value) : value.length);
   if (size > maxBytes) return reject('oversized', `${size} bytes is more than INGEST_MAX_MESSAGE_BYTES (${maxBytes})`);
+  const text = typeof value === 'string' ? value : decodeUtf8Strict(value);
+  if (text === null) return reject('invalid_utf8', 'the message is not valid UTF-8 (the original bytes are kept in the DLQ)');
+  if (jsonDeeperThan(text, MAX_JSON_DEPTH)) return reject('too_deep', `objects and arrays nest deeper than ${MAX_JSON_DEPTH} levels`);
   let data: unknown;
   try {
-    data = JSON.parse(typeof value === 'string' ? value : value.toString('utf8'));
+    data = JSON.parse(text);
   } catch (err) {
-    return reject('invalid_json', (err as Error).message);
+    return reject('invalid_json', jsonErrorWithoutText((err as Error).message));
   }
   if (typeof data !== 'object' || data === null || Array.isArray(data)) {
     return reject('not_object', `an event must be a JSON object, got ${Array.isArray(data) ? 'an array' : data === null ? 'null' : typeof data}`);
   }
+  const badString = illFormedStringPath(data, text);
+  if (badString) return reject('invalid_string', `${badString}: a lone UTF-16 surrogate (e.g. \\ud800) is not text`);
   const schema = EVENT_SCHEMAS[kind];
   const parsed = schema.safeParse(data);
   if (!parsed.success) return describeIssues(parsed.error);
   const event = parsed.data as Record<string, unknown>;
   const at = toUtcIso(event.occurred_at as string);
-  if (!at) return reject('schema', `occurred_at: ${JSON.stringify(event.occurred_at)} is outside 1900-01-01..2299-12-31`);
+  if (!at) return reject('schema', `occurred_at: ${JSON.stringify(event.occurred_at)} is outside the days the store can hold (${STORE_DAY_RANGE}, UTC)`);
   // Unknown fields are taken from the input, not the parsed event, so they are kept byte for byte.
   const { unknown } = splitUnknown(schema, data as Record<string, unknown>);
   switch (kind) {

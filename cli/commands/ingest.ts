@@ -68,8 +68,8 @@ async function fromFiles(env: Env, opts: IngestOptions): Promise<void> {
     const client = await getClickHouse(env);
     await migrateAndRecover(client, env, log);
     const summary = await (spooled
-      ? ingestStream(client, createReadStream(spooled.path), { env, topic: opts.topic!, sourceName: 'stdin', onProgress })
-      : ingestFiles(client, files, { env, topic: opts.topic, onProgress })
+      ? ingestStream(client, createReadStream(spooled.path), { env, topic: opts.topic!, sourceName: 'stdin', onProgress, log })
+      : ingestFiles(client, files, { env, topic: opts.topic, onProgress, log })
     ).catch((err) => {
       throw err instanceof FileSourceError ? new UsageError(err.message) : err;
     });

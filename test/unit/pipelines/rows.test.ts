@@ -5,12 +5,12 @@ import { feedback, output, usage, line } from '../../integration/helpers/events.
 const MAX = 1_048_576;
 
 describe('parseEvent', () => {
-  it('accepts a usage event and builds its row and sort key', () => {
+  it('accepts a usage event and builds its row and its key (the event_id alone)', () => {
     const ev = usage(3, 't');
     const r = parseEvent('usage', line(ev), MAX);
     if (!r.ok) throw new Error(r.reason);
     expect(r.row).toMatchObject({ event_id: 't-u-3', ministry: ev.ministry, input_tokens: ev.input_tokens, raw: '{}' });
-    expect(r.key).toBe(`${ev.ministry}\u0000${ev.occurred_at.slice(0, 10)}\u0000t-u-3`);
+    expect(r.key).toBe('t-u-3');
   });
 
   it('keeps unknown fields as JSON in raw', () => {
@@ -19,11 +19,10 @@ describe('parseEvent', () => {
     expect(JSON.parse(r.row.raw)).toEqual({ tenant: 'x', nested: { a: [1, 2] } });
   });
 
-  it('normalises an offset timestamp to UTC, which decides the day in the key', () => {
+  it('normalises an offset timestamp to UTC, which decides the day of the row', () => {
     const r = parseEvent('usage', line(usage(1, 't', { occurred_at: '2026-11-02T08:30:00+09:00' })), MAX);
     if (!r.ok) throw new Error(r.reason);
     expect(r.row.occurred_at).toBe('2026-11-01T23:30:00.000Z');
-    expect(r.key).toContain('\u00002026-11-01\u0000');
   });
 
   it('serialises output sources and defaults a missing excerpt', () => {

@@ -57,11 +57,24 @@ describe('ingester metrics on the pipeline page', () => {
     expect(await ingestMetrics()).toEqual({
       active: true,
       paused: true,
+      lastBatchAgeSeconds: null,
+      crashes: 0,
       totals: [{ kind: 'usage', consumed: 10, inserted: 9, dlq: 1 }],
       lag: [
         { topic: 'genai.usage.v1', partition: 0, lag: 2 },
         { topic: 'genai.usage.v1', partition: 1, lag: 40 },
       ],
     });
+  });
+
+  it('shows how long ago a batch last completed, the liveness figure of a stalled consumer', async () => {
+    const { metrics } = await import('../../../pipelines/metrics.ts');
+    const { ingestMetrics } = await import('../../../src/lib/server/queries/ingest-metrics.ts');
+    metrics.lastBatchCompleted.set(Date.now() / 1000 - 90);
+    metrics.consumerCrashes.inc();
+    const m = await ingestMetrics();
+    expect(m.lastBatchAgeSeconds).toBeGreaterThanOrEqual(89);
+    expect(m.lastBatchAgeSeconds).toBeLessThanOrEqual(92);
+    expect(m.crashes).toBe(1);
   });
 });
