@@ -215,10 +215,11 @@ describe('simulate: planted risks', () => {
 
   it('payment cards pass Luhn with a brand prefix; masked cards have no full number', () => {
     for (const p of byPlant('payment_card')) {
-      const number = p.output.prompt.match(/(?<![\w-])\d[\d -]{11,21}\d(?![\w-])/)![0].replace(/\D/g, '');
-      expect(number.length).toBeGreaterThanOrEqual(13);
-      expect(independentLuhn(number), number).toBe(true);
-      expect(/^(4|5[1-5]|35(2[89]|[3-8]\d)|3[47]|36)/.test(number), number).toBe(true);
+      // Another plant in the same output (a corporate number, say) may put a long number first: the
+      // card is the one that passes Luhn with a brand prefix, and there must be one.
+      const numbers = [...p.output.prompt.matchAll(/(?<![\w-])\d[\d -]{11,21}\d(?![\w-])/g)].map((m) => m[0].replace(/\D/g, ''));
+      const cards = numbers.filter((n) => n.length >= 13 && independentLuhn(n) && /^(4|5[1-5]|35(2[89]|[3-8]\d)|3[47]|36)/.test(n));
+      expect(cards.length, numbers.join(',')).toBeGreaterThanOrEqual(1);
     }
     for (const p of byPlant('benign_masked_card')) expect(p.output.prompt.split('\n')[0]).not.toMatch(/\d{13,19}/);
   });
