@@ -13,11 +13,12 @@
 // Batching: the broker holds a fetch until about a batch of bytes is ready or INGEST_BATCH_MS passed
 // (minBytes / maxWaitTimeInMs), and all partitions of one fetch share one insert per topic; more than
 // INGEST_BATCH_SIZE messages are split into several inserts.
-import { Kafka, logLevel, type Consumer, type EachBatchPayload, type Producer } from 'kafkajs';
+import type { Consumer, EachBatchPayload, Kafka, Producer } from 'kafkajs';
 import type { ClickHouseClient } from '@clickhouse/client';
 import type { Env } from '../config/env.ts';
 import { TOPICS, type EventKind } from '../contracts/events.ts';
 import { kafkaDlqSink } from './dlq.ts';
+import { connectionErrorLine, createKafka } from './kafka-client.ts';
 import { OutputMetaCache } from './enrich.ts';
 import { createIngestPath, type InsertFn, type IngestCounts, type IngestPath } from './ingest.ts';
 import { metrics } from './metrics.ts';
@@ -129,13 +130,7 @@ export async function startKafkaIngester(opts: KafkaIngesterOptions): Promise<Ka
   };
   const kindOf = new Map(Object.entries(topics).map(([k, t]) => [t, k as EventKind]));
 
-  const kafka = new Kafka({
-    clientId: env.KAFKA_CLIENT_ID,
-    brokers,
-    retry: { initialRetryTime: 300, maxRetryTime: 5000, retries: 10 },
-    logLevel: logLevel.ERROR,
-    logCreator: () => (entry) => log(`kafka: ${entry.log.message}${entry.log.error ? ` (${entry.log.error})` : ''}`),
-  });
+  const kafka = createKafka({ env, brokers, log, retry: { initialRetryTime: 300, maxRetryTime: 5000, retries: 10 } });
   const producer: Producer = kafka.producer({ allowAutoTopicCreation: false });
   const batchBytes = env.INGEST_BATCH_SIZE * TYPICAL_EVENT_BYTES;
   const consumer: Consumer = kafka.consumer({
@@ -178,7 +173,7 @@ export async function startKafkaIngester(opts: KafkaIngesterOptions): Promise<Ka
   };
 
   await producer.connect().catch((err: Error) => {
-    throw new Error(`cannot connect to Kafka at ${brokers.join(',')}: ${err.message}`);
+    throw new Error(connectionErrorLine(brokers, err));
   });
   await ensureDlqTopic(kafka, prefix + TOPICS.dlq, log);
   const cache = new OutputMetaCache();
