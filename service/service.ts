@@ -12,6 +12,7 @@ import { migrateAndRecover } from '../pipelines/recover.ts';
 import { writeAdminInfo, removeAdminInfo } from './admin-file.ts';
 import { handleAdminRequest, type AdminContext } from './admin-api.ts';
 import { metricsText } from './metrics-endpoint.ts';
+import { createOtlpReceiver } from './otlp-receiver.ts';
 
 const PROTOCOL_HEADER = 'x-oversight-protocol';
 export const BUILD_HANDLER = fileURLToPath(new URL('../build/handler.js', import.meta.url));
@@ -92,6 +93,10 @@ export async function startService(opts: ServiceOptions): Promise<RunningService
     },
   });
 
+  // OTLP/HTTP traces (README, "OpenTelemetry GenAI traces"); answers 404 until OTLP_INGEST_TOKENS is set.
+  const otlp = createOtlpReceiver({ client, env, log });
+  parts.push(otlp);
+
   const server: Server = createServer((req, res) => {
     req.headers[PROTOCOL_HEADER] = 'http';
     const path = (req.url ?? '/').split('?')[0];
@@ -101,6 +106,8 @@ export async function startService(opts: ServiceOptions): Promise<RunningService
       metricsText()
         .then(({ contentType, body }) => res.writeHead(200, { 'content-type': contentType }).end(body))
         .catch((err) => res.writeHead(500).end(String(err)));
+    } else if (path === '/v1/traces') {
+      otlp.handle(req, res);
     } else if (path.startsWith('/admin-api/')) {
       handleAdminRequest(admin, req, res);
     } else {
