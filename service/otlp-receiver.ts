@@ -10,50 +10,16 @@
 // retry of the same spans is dropped as a repeat (ids come from trace and span ids), so nothing is
 // lost and nothing is counted twice.
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { createHash, timingSafeEqual } from 'node:crypto';
 import { gunzipSync } from 'node:zlib';
 import type { ClickHouseClient } from '@clickhouse/client';
 import type { Env } from '../config/env.ts';
-import { MINISTRY_CODES } from '../contracts/ministries.ts';
 import { createIngestPath, type IngestPath, type IngestPathOptions } from '../pipelines/ingest.ts';
 import { OutputMetaCache } from '../pipelines/enrich.ts';
 import { decodeTraces, encodeExportResponse, encodeStatus, OtlpDecodeError, type Encoding } from '../pipelines/otlp/decode.ts';
 import { describeRejections, ingestSpans } from '../pipelines/otlp/sink.ts';
+import { findIngestToken, parseIngestTokens, type IngestToken } from '../pipelines/otlp/tokens.ts';
 
 export const OTLP_HTTP_TOPIC = 'otlp/http';
-
-export interface IngestToken {
-  /** "platform" (any ministry, named by the spans) or a ministry code (that ministry only). */
-  scope: string;
-  digest: Buffer;
-}
-
-export class OtlpTokenConfigError extends Error {
-  override name = 'UsageError';
-}
-
-const digest = (s: string) => createHash('sha256').update(s).digest();
-
-/** OTLP_INGEST_TOKENS="platform:<token>,mof:<token>" → tokens; one line on a malformed entry. */
-export function parseIngestTokens(spec: string | undefined): IngestToken[] {
-  if (!spec) return [];
-  return spec
-    .split(',')
-    .map((s) => s.trim())
-    .filter(Boolean)
-    .map((entry) => {
-      const i = entry.indexOf(':');
-      const scope = i > 0 ? entry.slice(0, i) : '';
-      const token = i > 0 ? entry.slice(i + 1) : '';
-      if (!scope || token.length < 16) {
-        throw new OtlpTokenConfigError('OTLP_INGEST_TOKENS: each entry is scope:token with a token of 16 characters or more, e.g. platform:$(openssl rand -hex 24)');
-      }
-      if (scope !== 'platform' && !(MINISTRY_CODES as readonly string[]).includes(scope)) {
-        throw new OtlpTokenConfigError(`OTLP_INGEST_TOKENS: unknown scope "${scope}" (platform or a ministry code)`);
-      }
-      return { scope, digest: digest(token) };
-    });
-}
 
 export interface OtlpReceiverOptions {
   client: ClickHouseClient;
@@ -151,8 +117,7 @@ export function createOtlpReceiver(opts: OtlpReceiverOptions): OtlpReceiver {
     const header = String(req.headers.authorization ?? '');
     const m = /^Bearer\s+(\S+)$/i.exec(header);
     if (!m) throw new HttpError(401, 'an ingest token is required: Authorization: Bearer <token>', { 'www-authenticate': 'Bearer' });
-    const d = digest(m[1]);
-    const found = tokens.find((t) => timingSafeEqual(t.digest, d));
+    const found = findIngestToken(tokens, m[1]);
     if (!found) throw new HttpError(401, 'unknown ingest token', { 'www-authenticate': 'Bearer' });
     return found;
   }

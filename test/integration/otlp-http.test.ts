@@ -152,7 +152,8 @@ describe.skipIf(!hasBuild)('OTLP/HTTP traces into oversight serve', () => {
       ],
     };
   };
-  const post = (body: Buffer | string, headers: Record<string, string>) => fetch(`${url}/v1/traces`, { method: 'POST', body, headers });
+  const post = (body: Buffer | string, headers: Record<string, string>) =>
+    fetch(`${url}/v1/traces`, { method: 'POST', body: typeof body === 'string' ? body : new Uint8Array(body), headers });
 
   it('names a span of another ministry in the partial success and stores its neighbour', async () => {
     const res = await post(JSON.stringify(traceBody([jsonSpan('eee19b7ec3c1b174', 'mof'), jsonSpan('eee19b7ec3c1b175', 'mhlw')])), {
