@@ -22,6 +22,7 @@ import { connectionErrorLine, createKafka } from './kafka-client.ts';
 import { OutputMetaCache } from './enrich.ts';
 import { createIngestPath, type InsertFn, type IngestCounts, type IngestPath } from './ingest.ts';
 import { metrics } from './metrics.ts';
+import { addOtlpMessages } from './otlp/kafka-source.ts';
 import type { RetryPolicy } from './retry.ts';
 
 export interface KafkaIngesterOptions {
@@ -129,6 +130,9 @@ export async function startKafkaIngester(opts: KafkaIngesterOptions): Promise<Ka
     feedback: prefix + TOPICS.feedback,
   };
   const kindOf = new Map(Object.entries(topics).map(([k, t]) => [t, k as EventKind]));
+  // The fourth source (issue 14): a Collector's OTLP spans topic, read only when KAFKA_OTLP_TOPIC names it.
+  const otlpTopic = env.KAFKA_OTLP_TOPIC ? prefix + env.KAFKA_OTLP_TOPIC : undefined;
+  const subscribed = [...Object.values(topics), ...(otlpTopic ? [otlpTopic] : [])];
 
   const kafka = createKafka({ env, brokers, log, retry: { initialRetryTime: 300, maxRetryTime: 5000, retries: 10 } });
   const producer: Producer = kafka.producer({ allowAutoTopicCreation: false });
@@ -146,7 +150,7 @@ export async function startKafkaIngester(opts: KafkaIngesterOptions): Promise<Ka
 
   // While ClickHouse (or the DLQ topic) fails, stop fetching from every partition; resume on recovery.
   let stalledPaths = 0;
-  const allTopics = Object.values(topics).map((topic) => ({ topic }));
+  const allTopics = subscribed.map((topic) => ({ topic }));
   const stallHooks = () => {
     let stalled = false;
     return {
@@ -210,13 +214,18 @@ export async function startKafkaIngester(opts: KafkaIngesterOptions): Promise<Ka
   const processBatch = async ({ batch, heartbeat, isRunning, isStale }: EachBatchPayload) => {
     if (!isRunning() || isStale() || batch.messages.length === 0) return;
     const kind = kindOf.get(batch.topic);
-    if (!kind) return;
-    const path = paths[kind];
+    if (!kind && batch.topic !== otlpTopic) return;
     const durable = new Set<Promise<void>>();
-    for (const m of batch.messages) {
-      durable.add(path.add({ topic: batch.topic, partition: batch.partition, offset: m.offset, value: m.value }));
+    if (kind) {
+      const path = paths[kind];
+      for (const m of batch.messages) {
+        durable.add(path.add({ topic: batch.topic, partition: batch.partition, offset: m.offset, value: m.value }));
+      }
+      path.flushSoon();
+    } else {
+      const otlp = { client, paths, topic: batch.topic, partition: batch.partition, encoding: env.KAFKA_OTLP_ENCODING, maxMessageBytes: env.INGEST_MAX_MESSAGE_BYTES, dlq, log };
+      for (const p of addOtlpMessages(batch.messages, otlp)) durable.add(p);
     }
-    path.flushSoon();
     await withHeartbeats(Promise.all(durable), heartbeat);
     const last = batch.messages[batch.messages.length - 1].offset;
     await committer.commit(batch.topic, batch.partition, (BigInt(last) + 1n).toString());
@@ -224,7 +233,7 @@ export async function startKafkaIngester(opts: KafkaIngesterOptions): Promise<Ka
   };
 
   await consumer.connect();
-  await consumer.subscribe({ topics: Object.values(topics), fromBeginning: true });
+  await consumer.subscribe({ topics: subscribed, fromBeginning: true });
   consumer.on(consumer.events.GROUP_JOIN, (e) => {
     const assigned = Object.entries(e.payload.memberAssignment)
       .map(([t, ps]) => `${t}[${(ps as number[]).join(',')}]`)
