@@ -15,6 +15,7 @@ import { registerServe } from './commands/serve.ts';
 import { registerDemo } from './commands/demo.ts';
 import { registerBench } from './commands/bench.ts';
 import { registerUsers } from './commands/users.ts';
+import { registerApiTokens } from './commands/api-tokens.ts';
 import { registerRollups } from './commands/rollups.ts';
 
 export function buildProgram(): Command {
@@ -33,6 +34,7 @@ export function buildProgram(): Command {
   registerDemo(program);
   registerBench(program);
   registerUsers(program);
+  registerApiTokens(program);
   registerRollups(program);
   return program;
 }

@@ -36,6 +36,9 @@ const EnvSchema = z.object({
   // OTLP/HTTP receiver at /v1/traces: "scope:token" pairs, scope = platform or a ministry code.
   OTLP_INGEST_TOKENS: z.string().optional(),
   OTLP_MAX_BODY_BYTES: intFrom(8 * 1024 * 1024),
+  // Read API (/api/v1): requests per token per minute, and the default lifetime of a new token.
+  API_RATE_LIMIT_PER_MINUTE: intFrom(120),
+  API_TOKEN_DAYS: intFrom(90),
   INGEST_BATCH_SIZE: intFrom(20_000),
   INGEST_BATCH_MS: intFrom(1000),
   INGEST_MAX_MESSAGE_BYTES: intFrom(1_048_576),

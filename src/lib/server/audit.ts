@@ -19,6 +19,10 @@ export const AUDIT_ACTIONS = [
   'user_update',
   'user_disable',
   'export_audit',
+  // Read API (issue 14): every call, and token issue / revoke.
+  'api_read',
+  'api_token_issue',
+  'api_token_revoke',
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 
