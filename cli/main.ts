@@ -45,7 +45,9 @@ export async function main(argv: string[]): Promise<void> {
     await buildProgram().parseAsync(argv);
   } catch (err) {
     if (err instanceof CommanderError) process.exit(err.exitCode);
-    if (err instanceof ConfigError || err instanceof ChdbLockedError || err instanceof MigrationError || err instanceof UsageError) {
+    // Lower layers that may not import cli/ mark such errors by name (e.g. KafkaSecurityError, OtlpTokenConfigError).
+    const named = err instanceof Error && err.name === 'UsageError';
+    if (err instanceof ConfigError || err instanceof ChdbLockedError || err instanceof MigrationError || err instanceof UsageError || named) {
       console.error(`oversight: ${(err as Error).message}`);
       process.exit(2);
     }

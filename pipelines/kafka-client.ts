@@ -138,3 +138,23 @@ export function connectionErrorLine(brokers: string[], err: unknown): string {
   else if (/certificate|self[- ]signed|CERT_|UNABLE_TO_VERIFY/i.test(msg + code)) hint = ' (the broker certificate is not trusted: check KAFKA_SSL_CA_FILE)';
   return `cannot connect to Kafka at ${brokers.join(',')}: ${msg}${hint}`;
 }
+
+/**
+ * Before a client starts: with TLS or SASL configured, one connection attempt without retries, so an
+ * untrusted broker certificate or refused credentials stop the start at once with one line (KafkaJS
+ * would otherwise retry a TLS failure like a broker that is still booting). Other failures (a broker not
+ * up yet) are left to the client's normal retries.
+ */
+export async function checkKafkaSecurity(opts: Omit<KafkaClientOptions, 'retry' | 'log'>): Promise<void> {
+  const security = kafkaSecurity(opts.env);
+  if (!security.ssl && !security.sasl) return;
+  const admin = createKafka({ ...opts, clientIdSuffix: `${opts.clientIdSuffix ?? ''}-check`, logLevel: logLevel.NOTHING, retry: { retries: 0 } }).admin();
+  try {
+    await admin.connect();
+  } catch (err) {
+    const line = connectionErrorLine(opts.brokers, err);
+    if (/check KAFKA_SASL|check KAFKA_SSL_CA_FILE/.test(line)) throw new KafkaSecurityError(line);
+  } finally {
+    await admin.disconnect().catch(() => {});
+  }
+}

@@ -18,7 +18,7 @@ import type { ClickHouseClient } from '@clickhouse/client';
 import type { Env } from '../config/env.ts';
 import { TOPICS, type EventKind } from '../contracts/events.ts';
 import { kafkaDlqSink } from './dlq.ts';
-import { connectionErrorLine, createKafka } from './kafka-client.ts';
+import { checkKafkaSecurity, connectionErrorLine, createKafka } from './kafka-client.ts';
 import { OutputMetaCache } from './enrich.ts';
 import { createIngestPath, type InsertFn, type IngestCounts, type IngestPath } from './ingest.ts';
 import { metrics } from './metrics.ts';
@@ -134,6 +134,7 @@ export async function startKafkaIngester(opts: KafkaIngesterOptions): Promise<Ka
   const otlpTopic = env.KAFKA_OTLP_TOPIC ? prefix + env.KAFKA_OTLP_TOPIC : undefined;
   const subscribed = [...Object.values(topics), ...(otlpTopic ? [otlpTopic] : [])];
 
+  await checkKafkaSecurity({ env, brokers });
   const kafka = createKafka({ env, brokers, log, retry: { initialRetryTime: 300, maxRetryTime: 5000, retries: 10 } });
   const producer: Producer = kafka.producer({ allowAutoTopicCreation: false });
   const batchBytes = env.INGEST_BATCH_SIZE * TYPICAL_EVENT_BYTES;
