@@ -5,6 +5,7 @@
 // A message that cannot be decoded goes to ingest_errors (and the DLQ topic) with the decoder's reason.
 import type { ClickHouseClient } from '@clickhouse/client';
 import { toDlqMessage, writeIngestErrors, type DlqSink } from '../dlq.ts';
+import { retryForever } from '../retry.ts';
 import type { IngestPath } from '../ingest.ts';
 import { decodeTraces, OtlpDecodeError } from './decode.ts';
 import { ingestSpans } from './sink.ts';
@@ -35,7 +36,7 @@ export function addOtlpMessages(messages: { offset: string; value: Buffer | null
     } catch (err) {
       if (!(err instanceof OtlpDecodeError)) throw err;
       const reject = toDlqMessage(ref, m.value, `${err.message} (KAFKA_OTLP_ENCODING=${opts.encoding})`);
-      durable.push(writeIngestErrors(opts.client, [reject]).then(() => opts.dlq?.send([reject])));
+      durable.push(retryForever(() => writeIngestErrors(opts.client, [reject])).then(() => (opts.dlq ? retryForever(() => opts.dlq!.send([reject])) : undefined)));
     }
   }
   return durable;

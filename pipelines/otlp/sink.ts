@@ -8,7 +8,9 @@
 import type { ClickHouseClient } from '@clickhouse/client';
 import { toDlqMessage, writeIngestErrors, type SourceRef } from '../dlq.ts';
 import type { IngestPath } from '../ingest.ts';
+import { retryForever } from '../retry.ts';
 import { parseEvent } from '../rows.ts';
+import type { DlqMessage } from '../../contracts/events.ts';
 import type { OtlpSpan } from './decode.ts';
 import { mapSpan } from './genai.ts';
 
@@ -49,7 +51,7 @@ export const spanOffset = (spanId: string) => String(parseInt(spanId.slice(-13) 
 export function ingestSpans(spans: OtlpSpan[], opts: SpanSinkOptions): SpanSinkResult {
   const durable: Promise<void>[] = [];
   const rejected: SpanRejection[] = [];
-  const errorRows = [];
+  const errorRows: DlqMessage[] = [];
   let accepted = 0;
   let skipped = 0;
   for (const span of spans) {
@@ -88,7 +90,8 @@ export function ingestSpans(spans: OtlpSpan[], opts: SpanSinkOptions): SpanSinkR
     accepted++;
     for (const [kind, value] of values) durable.push(opts.paths[kind].add({ ...ref, value }));
   }
-  if (errorRows.length) durable.push(writeIngestErrors(opts.client, errorRows));
+  // Retried like the path's own writes: a rejection must be recorded before its source is acknowledged.
+  if (errorRows.length) durable.push(retryForever(() => writeIngestErrors(opts.client, errorRows)));
   for (const p of Object.values(opts.paths)) p.flushSoon();
   return { accepted, skipped, rejected, durable: Promise.all(durable).then(() => undefined) };
 }
