@@ -193,6 +193,8 @@ describe.skipIf(!hasBuild)('OTLP/HTTP traces into oversight serve', () => {
 
   it('evaluates the spans and shows them in the dashboard figures after a restart of the reader', async () => {
     const admin = JSON.parse(readFileSync(adminFilePath(dir), 'utf8')) as { url: string; token: string };
+    // The runner leaves outputs ingested in the last second for its next pass (a batch may be in flight).
+    await new Promise((r) => setTimeout(r, 1500));
     const ev = await fetch(`${admin.url}/admin-api/evaluate`, { method: 'POST', headers: { authorization: `Bearer ${admin.token}` } });
     expect(ev.status).toBe(200);
     proc.kill('SIGTERM');
