@@ -89,3 +89,38 @@ describe('OTLP receiver back-pressure', () => {
     expect(await countOf(db.client, "SELECT count() AS n FROM usage_events WHERE model = 'bp-model'")).toBe(3);
   });
 });
+
+describe('OTLP receiver with a slow ClickHouse', () => {
+  it('answers 429 with Retry-After while too many events wait to be stored, and stores them afterwards', async () => {
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    const slow = createOtlpReceiver({
+      client: db.client,
+      env: loadEnv({ OVERSIGHT_DATA_DIR: db.dir, OTLP_INGEST_TOKENS: `platform:${TOKEN}` }),
+      waitMs: 300,
+      batchMs: 10,
+      maxBacklog: 1,
+      log: () => {},
+      insert: async (table, rows) => {
+        await gate; // slow, not failing
+        await insertCompact(db.client, table, rows as Record<string, unknown>[]);
+      },
+    });
+    const srv = createServer((req, res) => slow.handle(req, res));
+    await new Promise<void>((r) => srv.listen(0, '127.0.0.1', () => r()));
+    const at = `http://127.0.0.1:${(srv.address() as { port: number }).port}/v1/traces`;
+    const send = (ids: string[]) => fetch(at, { method: 'POST', body: body(ids), headers: { 'content-type': 'application/json', authorization: `Bearer ${TOKEN}` } });
+    try {
+      expect((await send(['00000000000000b1', '00000000000000b2'])).status).toBe(503); // queued, not stored in 300 ms
+      const busy = await send(['00000000000000b3']);
+      expect(busy.status).toBe(429);
+      expect(busy.headers.get('retry-after')).toBe('2');
+      release();
+      await slow.stop();
+      expect(await countOf(db.client, "SELECT count() AS n FROM usage_events WHERE event_id LIKE 'otel:%:00000000000000b%'")).toBe(2);
+    } finally {
+      release();
+      await new Promise((r) => srv.close(r));
+    }
+  });
+});
