@@ -16,6 +16,7 @@ import { registerServe } from './commands/serve.ts';
 import { registerDemo } from './commands/demo.ts';
 import { registerBench } from './commands/bench.ts';
 import { registerUsers } from './commands/users.ts';
+import { registerApiTokens } from './commands/api-tokens.ts';
 import { registerRollups } from './commands/rollups.ts';
 import { registerReview } from './commands/review.ts';
 import { registerReports } from './commands/reports.ts';
@@ -36,6 +37,7 @@ export function buildProgram(): Command {
   registerDemo(program);
   registerBench(program);
   registerUsers(program);
+  registerApiTokens(program);
   registerRollups(program);
   registerReview(program);
   registerReports(program);
@@ -48,7 +50,9 @@ export async function main(argv: string[]): Promise<void> {
     await buildProgram().parseAsync(argv);
   } catch (err) {
     if (err instanceof CommanderError) process.exit(err.exitCode);
-    if (err instanceof ConfigError || err instanceof ChdbLockedError || err instanceof EmbeddedDatabaseError || err instanceof MigrationError || err instanceof UsageError || err instanceof IngestSetupError) {
+    // Lower layers that may not import cli/ mark such errors by name (e.g. KafkaSecurityError, OtlpTokenConfigError).
+    const named = err instanceof Error && err.name === 'UsageError';
+    if (err instanceof ConfigError || err instanceof ChdbLockedError || err instanceof EmbeddedDatabaseError || err instanceof MigrationError || err instanceof UsageError || err instanceof IngestSetupError || named) {
       console.error(`oversight: ${(err as Error).message}`);
       process.exit(2);
     }

@@ -23,6 +23,25 @@ const EnvSchema = z.object({
   KAFKA_BROKERS: list,
   KAFKA_CLIENT_ID: z.string().default('oversight'),
   KAFKA_GROUP_PREFIX: z.string().default('oversight'),
+  // Secured Kafka (pipelines/kafka-client.ts checks that they are set together, for every Kafka client).
+  KAFKA_SSL: z.enum(['true', 'false']).optional().transform((s) => s === 'true'),
+  KAFKA_SSL_CA_FILE: z.string().optional(),
+  KAFKA_SSL_CERT_FILE: z.string().optional(),
+  KAFKA_SSL_KEY_FILE: z.string().optional(),
+  KAFKA_SSL_KEY_PASSWORD: z.string().optional(),
+  KAFKA_SSL_REJECT_UNAUTHORIZED: z.enum(['true', 'false']).default('true').transform((s) => s === 'true'),
+  KAFKA_SASL_MECHANISM: z.enum(['plain', 'scram-sha-256', 'scram-sha-512'], { error: 'KAFKA_SASL_MECHANISM must be plain, scram-sha-256 or scram-sha-512' }).optional(),
+  KAFKA_SASL_USERNAME: z.string().optional(),
+  KAFKA_SASL_PASSWORD: z.string().optional(),
+  // OTLP traces (pipelines/otlp/): the Collector's Kafka topic (unset: not read) and its encoding.
+  KAFKA_OTLP_TOPIC: z.string().optional(),
+  KAFKA_OTLP_ENCODING: z.enum(['otlp_proto', 'otlp_json']).default('otlp_proto'),
+  // OTLP/HTTP receiver at /v1/traces: "scope:token" pairs, scope = platform or a ministry code.
+  OTLP_INGEST_TOKENS: z.string().optional(),
+  OTLP_MAX_BODY_BYTES: intFrom(8 * 1024 * 1024),
+  // Read API (/api/v1): requests per token per minute, and the default lifetime of a new token.
+  API_RATE_LIMIT_PER_MINUTE: intFrom(120),
+  API_TOKEN_DAYS: intFrom(90),
   INGEST_BATCH_SIZE: intFrom(20_000),
   INGEST_BATCH_MS: intFrom(1000),
   INGEST_MAX_MESSAGE_BYTES: intFrom(1_048_576),

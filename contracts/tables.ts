@@ -176,6 +176,21 @@ export interface SessionRow {
   updated_at?: string;
 }
 
+/** `api_tokens` (issue 14): read-API tokens; only the token's SHA-256 is stored; the latest version wins. */
+export interface ApiTokenRow {
+  token_id: string;
+  token_hash: string;
+  name: string;
+  role: string;
+  /** The CAIO's ministry; '' for other roles. */
+  ministry: string;
+  created_by: string;
+  created_at: string;
+  expires_at: string;
+  revoked?: number;
+  updated_at?: string;
+}
+
 // ------------------------------------------------------------------------------------------ the map
 
 /** Every table code writes rows to, with the row it takes: the key of `insertRows`. */
@@ -192,5 +207,6 @@ export interface TableRows {
   audit_log: AuditLogRow;
   users: UserRow;
   sessions: SessionRow;
+  api_tokens: ApiTokenRow;
 }
 export type TableName = keyof TableRows;

@@ -16,14 +16,16 @@
 // Liveness: the consumer restarts itself after any crash (with backoff), and the
 // oversight_ingest_last_batch_completed_seconds gauge moves only while batches (or idle fetch rounds)
 // complete, so a stalled consumer shows on /metrics and /pipeline instead of a frozen lag gauge.
-import { Kafka, logLevel, type Consumer, type ConsumerRunConfig, type EachBatchPayload, type Producer } from 'kafkajs';
+import { logLevel, type Consumer, type ConsumerRunConfig, type EachBatchPayload, type Kafka, type Producer } from 'kafkajs';
 import type { ClickHouseClient } from '@clickhouse/client';
 import type { Env } from '../config/env.ts';
 import { TOPICS, type EventKind } from '../contracts/events.ts';
 import { kafkaDlqSink } from './dlq.ts';
+import { checkKafkaSecurity, connectionErrorLine, createKafka } from './kafka-client.ts';
 import { OutputMetaCache } from './enrich.ts';
 import { createIngestPath, type InsertFn, type IngestCounts, type IngestPath } from './ingest.ts';
 import { metrics } from './metrics.ts';
+import { addOtlpMessages } from './otlp/kafka-source.ts';
 import type { RetryPolicy } from './retry.ts';
 
 export interface KafkaIngesterOptions {
@@ -167,17 +169,22 @@ export async function startKafkaIngester(opts: KafkaIngesterOptions): Promise<Ka
     feedback: prefix + TOPICS.feedback,
   };
   const kindOf = new Map(Object.entries(topics).map(([k, t]) => [t, k as EventKind]));
+  // The fourth source (issue 14): a Collector's OTLP spans topic, read only when KAFKA_OTLP_TOPIC names it.
+  const otlpTopic = env.KAFKA_OTLP_TOPIC ? prefix + env.KAFKA_OTLP_TOPIC : undefined;
+  const subscribed = [...Object.values(topics), ...(otlpTopic ? [otlpTopic] : [])];
 
   // KafkaJS logs each failed connection attempt; until the ingester runs they are held back, so a
   // broker that cannot be reached gives the one line of IngestSetupError instead of a screenful.
   let started = false;
-  const kafka = new Kafka({
-    clientId: env.KAFKA_CLIENT_ID,
+  // TLS or SASL configured: one attempt without retries first, so a refused login or an untrusted
+  // certificate stops the start with one line naming it.
+  await checkKafkaSecurity({ env, brokers });
+  const kafka = createKafka({
+    env,
     brokers,
     retry: { initialRetryTime: 300, maxRetryTime: 5000, retries: 10 },
-    logLevel: logLevel.ERROR,
-    logCreator: () => (entry) => {
-      if (started) log(`kafka: ${entry.log.message}${entry.log.error ? ` (${entry.log.error})` : ''}`);
+    log: (line) => {
+      if (started) log(line);
     },
   });
   const producer: Producer = kafka.producer({ allowAutoTopicCreation: false });
@@ -203,7 +210,7 @@ export async function startKafkaIngester(opts: KafkaIngesterOptions): Promise<Ka
 
   // While ClickHouse (or the DLQ topic) fails, stop fetching from every partition; resume on recovery.
   let stalledPaths = 0;
-  const allTopics = Object.values(topics).map((topic) => ({ topic }));
+  const allTopics = subscribed.map((topic) => ({ topic }));
   const stallHooks = () => {
     let stalled = false;
     return {
@@ -230,10 +237,10 @@ export async function startKafkaIngester(opts: KafkaIngesterOptions): Promise<Ka
   };
 
   // Its own client with few retries: an unreachable broker is reported in seconds, not after the full backoff.
-  const checker = new Kafka({ clientId: env.KAFKA_CLIENT_ID, brokers, retry: { initialRetryTime: 300, maxRetryTime: 1000, retries: 2 }, logLevel: logLevel.NOTHING });
-  await checkTopics(checker, brokers, Object.values(topics), prefix + TOPICS.dlq, log);
+  const checker = createKafka({ env, brokers, clientIdSuffix: '-check', retry: { initialRetryTime: 300, maxRetryTime: 1000, retries: 2 }, logLevel: logLevel.NOTHING });
+  await checkTopics(checker, brokers, subscribed, prefix + TOPICS.dlq, log);
   await producer.connect().catch((err: Error) => {
-    throw new IngestSetupError(`cannot connect to Kafka at ${brokers.join(',')} (${oneLine(err)}); check KAFKA_BROKERS and that the broker runs`);
+    throw new IngestSetupError(`${connectionErrorLine(brokers, err)}; check KAFKA_BROKERS and that the broker runs`);
   });
   const cache = new OutputMetaCache();
   const dlq = kafkaDlqSink(producer, prefix + TOPICS.dlq);
@@ -275,14 +282,19 @@ export async function startKafkaIngester(opts: KafkaIngesterOptions): Promise<Ka
   const processBatch = async ({ batch, heartbeat, isRunning, isStale }: EachBatchPayload) => {
     if (!isRunning() || isStale() || batch.messages.length === 0) return;
     const kind = kindOf.get(batch.topic);
-    if (!kind) return;
-    const path = paths[kind];
+    if (!kind && batch.topic !== otlpTopic) return;
     opts.beforeBatch?.(batch.topic, batch.partition);
     const durable = new Set<Promise<void>>();
-    for (const m of batch.messages) {
-      durable.add(path.add({ topic: batch.topic, partition: batch.partition, offset: m.offset, key: m.key, value: m.value }));
+    if (kind) {
+      const path = paths[kind];
+      for (const m of batch.messages) {
+        durable.add(path.add({ topic: batch.topic, partition: batch.partition, offset: m.offset, key: m.key, value: m.value }));
+      }
+      path.flushSoon();
+    } else {
+      const otlp = { client, paths, topic: batch.topic, partition: batch.partition, encoding: env.KAFKA_OTLP_ENCODING, maxMessageBytes: env.INGEST_MAX_MESSAGE_BYTES, dlq, log };
+      for (const p of addOtlpMessages(batch.messages, otlp)) durable.add(p);
     }
-    path.flushSoon();
     await withHeartbeats(Promise.all(durable), heartbeat);
     const last = batch.messages[batch.messages.length - 1].offset;
     await committer.commit(batch.topic, batch.partition, (BigInt(last) + 1n).toString());
@@ -290,7 +302,7 @@ export async function startKafkaIngester(opts: KafkaIngesterOptions): Promise<Ka
   };
 
   await consumer.connect();
-  await consumer.subscribe({ topics: Object.values(topics), fromBeginning: true });
+  await consumer.subscribe({ topics: subscribed, fromBeginning: true });
   consumer.on(consumer.events.GROUP_JOIN, (e) => {
     const assigned = Object.entries(e.payload.memberAssignment)
       .map(([t, ps]) => `${t}[${(ps as number[]).join(',')}]`)

@@ -8,6 +8,8 @@ export declare function brokerAnswersMetadata(port: number, timeoutMs?: number):
 export interface RunningBroker {
   /** host:port for KAFKA_BROKERS. */
   brokers: string;
+  /** host:port of the SASL_SSL listener, when started with `saslSsl`. */
+  saslSslBrokers?: string;
   port: number;
   dir: string;
   pid(): number | undefined;
@@ -18,4 +20,11 @@ export interface RunningBroker {
   /** Stops it for good and removes its data directory when startBroker created it. */
   stop(): Promise<void>;
 }
-export declare function startBroker(opts?: { dir?: string; timeoutMs?: number; log?: (line: string) => void }): Promise<RunningBroker>;
+export interface SaslSslListener {
+  /** PKCS#12 keystore with the server certificate and key. */
+  keystore: string;
+  keystorePassword: string;
+  /** PLAIN users go into the listener's JAAS config; SCRAM users are created at format time. */
+  users: { mechanism: 'PLAIN' | 'SCRAM-SHA-256' | 'SCRAM-SHA-512'; name: string; password: string }[];
+}
+export declare function startBroker(opts?: { dir?: string; timeoutMs?: number; log?: (line: string) => void; saslSsl?: SaslSslListener }): Promise<RunningBroker>;

@@ -110,16 +110,36 @@ export function brokerAnswersMetadata(port, timeoutMs = 2000) {
   });
 }
 
-function writeProperties(dir, port, controllerPort) {
+/**
+ * Properties of the optional SASL_SSL listener (issue 14): TLS with a PKCS#12 keystore made at test time,
+ * and SASL PLAIN, SCRAM-SHA-256 and SCRAM-SHA-512 (SCRAM users are created at format time, see
+ * formatStorage). The PLAINTEXT listener stays for the broker itself and the other tests.
+ */
+function saslSslProperties(sasl) {
+  const plainUsers = (sasl.users ?? []).filter((u) => u.mechanism === 'PLAIN').map((u) => `user_${u.name}="${u.password}"`).join(' ');
+  return [
+    `ssl.keystore.type=PKCS12`,
+    `ssl.keystore.location=${sasl.keystore}`,
+    `ssl.keystore.password=${sasl.keystorePassword}`,
+    'ssl.client.auth=none',
+    'sasl.enabled.mechanisms=PLAIN,SCRAM-SHA-256,SCRAM-SHA-512',
+    `listener.name.sasl_ssl.plain.sasl.jaas.config=org.apache.kafka.common.security.plain.PlainLoginModule required ${plainUsers};`,
+    'listener.name.sasl_ssl.scram-sha-256.sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required;',
+    'listener.name.sasl_ssl.scram-sha-512.sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required;',
+  ];
+}
+
+function writeProperties(dir, port, controllerPort, sasl) {
+  const saslListener = sasl ? `,SASL_SSL://127.0.0.1:${sasl.port}` : '';
   const props = [
     'process.roles=broker,controller',
     'node.id=1',
     `controller.quorum.voters=1@127.0.0.1:${controllerPort}`,
-    `listeners=PLAINTEXT://127.0.0.1:${port},CONTROLLER://127.0.0.1:${controllerPort}`,
-    `advertised.listeners=PLAINTEXT://127.0.0.1:${port}`,
+    `listeners=PLAINTEXT://127.0.0.1:${port},CONTROLLER://127.0.0.1:${controllerPort}${saslListener}`,
+    `advertised.listeners=PLAINTEXT://127.0.0.1:${port}${saslListener}`,
     'controller.listener.names=CONTROLLER',
     'inter.broker.listener.name=PLAINTEXT',
-    'listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT',
+    `listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT${sasl ? ',SASL_SSL:SASL_SSL' : ''}`,
     `log.dirs=${join(dir, 'logs')}`,
     'num.partitions=4',
     'offsets.topic.replication.factor=1',
@@ -133,6 +153,7 @@ function writeProperties(dir, port, controllerPort) {
     'num.io.threads=2',
     'background.threads=2',
     'log.cleaner.enable=false',
+    ...(sasl ? saslSslProperties(sasl) : []),
   ];
   writeFileSync(join(dir, 'server.properties'), props.join('\n') + '\n');
   writeFileSync(
@@ -149,11 +170,15 @@ function writeProperties(dir, port, controllerPort) {
   );
 }
 
-function formatStorage(dir) {
+function formatStorage(dir, sasl) {
   const clusterId = randomBytes(16).toString('base64url').slice(0, 22);
+  // SCRAM credentials live in the cluster metadata: KRaft creates them with the storage (--add-scram).
+  const scram = (sasl?.users ?? [])
+    .filter((u) => u.mechanism.startsWith('SCRAM-'))
+    .flatMap((u) => ['--add-scram', `${u.mechanism}=[name=${u.name},password=${u.password}]`]);
   const r = spawnSync(
     'java',
-    ['-Xmx256m', '-cp', `${LIBS}/*`, 'kafka.tools.StorageTool', 'format', '-t', clusterId, '-c', join(dir, 'server.properties')],
+    ['-Xmx256m', '-cp', `${LIBS}/*`, 'kafka.tools.StorageTool', 'format', '-t', clusterId, '-c', join(dir, 'server.properties'), ...scram],
     { encoding: 'utf8' },
   );
   if (r.status !== 0) throw new KafkaSetupError(`formatting the KRaft storage failed:\n${r.stdout}\n${r.stderr}`);
@@ -224,9 +249,9 @@ function waitExit(child, ms) {
 
 /**
  * Starts a single-node KRaft broker owned by this process.
- * @returns {Promise<{brokers: string, port: number, dir: string, stop(): Promise<void>, kill(): Promise<void>, restart(): Promise<void>}>}
+ * @returns {Promise<{brokers: string, saslSslBrokers?: string, port: number, dir: string, stop(): Promise<void>, kill(): Promise<void>, restart(): Promise<void>}>}
  */
-export async function startBroker({ dir, timeoutMs = 90_000, log = () => {} } = {}) {
+export async function startBroker({ dir, timeoutMs = 90_000, log = () => {}, saslSsl } = {}) {
   fetchKafka({ log });
   requireTool('java', ['-version'], 'run the Kafka broker');
   const ownDir = !dir;
@@ -234,8 +259,10 @@ export async function startBroker({ dir, timeoutMs = 90_000, log = () => {} } = 
   mkdirSync(dir, { recursive: true });
   const port = await freePort();
   const controllerPort = await freePort();
-  writeProperties(dir, port, controllerPort);
-  formatStorage(dir);
+  // saslSsl: { keystore, keystorePassword, users: [{ mechanism: 'PLAIN' | 'SCRAM-SHA-256' | 'SCRAM-SHA-512', name, password }] }
+  const sasl = saslSsl ? { ...saslSsl, port: await freePort() } : undefined;
+  writeProperties(dir, port, controllerPort, sasl);
+  formatStorage(dir, sasl);
 
   let child = null;
   let watchdog = null;
@@ -268,6 +295,8 @@ export async function startBroker({ dir, timeoutMs = 90_000, log = () => {} } = 
   log(`Kafka ${KAFKA_VERSION} broker on 127.0.0.1:${port} (data ${dir})`);
   return {
     brokers: `127.0.0.1:${port}`,
+    /** The SASL_SSL listener, when started with saslSsl. */
+    saslSslBrokers: sasl ? `127.0.0.1:${sasl.port}` : undefined,
     port,
     dir,
     pid: () => child?.pid,

@@ -39,9 +39,16 @@ function notFound(res: ServerResponse): void {
   res.writeHead(404, { 'content-type': 'text/plain; charset=utf-8' }).end('not found\n');
 }
 
-export function publicListener(opts: { hosts: HostPolicy; handler: NodeHandler; beforeHandler?: (req: IncomingMessage) => void }): Listener {
+export function publicListener(opts: {
+  hosts: HostPolicy;
+  handler: NodeHandler;
+  beforeHandler?: (req: IncomingMessage) => void;
+  /** OTLP/HTTP traces at /v1/traces (service/otlp-receiver.ts): platform collectors reach it like the dashboard. */
+  traces?: (req: IncomingMessage, res: ServerResponse) => void;
+}): Listener {
   return guarded(opts.hosts, (req, res) => {
     if (pathOf(req) === '/healthz') return healthz(res);
+    if (opts.traces && pathOf(req) === '/v1/traces') return opts.traces(req, res);
     opts.beforeHandler?.(req);
     opts.handler(req, res, () => notFound(res));
   });

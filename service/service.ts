@@ -15,6 +15,7 @@ import { handleAdminRequest, type AdminContext } from './admin-api.ts';
 import { metricsText } from './metrics-endpoint.ts';
 import { opsListener, publicListener, type NodeHandler } from './listeners.ts';
 import { hostPolicy } from '../src/lib/server/http-security.ts';
+import { createOtlpReceiver } from './otlp-receiver.ts';
 
 const PROTOCOL_HEADER = 'x-oversight-protocol';
 export const BUILD_HANDLER = fileURLToPath(new URL('../build/handler.js', import.meta.url));
@@ -113,11 +114,16 @@ export async function startService(opts: ServiceOptions): Promise<RunningService
     },
   });
 
+  // OTLP/HTTP traces (README, "OpenTelemetry GenAI traces"); answers 404 until OTLP_INGEST_TOKENS is set.
+  const otlp = createOtlpReceiver({ client, env, log });
+  parts.push(otlp);
+
   const hosts = hostPolicy(env);
   const server: Server = createServer(
     publicListener({
       hosts,
       handler,
+      traces: (req, res) => otlp.handle(req, res),
       beforeHandler: (req) => {
         req.headers[PROTOCOL_HEADER] = 'http';
       },

@@ -139,7 +139,7 @@ async function loadTraffic(client: ClickHouseClient, env: Env, flags: DemoFlags)
 
   if (env.KAFKA_BROKERS.length > 0) {
     // Through the real pipeline: produce to Kafka, then the service's consumer group ingests it.
-    const sink = await createKafkaSink({ brokers: env.KAFKA_BROKERS, clientId: `${env.KAFKA_CLIENT_ID}-demo` });
+    const sink = await createKafkaSink({ brokers: env.KAFKA_BROKERS, env });
     const run = await runSimulation(options, sink, { progress: log, onPlant });
     log(`produced ${run.stats.events.toLocaleString()} events to Kafka at ${env.KAFKA_BROKERS.join(',')}; ingesting them`);
     const { startKafkaIngester } = await import('../../pipelines/kafka-ingester.ts');

@@ -116,7 +116,7 @@ export function registerSimulate(program: Command): void {
       };
       let sink: EventSink;
       try {
-        sink = flags.kafka ? await createKafkaSink({ brokers: env.KAFKA_BROKERS, clientId: `${env.KAFKA_CLIENT_ID}-simulate` }) : createFileSink(flags.out!);
+        sink = flags.kafka ? await createKafkaSink({ brokers: env.KAFKA_BROKERS, env }) : createFileSink(flags.out!);
       } catch (err) {
         throw new UsageError(`cannot open the destination: ${(err as Error).message}`);
       }

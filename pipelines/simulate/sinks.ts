@@ -5,6 +5,7 @@ import { createWriteStream, mkdirSync, type WriteStream } from 'node:fs';
 import { once } from 'node:events';
 import { join } from 'node:path';
 import { Kafka, type Producer, CompressionTypes, logLevel } from 'kafkajs';
+import { createKafka, type KafkaClientOptions } from '../kafka-client.ts';
 import { TOPICS, type EventKind } from '../../contracts/events.ts';
 import type { SimEvent } from './generator.ts';
 
@@ -87,6 +88,8 @@ export interface KafkaSinkOptions {
   clientId?: string;
   /** messages per produce request per topic */
   batchSize?: number;
+  /** The process environment: its KAFKA_SSL_* / KAFKA_SASL_* settings secure the connection. */
+  env?: KafkaClientOptions['env'];
   /** partitions for topics this sink has to create */
   partitions?: number;
 }
@@ -99,7 +102,11 @@ export interface KafkaSinkOptions {
  */
 export async function createKafkaSink(opts: KafkaSinkOptions): Promise<EventSink & { sent: Record<EventKind, number> }> {
   if (opts.brokers.length === 0) throw new Error('KAFKA_BROKERS is empty: set it to host:port[,host:port]');
-  const kafka = new Kafka({ clientId: opts.clientId ?? 'oversight-simulate', brokers: opts.brokers, retry: { retries: 8 }, logLevel: logLevel.WARN });
+  // With the environment, the product's TLS/SASL settings apply (pipelines/kafka-client.ts); tests and
+  // the bench pass brokers only, for their plain local broker.
+  const kafka = opts.env
+    ? createKafka({ env: opts.env, brokers: opts.brokers, clientIdSuffix: '-simulate', retry: { retries: 8 }, logLevel: logLevel.WARN })
+    : new Kafka({ clientId: opts.clientId ?? 'oversight-simulate', brokers: opts.brokers, retry: { retries: 8 }, logLevel: logLevel.WARN });
   const admin = kafka.admin();
   await admin.connect();
   try {

@@ -30,3 +30,10 @@ export function makeTestPki(): TestPki {
   openssl(['x509', '-req', '-in', 'server.csr', '-CA', 'test-ca.pem', '-CAkey', 'test-ca.key', '-CAcreateserial', '-days', '2', '-extfile', 'server.ext', '-out', 'server.pem'], dir);
   return { dir, caCert: join(dir, 'test-ca.pem'), serverCert: join(dir, 'server.pem'), serverKey: join(dir, 'server.key'), otherCaCert: join(dir, 'other-ca.pem') };
 }
+
+/** The server certificate and key as a PKCS#12 keystore (what a Java server such as Kafka reads). */
+export function serverKeystore(pki: TestPki, password: string): string {
+  const out = join(pki.dir, 'server.p12');
+  openssl(['pkcs12', '-export', '-in', pki.serverCert, '-inkey', pki.serverKey, '-name', 'server', '-out', out, '-passout', `pass:${password}`], pki.dir);
+  return out;
+}

@@ -28,6 +28,10 @@ export const AUDIT_ACTIONS = [
   // Reports (issue 13): a report generated, and each download of one (Markdown, JSON).
   'report_generate',
   'report_download',
+  // Read API (issue 14): every call, and token issue / revoke.
+  'api_read',
+  'api_token_issue',
+  'api_token_revoke',
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 

@@ -28,7 +28,7 @@ export const load: PageServerLoad = async (event) => {
   }
   // Stored offsets need a scan of the raw tables: only worth it when there is a Kafka to compare with.
   const lag = env.KAFKA_BROKERS.length
-    ? await kafkaLag(env.KAFKA_BROKERS, env.KAFKA_CLIENT_ID, await storedOffsets(v.client))
+    ? await kafkaLag(env.KAFKA_BROKERS, env, await storedOffsets(v.client))
     : ({ kind: 'not_configured' } as const);
   return { ...viewData(v), freshness, delay, dlq, samples, showOriginal: v.rawTextAll, watermarks, lag, ingester: await ingestMetrics(), lawCatalog: lawCatalogStatus() };
 };

@@ -6,9 +6,14 @@ export type RouteDecision = 'public' | 'signin' | 'forbidden' | 'allowed';
 
 /** Paths anyone may open: the sign-in flow itself. */
 const PUBLIC = [/^\/login\/?$/, /^\/auth\//, /^\/favicon/, /^\/robots\.txt$/];
+/**
+ * The read API authenticates its own bearer tokens (src/lib/server/api/route.ts) and answers JSON 401/403
+ * itself; its handlers check role and ministry with the same guard as the pages.
+ */
+const API = /^\/api\/v1(\/|$)/;
 
 export function routeDecision(pathname: string, user: SessionUser | null): RouteDecision {
-  if (PUBLIC.some((re) => re.test(pathname))) return 'public';
+  if (PUBLIC.some((re) => re.test(pathname)) || API.test(pathname)) return 'public';
   if (!user) return 'signin';
   const [first, second] = pathname.split('/').filter(Boolean).map(safeDecode);
   switch (first) {

@@ -1,7 +1,8 @@
 // Consumer lag as "messages on the topic not yet stored": each partition's high watermark (asked of
 // the brokers) minus the next offset after the highest one stored in ClickHouse. Measured against the
 // data rather than a consumer's committed offsets, so it is right whichever process consumes.
-import { Kafka, logLevel } from 'kafkajs';
+import { logLevel } from 'kafkajs';
+import { createKafka, type KafkaClientOptions } from '../../../../pipelines/kafka-client.ts';
 import { TOPICS } from '../../../../contracts/events.ts';
 import type { StoredOffset } from './pipeline.ts';
 
@@ -27,17 +28,18 @@ export function lagFrom(stored: StoredOffset[], high: { topic: string; partition
 }
 
 /** Asks the brokers for high watermarks, giving up after `timeoutMs` so the page never hangs on Kafka. */
-export async function kafkaLag(brokers: string[], clientId: string, stored: StoredOffset[], timeoutMs = 3000): Promise<LagResult> {
+export async function kafkaLag(brokers: string[], env: KafkaClientOptions['env'], stored: StoredOffset[], timeoutMs = 3000): Promise<LagResult> {
   if (brokers.length === 0) return { kind: 'not_configured' };
-  const kafka = new Kafka({ clientId: `${clientId}-dashboard`, brokers, logLevel: logLevel.NOTHING, connectionTimeout: timeoutMs, retry: { retries: 0 } });
-  const admin = kafka.admin();
   let timer: NodeJS.Timeout | undefined;
+  let admin: ReturnType<ReturnType<typeof createKafka>['admin']> | undefined;
   try {
+    const kafka = createKafka({ env, brokers, clientIdSuffix: '-dashboard', logLevel: logLevel.NOTHING, connectionTimeout: timeoutMs, retry: { retries: 0 } });
+    admin = kafka.admin();
     const work = (async () => {
-      await admin.connect();
+      await admin!.connect();
       const high: { topic: string; partition: number; high: number }[] = [];
       for (const topic of [TOPICS.usage, TOPICS.outputs, TOPICS.feedback]) {
-        for (const p of await admin.fetchTopicOffsets(topic)) high.push({ topic, partition: p.partition, high: Number(p.high) });
+        for (const p of await admin!.fetchTopicOffsets(topic)) high.push({ topic, partition: p.partition, high: Number(p.high) });
       }
       return high;
     })();
@@ -49,6 +51,6 @@ export async function kafkaLag(brokers: string[], clientId: string, stored: Stor
     return { kind: 'error', message: (err as Error).message };
   } finally {
     clearTimeout(timer);
-    await admin.disconnect().catch(() => {});
+    await admin?.disconnect().catch(() => {});
   }
 }

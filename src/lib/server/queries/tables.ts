@@ -152,7 +152,7 @@ export const TABLES = {
     rows: async ({ client }) => {
       const env = loadEnv();
       if (env.KAFKA_BROKERS.length === 0) return [];
-      const lag = await kafkaLag(env.KAFKA_BROKERS, env.KAFKA_CLIENT_ID, await storedOffsets(client));
+      const lag = await kafkaLag(env.KAFKA_BROKERS, env, await storedOffsets(client));
       if (lag.kind === 'error') throw new Error(lag.message);
       return lag.kind === 'ok' ? lag.partitions : [];
     },
