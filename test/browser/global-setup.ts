@@ -6,13 +6,14 @@
 // OVERSIGHT_BROWSER_APP=<dir> runs the build found in <dir>/build instead of this checkout's (and
 // never rebuilds it); OVERSIGHT_BROWSER_KEEP=1 keeps the data directory for a look afterwards.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { TestProject } from 'vitest/node';
 import type { Fixture } from './fixture.ts';
+import { ensureBuild } from '../helpers/build.ts';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 
@@ -21,28 +22,6 @@ declare module 'vitest' {
     baseURL: string;
     fixture: Fixture;
   }
-}
-
-function newestMtime(path: string): number {
-  const st = statSync(path);
-  if (!st.isDirectory()) return st.mtimeMs;
-  let newest = st.mtimeMs;
-  for (const entry of readdirSync(path)) newest = Math.max(newest, newestMtime(join(path, entry)));
-  return newest;
-}
-
-function ensureBuild(appDir: string): void {
-  const entry = join(appDir, 'build/index.js');
-  if (process.env.OVERSIGHT_BROWSER_APP) {
-    if (!existsSync(entry)) throw new Error(`OVERSIGHT_BROWSER_APP=${appDir} has no build/index.js`);
-    return;
-  }
-  const sources = ['src', 'contracts', 'clickhouse', 'config', 'svelte.config.js', 'vite.config.ts'].map((p) => join(ROOT, p)).filter(existsSync);
-  const built = existsSync(entry) ? statSync(entry).mtimeMs : 0;
-  if (built > Math.max(...sources.map(newestMtime))) return;
-  console.error('browser tests: building the dashboard (npx vite build)…');
-  const run = spawnSync('npx', ['vite', 'build'], { cwd: ROOT, stdio: ['ignore', 'ignore', 'pipe'], encoding: 'utf8' });
-  if (run.status !== 0) throw new Error(`npx vite build failed:\n${run.stderr.slice(-4000)}`);
 }
 
 function seed(dataDir: string): Fixture {
@@ -83,7 +62,7 @@ async function waitUntilUp(url: string, child: ChildProcess, log: () => string):
 
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
   const appDir = resolve(process.env.OVERSIGHT_BROWSER_APP ?? ROOT);
-  ensureBuild(appDir);
+  ensureBuild(appDir, 'browser tests');
   const dataDir = mkdtempSync(join(tmpdir(), 'oversight-browser-'));
   const fixture = seed(dataDir);
   const port = await freePort();
