@@ -11,6 +11,7 @@ import { getClickHouse } from '../clickhouse/client.ts';
 import { lookupSession, SESSION_COOKIE } from './lib/server/auth/sessions.ts';
 import { routeDecision } from './lib/server/auth/route-policy.ts';
 import { failsCsrf } from './lib/server/auth/csrf.ts';
+import { htmlLang } from './lib/server/html-lang.ts';
 
 /**
  * A request the route policy or the CSRF check refuses never reaches a page, and SvelteKit would answer
@@ -81,4 +82,4 @@ const authenticate: Handle = async ({ event, resolve }) => {
   return resolve(event);
 };
 
-export const handle = sequence(refusalsWithHeaders, authenticate);
+export const handle = sequence(refusalsWithHeaders, authenticate, htmlLang);

@@ -4,15 +4,16 @@
 import { MINISTRIES, ministryByCode } from '../../../contracts/ministries.ts';
 import { dashboardMessages, type DashboardKey } from './dashboard.ts';
 import { triageMessages, type TriageKey } from './triage.ts';
+import { a11yMessages, type A11yKey } from './a11y.ts';
 
 export const LANGS = ['ja', 'en'] as const;
 export type Lang = (typeof LANGS)[number];
-export type MessageKey = DashboardKey | TriageKey;
+export type MessageKey = DashboardKey | TriageKey | A11yKey;
 export const LANG_COOKIE = 'lang';
 
 const dictionaries: Record<Lang, Record<string, string>> = {
-  ja: { ...triageMessages.ja, ...dashboardMessages.ja },
-  en: { ...triageMessages.en, ...dashboardMessages.en },
+  ja: { ...triageMessages.ja, ...dashboardMessages.ja, ...a11yMessages.ja },
+  en: { ...triageMessages.en, ...dashboardMessages.en, ...a11yMessages.en },
 };
 
 export function isLang(v: unknown): v is Lang {
