@@ -93,7 +93,9 @@ describe('every page, every role, every width: axe-core clean and no sideways sc
       for (const lang of ['ja', 'en']) {
         await open(page, `/login?lang=${lang}`);
         expect(await sidewaysOverflow(page)).toBeLessThanOrEqual(0);
-        // A failed sign-in shows an alert: the page with it must pass too.
+        // A failed sign-in shows an alert: the page with it must pass too. Twice only: failures count
+        // per address towards the sign-in throttle, which every later test's sign-in goes through.
+        if (!((view.name === '320' && lang === 'ja') || (view.name === '1440' && lang === 'en'))) continue;
         await page.fill('input[name="username"]', 'nobody');
         await page.fill('input[name="password"]', 'wrong-password-123');
         await page.keyboard.press('Enter');
