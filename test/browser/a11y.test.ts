@@ -82,7 +82,7 @@ describe('every page, every role, every width: axe-core clean and no sideways sc
         }
         expect(s.dialogs).toEqual([]);
         await s.context.close();
-      });
+      }, 400_000); // up to 26 page loads, each scanned: minutes on a loaded machine
     }
   }
 
