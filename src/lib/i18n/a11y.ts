@@ -10,7 +10,6 @@ const ja = {
   'a11y.series_summary': '{label}: 最新 {last}（{last_day}）、最大 {max}（{max_day}）',
   'a11y.chart_item': '項目',
   'a11y.flag_in_incident': 'このインシデントの検知',
-  'a11y.heatmap_no_value': '値なし',
 };
 
 export type A11yKey = keyof typeof ja;
@@ -24,7 +23,6 @@ const en: Record<A11yKey, string> = {
   'a11y.series_summary': '{label}: latest {last} ({last_day}), highest {max} ({max_day})',
   'a11y.chart_item': 'Item',
   'a11y.flag_in_incident': 'part of this incident',
-  'a11y.heatmap_no_value': 'no value',
 };
 
 export const a11yMessages = { ja, en } as const;
