@@ -107,6 +107,37 @@ describe('every page, every role, every width: axe-core clean and no sideways sc
   });
 });
 
+describe('the scan itself', () => {
+  it('fails on a page that breaks the rules, naming the rule and the element', async () => {
+    const context = await browser.newContext({ baseURL: baseURL() });
+    const page = await context.newPage();
+    await open(page, '/login'); // clean
+    // Break three rules on purpose: an image without a text alternative, grey-on-white text below
+    // 4.5:1, and a link whose name does not contain its visible text.
+    await page.evaluate(() => {
+      const main = document.querySelector('main')!;
+      const img = document.createElement('img');
+      img.src = 'data:image/gif;base64,R0lGODlhAQABAAAAACw=';
+      const faint = document.createElement('p');
+      faint.textContent = '薄い文字';
+      faint.style.color = '#bbbbbb';
+      const link = document.createElement('a');
+      link.href = '/';
+      link.textContent = 'トップへ';
+      link.setAttribute('aria-label', 'ホーム');
+      main.append(img, faint, link);
+    });
+    const err = await expectAccessible(page).then(
+      () => null,
+      (e: Error) => e,
+    );
+    expect(err?.message).toMatch(/image-alt/);
+    expect(err?.message).toMatch(/color-contrast/);
+    expect(err?.message).toMatch(/label-content-name-mismatch/);
+    await context.close();
+  });
+});
+
 describe('language of the page and of its parts', () => {
   it('the server sends <html lang> of the chosen language, before any script runs', async () => {
     const s = await signIn(browser, 'reviewer');
