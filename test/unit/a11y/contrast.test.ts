@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { interpolateBlues, interpolateOranges, interpolateViridis, rgb } from 'd3';
 import { contrastRatio, relativeLuminance, textOn } from '../../../src/lib/components/contrast.ts';
+import { PALETTE } from '../../../src/lib/components/chart-style.ts';
 
 describe('WCAG contrast', () => {
   it('matches the standard at known points', () => {
@@ -37,6 +38,10 @@ describe('WCAG contrast', () => {
       }),
       { numRuns: 2000 },
     );
+  });
+
+  it('draws chart series in colours that reach 3:1 against the white chart background (WCAG 1.4.11)', () => {
+    for (const c of PALETTE) expect(contrastRatio(c, '#ffffff'), c).toBeGreaterThanOrEqual(3);
   });
 
   it('uses white on the dark end and black on the light end of a scale', () => {
