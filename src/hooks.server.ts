@@ -15,6 +15,7 @@ import { failsCsrf } from './lib/server/auth/csrf.ts';
 import { oidcSettings } from './lib/server/auth/oidc.ts';
 import { MISDIRECTED, NON_PAGE_CSP, SECURITY_HEADERS, hostPolicy, isAllowedHost, type HostPolicy } from './lib/server/http-security.ts';
 import { loadEnv } from '../config/env.ts';
+import { htmlLang } from './lib/server/html-lang.ts';
 
 let policy: HostPolicy | undefined;
 const hosts = () => (policy ??= hostPolicy(loadEnv()));
@@ -111,4 +112,4 @@ const authenticate: Handle = async ({ event, resolve }) => {
   return resolve(event);
 };
 
-export const handle = sequence(refusalsWithHeaders, authenticate);
+export const handle = sequence(refusalsWithHeaders, authenticate, htmlLang);

@@ -3,7 +3,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser } from 'playwright-core';
 import { CITATION_RESPONSE, XSS_RESPONSE } from './fixture.ts';
-import { baseURL, fixture, launchBrowser, open, signIn, statusOf } from './helpers.ts';
+import { baseURL, expectAccessible, fixture, launchBrowser, open, signIn, statusOf } from './helpers.ts';
 import { QUEUE, queueIncidentId } from './seeds/queue.ts';
 
 let browser: Browser;
@@ -18,7 +18,7 @@ afterAll(async () => {
 const ALL = () => [...Object.values(fixture().incidents), ...Array.from({ length: QUEUE.count }, (_, i) => queueIncidentId(i))].sort();
 /** The ids on the first page of 200 (enough for everything seeded). */
 async function queueIds(page: import('playwright-core').Page): Promise<string[]> {
-  await page.goto('/incidents?per=200');
+  await open(page, '/incidents?per=200');
   return (await page.locator('[data-testid="incident-table"] tbody td.id').allTextContents()).map((s) => s.trim()).sort();
 }
 
@@ -26,7 +26,7 @@ describe('signing in', () => {
   it('sends a visitor without a session to the login page, then back where they were going', async () => {
     const context = await browser.newContext({ baseURL: baseURL() });
     const page = await context.newPage();
-    await page.goto('/incidents?status=new');
+    await open(page, '/incidents?status=new');
     expect(new URL(page.url()).pathname).toBe('/login');
     const reviewer = fixture().users.reviewer;
     await page.fill('input[name="username"]', reviewer.username);
@@ -94,6 +94,7 @@ describe('roles', () => {
     expect(csv.status()).toBe(403);
     for (const path of ['/', '/ministries/mof']) {
       const res = await page.goto(path);
+      await expectAccessible(page);
       const html = (await res?.text()) ?? '';
       for (const raw of [CITATION_RESPONSE, XSS_RESPONSE, '090-1234-5678', '不法行為の根拠条文']) expect(html).not.toContain(raw);
     }
@@ -105,12 +106,12 @@ describe('roles', () => {
     const { incidents } = fixture();
     expect(await queueIds(page)).toEqual([incidents.mofCitation, incidents.mofMarkup, incidents.mofOld].sort());
     // The total and the pages count only their ministry: a page past the end shows the only page.
-    await page.goto('/incidents?per=50&page=2');
+    await open(page, '/incidents?per=50&page=2');
     expect(await page.locator('[data-testid="incident-table"] tbody tr').count()).toBe(3);
     expect(await page.locator('[data-testid="pager-top"] [data-testid="pager-summary"]').textContent()).toBe('1–3 / 合計 3件');
     expect(await page.locator('[data-testid="pager-next"], [data-testid="pager-prev"]').count()).toBe(0);
     // A filter for another ministry in the URL does not widen the scope.
-    await page.goto('/incidents?ministry=mhlw');
+    await open(page, '/incidents?ministry=mhlw');
     expect(await page.locator('[data-testid="incident-table"] tbody tr').count()).toBe(0);
     expect(await statusOf(page, `/incidents/${incidents.mhlwLeak}`)).toBe(403);
     expect(await statusOf(page, `/incidents/${incidents.daResolved}`)).toBe(403);

@@ -42,7 +42,7 @@ describe('user roles', () => {
     expect(await admin.page.locator('[data-testid="ministry-promote-me"]').inputValue()).toBe('mof');
 
     // The session the reviewer had is gone: the next page sends them to sign in.
-    await user.page.goto('/ministries/mhlw');
+    await open(user.page, '/ministries/mhlw');
     expect(new URL(user.page.url()).pathname).toBe('/login');
     await user.context.close();
     const caio = await signInAs(browser, username, password);

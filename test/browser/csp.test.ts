@@ -4,7 +4,7 @@
 // colours) and SvelteKit's hidden route announcer stays hidden.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { baseURL, fixture, launchBrowser, open, signIn } from './helpers.ts';
+import { baseURL, expectAccessible, fixture, launchBrowser, open, signIn } from './helpers.ts';
 import { utcDay } from './seeds/analytics.ts';
 
 const range = `from=${utcDay(29)}&to=${utcDay(1)}`;
@@ -134,6 +134,7 @@ describe('Content-Security-Policy', () => {
       expect(res?.status()).toBe(status);
       expect(res?.headers()['content-security-policy']).toContain("frame-ancestors 'none'");
       await caio.page.waitForLoadState('networkidle');
+      await expectAccessible(caio.page);
     }
     // Refused by the route policy in the hook itself: the static error template (no script at all),
     // with the same security headers and a policy that allows only its inline style.
@@ -144,6 +145,7 @@ describe('Content-Security-Policy', () => {
     expect(rh['x-frame-options']).toBe('DENY');
     expect(rh['cache-control']).toBe('private, no-store');
     expect(await caio.page.textContent('h1')).toContain('403');
+    await expectAccessible(caio.page);
     await caio.context.close();
     expect([...v.events, ...v.console, ...cv.events, ...cv.console]).toEqual([]);
   });

@@ -1,8 +1,12 @@
 // Shared by every browser test: Debian's Chromium through playwright-core, sign-in as a seeded role,
-// and a collector that fails the test if any JavaScript dialog (alert) fires.
+// a collector that fails the test if any JavaScript dialog (alert) fires, and an accessibility scan
+// (axe-core, WCAG 2.0/2.1 A and AA) of every page that open() and statusOf() load.
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { inject } from 'vitest';
 import type { Fixture } from './fixture.ts';
+import { expectAccessible } from './axe.ts';
+
+export { expectAccessible } from './axe.ts';
 
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 
@@ -30,15 +34,15 @@ export interface Session {
   dialogs: string[];
 }
 
-/** A fresh browser context signed in as one of the seeded users. */
-export async function signIn(browser: Browser, role: RoleName, viewport = { width: 1440, height: 900 }): Promise<Session> {
+/** A fresh browser context signed in as one of the seeded users (`scale` 2 = the page at 200 % zoom). */
+export async function signIn(browser: Browser, role: RoleName, viewport = { width: 1440, height: 900 }, scale = 1): Promise<Session> {
   const user = fixture().users[role];
-  return signInAs(browser, user.username, user.password, viewport);
+  return signInAs(browser, user.username, user.password, viewport, scale);
 }
 
 /** A fresh browser context signed in with any account (e.g. one a test created). */
-export async function signInAs(browser: Browser, username: string, password: string, viewport = { width: 1440, height: 900 }): Promise<Session> {
-  const context = await browser.newContext({ baseURL: baseURL(), viewport, acceptDownloads: true });
+export async function signInAs(browser: Browser, username: string, password: string, viewport = { width: 1440, height: 900 }, scale = 1): Promise<Session> {
+  const context = await browser.newContext({ baseURL: baseURL(), viewport, deviceScaleFactor: scale, acceptDownloads: true });
   const page = await context.newPage();
   const dialogs: string[] = [];
   page.on('dialog', (d) => {
@@ -54,15 +58,21 @@ export async function signInAs(browser: Browser, username: string, password: str
 
 /**
  * Opens a page and waits until it is hydrated (no network activity left), so that typing or
- * clicking is not undone by hydration re-rendering the form.
+ * clicking is not undone by hydration re-rendering the form; then fails the test if the page breaks
+ * any WCAG A/AA rule axe-core checks (test/browser/axe.ts).
  */
 export async function open(page: Page, path: string): Promise<void> {
   await page.goto(path);
   await page.waitForLoadState('networkidle');
+  await expectAccessible(page);
 }
 
-/** The HTTP status of a page load in this session. */
+/** The HTTP status of a page load in this session; the page shown (an error page too) is scanned like any other. */
 export async function statusOf(page: Page, path: string): Promise<number> {
   const res = await page.goto(path);
+  if ((res?.headers()['content-type'] ?? '').startsWith('text/html')) {
+    await page.waitForLoadState('networkidle');
+    await expectAccessible(page);
+  }
   return res?.status() ?? 0;
 }

@@ -6,15 +6,16 @@ import { dashboardMessages, type DashboardKey } from './dashboard.ts';
 import { triageMessages, type TriageKey } from './triage.ts';
 import { reviewMessages, type ReviewKey } from './review.ts';
 import { reportsMessages, type ReportsKey } from './reports.ts';
+import { a11yMessages, type A11yKey } from './a11y.ts';
 
 export const LANGS = ['ja', 'en'] as const;
 export type Lang = (typeof LANGS)[number];
-export type MessageKey = DashboardKey | TriageKey | ReviewKey | ReportsKey;
+export type MessageKey = DashboardKey | TriageKey | ReviewKey | ReportsKey | A11yKey;
 export const LANG_COOKIE = 'lang';
 
 const dictionaries: Record<Lang, Record<string, string>> = {
-  ja: { ...triageMessages.ja, ...dashboardMessages.ja, ...reviewMessages.ja, ...reportsMessages.ja },
-  en: { ...triageMessages.en, ...dashboardMessages.en, ...reviewMessages.en, ...reportsMessages.en },
+  ja: { ...triageMessages.ja, ...dashboardMessages.ja, ...reviewMessages.ja, ...reportsMessages.ja, ...a11yMessages.ja },
+  en: { ...triageMessages.en, ...dashboardMessages.en, ...reviewMessages.en, ...reportsMessages.en, ...a11yMessages.en },
 };
 
 export function isLang(v: unknown): v is Lang {
