@@ -5,6 +5,8 @@ import type { Browser } from 'playwright-core';
 import { CITATION_RESPONSE, XSS_RESPONSE } from './fixture.ts';
 import { baseURL, expectAccessible, fixture, launchBrowser, open, signIn, statusOf } from './helpers.ts';
 import { QUEUE, queueIncidentId } from './seeds/queue.ts';
+import { REVIEW } from './seeds/review.ts';
+import { incidentIdFor } from '../../src/lib/server/review/misses.ts';
 
 let browser: Browser;
 beforeAll(async () => {
@@ -16,10 +18,13 @@ afterAll(async () => {
 
 /** Every incident in the database: the fixture's five and the long queue of seeds/queue.ts. */
 const ALL = () => [...Object.values(fixture().incidents), ...Array.from({ length: QUEUE.count }, (_, i) => queueIncidentId(i))].sort();
-/** The ids on the first page of 200 (enough for everything seeded). */
+/** Incidents another browser test opens on purpose, whichever runs first: review.test.ts's miss (mof). */
+const OPENED_BY_OTHER_TESTS = [incidentIdFor(REVIEW.outputs.miss, 'leakage')];
+/** The seeded ids on the first page of 200 (enough for everything seeded). */
 async function queueIds(page: import('playwright-core').Page): Promise<string[]> {
   await open(page, '/incidents?per=200');
-  return (await page.locator('[data-testid="incident-table"] tbody td.id').allTextContents()).map((s) => s.trim()).sort();
+  const ids = (await page.locator('[data-testid="incident-table"] tbody td.id').allTextContents()).map((s) => s.trim());
+  return ids.filter((id) => !OPENED_BY_OTHER_TESTS.includes(id)).sort();
 }
 
 describe('signing in', () => {
@@ -105,10 +110,13 @@ describe('roles', () => {
     const { context, page } = await signIn(browser, 'caio-mof');
     const { incidents } = fixture();
     expect(await queueIds(page)).toEqual([incidents.mofCitation, incidents.mofMarkup, incidents.mofOld].sort());
+    // review.test.ts's miss is a mof incident too, when that test ran first.
+    const extra = (await page.locator('[data-testid="incident-table"] tbody td.id').allTextContents()).filter((id) => OPENED_BY_OTHER_TESTS.includes(id.trim())).length;
+    const n = 3 + extra;
     // The total and the pages count only their ministry: a page past the end shows the only page.
     await open(page, '/incidents?per=50&page=2');
-    expect(await page.locator('[data-testid="incident-table"] tbody tr').count()).toBe(3);
-    expect(await page.locator('[data-testid="pager-top"] [data-testid="pager-summary"]').textContent()).toBe('1–3 / 合計 3件');
+    expect(await page.locator('[data-testid="incident-table"] tbody tr').count()).toBe(n);
+    expect(await page.locator('[data-testid="pager-top"] [data-testid="pager-summary"]').textContent()).toBe(`1–${n} / 合計 ${n}件`);
     expect(await page.locator('[data-testid="pager-next"], [data-testid="pager-prev"]').count()).toBe(0);
     // A filter for another ministry in the URL does not widen the scope.
     await open(page, '/incidents?ministry=mhlw');

@@ -89,7 +89,7 @@ describe('no filter value stops or errors the dashboard', () => {
       const res = await request.get(`/incidents/${id}`, { maxRedirects: 0, failOnStatusCode: false });
       const html = await res.text();
       const part = (re: RegExp) => (re.exec(html)?.[1] ?? '').replaceAll(id, '<id>');
-      return { status: res.status(), heading: part(/<h1[^>]*>([\s\S]*?)<\/h1>/), reason: part(/<p class="reason[^"]*">([\s\S]*?)<\/p>/) };
+      return { status: res.status(), heading: part(/<h1[^>]*>([\s\S]*?)<\/h1>/), reason: part(/<p class="reason[^"]*"[^>]*>([\s\S]*?)<\/p>/) };
     };
     const other = await answer(fixture().incidents.mhlwLeak);
     expect(other.status).toBe(403);
