@@ -8,6 +8,7 @@ import type { z } from 'zod';
 import { inStoreRange, STORE_DAY_RANGE } from '../contracts/dates.ts';
 import { EVENT_SCHEMAS, splitUnknown, type EventKind, type FeedbackEvent, type OutputEvent, type UsageEvent } from '../contracts/events.ts';
 import { decodeUtf8Strict, illFormedStringPath, jsonDeeperThan, MAX_JSON_DEPTH } from './input-bounds.ts';
+import type { FeedbackEventRow, OutputEventRow, UsageEventRow } from '../contracts/tables.ts';
 
 export type RejectCategory =
   | 'empty'
@@ -29,47 +30,10 @@ export interface Reject {
   reason: string;
 }
 
-export interface UsageRow {
-  event_id: string;
-  occurred_at: string;
-  ministry: string;
-  user_id: string;
-  session_id: string;
-  request_id: string;
-  app: string;
-  model: string;
-  input_tokens: number;
-  output_tokens: number;
-  latency_ms: number;
-  status: string;
-  raw: string;
-}
-export interface OutputRow {
-  output_id: string;
-  request_id: string;
-  occurred_at: string;
-  ministry: string;
-  app: string;
-  model: string;
-  user_id: string;
-  language: string;
-  confidentiality_level: number;
-  prompt: string;
-  response: string;
-  sources: string;
-  raw: string;
-}
-export interface FeedbackRow {
-  output_id: string;
-  occurred_at: string;
-  rating: string;
-  reason: string;
-  comment: string;
-  ministry: string;
-  app: string;
-  model: string;
-  raw: string;
-}
+// The row shapes are the tables' contracts (contracts/tables.ts); the short names stay for this module's users.
+export type UsageRow = UsageEventRow;
+export type OutputRow = OutputEventRow;
+export type FeedbackRow = FeedbackEventRow;
 export type EventRow = UsageRow | OutputRow | FeedbackRow;
 
 export interface Accepted<R extends EventRow = EventRow> {
