@@ -6,7 +6,8 @@
 // Running twice for a month (a restart, a second `serve`) makes no second report: an existing
 // scheduled report of the same series is reused.
 import type { ClickHouseClient } from '../queries/db.ts';
-import { queryRows } from '../../../../clickhouse/client.ts';
+import { queryRows, targetFromEnv } from '../../../../clickhouse/client.ts';
+import { runOnce } from '../../../../clickhouse/run-once.ts';
 import { loadEnv } from '../../../../config/env.ts';
 import { MINISTRIES, ministryByCode, plannedUsers } from '../../../../contracts/ministries.ts';
 import { hasChannels, loadAlertConfig, type AlertConfig } from '../../../../alerts/config.ts';
@@ -177,7 +178,12 @@ export function startMonthlyReports(client: ClickHouseClient, opts: { config?: R
     timer = setTimeout(async () => {
       if (Date.now() >= due) {
         try {
-          await runMonthlyReports(client, { config, log: opts.log });
+          // Several `serve` processes against one ClickHouse server each reach this timer: the month's
+          // delivery runs in the one that claims it first (clickhouse/run-once.ts), as the digest does.
+          const month = lastCompleteMonth(new Date(Date.now() + JST_OFFSET_MS).toISOString().slice(0, 10));
+          const settle = targetFromEnv(loadEnv()).kind === 'embedded' ? { settleMs: 0 } : {};
+          const run = await runOnce(client, 'monthly_reports', month, () => runMonthlyReports(client, { config, log: opts.log, month }), settle);
+          if (!run.ran) opts.log?.(`monthly reports ${month}: already run by ${run.winner}`);
         } catch (err) {
           opts.log?.(`monthly reports failed: ${(err as Error).message}`);
         }
