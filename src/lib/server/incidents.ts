@@ -7,6 +7,7 @@ import type { ClickHouseClient } from '@clickhouse/client';
 import { getIncident, insertIncidentChange, type Incident } from '../../../clickhouse/stores/incidents.ts';
 import { INCIDENT_STATUSES, TRANSITIONS, isIncidentStatus } from '../../../contracts/incidents.ts';
 import { writeAudit, type AuditActor } from './audit.ts';
+import { keyedLock } from './keyed-lock.ts';
 
 /** A triage request that cannot be carried out; `status` is the HTTP status to answer with. */
 export class TriageError extends Error {
@@ -23,18 +24,7 @@ export class TriageError extends Error {
 
 // Triage writes for one incident run one at a time in this process, so two reviewers clicking at
 // once cannot both read version N and both write N+1 with different states.
-const locks = new Map<string, Promise<unknown>>();
-async function exclusive<T>(key: string, work: () => Promise<T>): Promise<T> {
-  const prior = locks.get(key) ?? Promise.resolve();
-  const run = prior.then(work, work);
-  const settled = run.catch(() => undefined);
-  locks.set(key, settled);
-  try {
-    return await run;
-  } finally {
-    if (locks.get(key) === settled) locks.delete(key);
-  }
-}
+const exclusive = keyedLock();
 
 export interface TriageContext {
   who: AuditActor;

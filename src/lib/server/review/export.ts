@@ -7,24 +7,14 @@
 import type { ClickHouseClient } from '@clickhouse/client';
 import { queryRows } from '../../../../clickhouse/client.ts';
 import type { DevSetLine } from '../../../../contracts/review.ts';
+import type { OutputEventRow } from '../../../../contracts/tables.ts';
 
-interface Row {
+/** An output as the dev-set line needs it (its columns from the table contract), with its labels. */
+type Row = Pick<OutputEventRow, 'output_id' | 'request_id' | 'occurred_at' | 'ministry' | 'app' | 'model' | 'user_id' | 'language' | 'confidentiality_level' | 'prompt' | 'response' | 'sources'> & {
   item_id: string;
-  output_id: string;
-  request_id: string;
-  occurred_at: string;
-  ministry: string;
-  app: string;
-  model: string;
-  user_id: string;
-  language: string;
-  confidentiality_level: number;
-  prompt: string;
-  response: string;
-  sources: string;
   categories: string[];
   notes: string[];
-}
+};
 
 /** Every first-labeled sampled output in scope (a CAIO: their ministry), one dev-set line each. */
 export async function exportDevSet(client: ClickHouseClient, opts: { scope: string | null; limit?: number }): Promise<DevSetLine[]> {

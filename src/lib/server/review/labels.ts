@@ -5,6 +5,7 @@ import type { ClickHouseClient } from '@clickhouse/client';
 import { queryRows } from '../../../../clickhouse/client.ts';
 import { ItemLabel, REVIEW_CATEGORIES, type Judgment } from '../../../../contracts/review.ts';
 import { writeAudit, type AuditActor } from '../audit.ts';
+import { keyedLock } from '../keyed-lock.ts';
 
 /** A request the store refuses; `status` is the HTTP status to answer with. */
 export class ReviewError extends Error {
@@ -59,8 +60,8 @@ export function needsLabelFrom(item: Pick<QueueItem, 'labelers' | 'second_review
 }
 
 /** needsLabelFrom in SQL, for parameter {reviewer:String}. */
-const TODO_SQL = `(NOT has(labelers, {reviewer:String}) AND (length(labelers) = 0 OR (second_review = 1 AND length(labelers) = 1)))`;
-const SHOW_SQL = { todo: TODO_SQL, mine: 'has(labelers, {reviewer:String})', all: '1' } as const;
+const UNLABELED_SQL = `(NOT has(labelers, {reviewer:String}) AND (length(labelers) = 0 OR (second_review = 1 AND length(labelers) = 1)))`;
+const SHOW_SQL = { todo: UNLABELED_SQL, mine: 'has(labelers, {reviewer:String})', all: '1' } as const;
 const ORDER = 'ORDER BY i.week DESC, i.ministry, i.app, i.item_id';
 const ORDER_REVERSED = 'ORDER BY i.week ASC, i.ministry DESC, i.app DESC, i.item_id DESC';
 
@@ -83,7 +84,7 @@ export async function listQueue(client: ClickHouseClient, f: QueueFilter): Promi
     queryRows<QueueItem>(client, `${ITEMS_SQL(`${scopeSql(f.scope)} AND ${SHOW_SQL[f.show]}`)} ${ORDER} LIMIT {limit:UInt32}`, params),
     queryRows<{ total: number | string; todo: number | string }>(
       client,
-      `SELECT count() AS total, countIf(${TODO_SQL}) AS todo FROM (${ITEMS_SQL(scopeSql(f.scope))})`,
+      `SELECT count() AS total, countIf(${UNLABELED_SQL}) AS todo FROM (${ITEMS_SQL(scopeSql(f.scope))})`,
       params,
     ),
   ]);
@@ -113,8 +114,8 @@ export async function neighbours(
   const [prev, next, todoAfter, todoFirst, earlier, total] = await Promise.all([
     first(before, ORDER_REVERSED),
     first(after, ORDER),
-    first(`${after} AND ${TODO_SQL}`, ORDER),
-    first(`i.item_id != {id:String} AND ${TODO_SQL}`, ORDER),
+    first(`${after} AND ${UNLABELED_SQL}`, ORDER),
+    first(`i.item_id != {id:String} AND ${UNLABELED_SQL}`, ORDER),
     count(before),
     count('1'),
   ]);
@@ -148,18 +149,7 @@ export async function labelsOf(client: ClickHouseClient, itemIdValue: string, re
 
 // Saves for one item run one at a time in this process, so two reviewers saving at once cannot both
 // take pass 1 (across processes the later label still stores; estimates use the earliest pass 1).
-const locks = new Map<string, Promise<unknown>>();
-async function exclusive<T>(key: string, work: () => Promise<T>): Promise<T> {
-  const prior = locks.get(key) ?? Promise.resolve();
-  const run = prior.then(work, work);
-  const settled = run.catch(() => undefined);
-  locks.set(key, settled);
-  try {
-    return await run;
-  } finally {
-    if (locks.get(key) === settled) locks.delete(key);
-  }
-}
+const exclusive = keyedLock();
 
 /** The texts a span may point into, to check offsets and keep the evidence text. */
 export interface ItemTexts {
