@@ -66,16 +66,25 @@ function withSecurityHeaders(response: Response, signedIn: boolean): Response {
  * the form must also allow the IdP's origin (the issuer's, where IdPs serve their end-session endpoint).
  */
 function allowSignOutAtIdp(response: Response): void {
+  const origin = idpOrigin();
   const csp = response.headers.get('content-security-policy');
-  if (!csp?.includes("form-action 'self'")) return;
-  let issuer: string | undefined;
-  try {
-    issuer = oidcSettings()?.OIDC_ISSUER;
-  } catch {
-    return; // half-configured SSO is refused where SSO starts; pages keep the strict policy
+  if (!origin || !csp?.includes("form-action 'self'")) return;
+  response.headers.set('content-security-policy', csp.replace("form-action 'self'", `form-action 'self' ${origin}`));
+}
+
+/** The IdP's origin, read from the environment once per process (it does not change while serving). */
+let idpOriginCache: { value: string | null } | undefined;
+function idpOrigin(): string | null {
+  if (!idpOriginCache) {
+    let issuer: string | undefined;
+    try {
+      issuer = oidcSettings()?.OIDC_ISSUER;
+    } catch {
+      issuer = undefined; // half-configured SSO is refused where SSO starts; pages keep the strict policy
+    }
+    idpOriginCache = { value: issuer ? new URL(issuer).origin : null };
   }
-  if (!issuer) return;
-  response.headers.set('content-security-policy', csp.replace("form-action 'self'", `form-action 'self' ${new URL(issuer).origin}`));
+  return idpOriginCache.value;
 }
 
 const authenticate: Handle = async ({ event, resolve }) => {

@@ -6,16 +6,10 @@ import type { ClickHouseClient } from '@clickhouse/client';
 import { queryRows } from '../../../../clickhouse/client.ts';
 import { LIVE_FLAGS, LIVE_FLAGS_WHERE } from '../queries/db.ts';
 import { where, type Filters } from '../queries/filters.ts';
+import type { FlagRow } from '../../../../contracts/tables.ts';
 
-export interface FlagForApi {
-  output_id: string;
-  evaluator: string;
-  evaluator_version: string;
-  category: string;
-  rule_id: string;
-  severity: string;
-  confidence: number;
-  explanation: string;
+/** A live flag with its output's place (the flag columns come from the table contract). */
+export type FlagForApi = Pick<FlagRow, 'output_id' | 'evaluator' | 'evaluator_version' | 'category' | 'rule_id' | 'severity' | 'confidence' | 'explanation'> & {
   ministry: string;
   app: string;
   model: string;
@@ -25,7 +19,7 @@ export interface FlagForApi {
   response_id: string;
   trace_id: string;
   span_id: string;
-}
+};
 
 export interface EvaluationResultEvent {
   name: 'gen_ai.evaluation.result';
