@@ -20,7 +20,10 @@ export const USAGE_STATUSES = ['ok', 'error', 'refused', 'blocked'] as const;
 const id = z.string().min(1).max(200);
 const timestamp = z.iso.datetime({ offset: true }); // RFC 3339, Z or an offset
 // The message quotes at most 40 characters of what was sent: error texts reach roles that may not read raw events.
-const ministry = z.enum(MINISTRY_CODES, { error: (i) => `unknown ministry code ${JSON.stringify(i.input)?.slice(0, 40)}` });
+// A missing ministry is a schema error like any missing field; only a present, unknown code is unknown_ministry.
+const ministry = z.enum(MINISTRY_CODES, {
+  error: (i) => (i.input === undefined ? 'required: a ministry code of contracts/reference/ministries.json' : `unknown ministry code ${JSON.stringify(i.input)?.slice(0, 40)}`),
+});
 const app = z.string().regex(/^[a-z][a-z0-9_]{0,39}$/, 'app must be a lower-case identifier');
 const model = z.string().min(1).max(100);
 const count = z.number().int().nonnegative();

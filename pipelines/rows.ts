@@ -77,7 +77,7 @@ function toUtcIso(ts: string): string | null {
 
 function describeIssues(error: z.ZodError): Reject {
   const issues = error.issues;
-  const ministryIssue = issues.find((i) => i.path.length === 1 && i.path[0] === 'ministry' && i.code === 'invalid_value');
+  const ministryIssue = issues.find((i) => i.path.length === 1 && i.path[0] === 'ministry' && i.code === 'invalid_value' && i.message.startsWith('unknown ministry code'));
   if (ministryIssue) return reject('unknown_ministry', ministryIssue.message);
   const parts = issues.slice(0, 5).map((i) => `${i.path.join('.') || '(event)'}: ${i.message}`);
   if (issues.length > 5) parts.push(`and ${issues.length - 5} more`);

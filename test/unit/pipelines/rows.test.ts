@@ -60,6 +60,15 @@ describe('parseEvent', () => {
     if (!r.ok) expect(r.reason).toContain('"xyz"');
   });
 
+  it('calls a missing ministry a schema error, not an unknown code "undefined"', () => {
+    const r = parseEvent('usage', '{"event_id":"e8","input_tokens":"351"}', MAX);
+    expect(r).toMatchObject({ ok: false, category: 'schema' });
+    if (!r.ok) {
+      expect(r.reason).toContain('ministry: required');
+      expect(r.reason).not.toContain('unknown ministry code');
+    }
+  });
+
   it('lists the fields that break the schema', () => {
     const r = parseEvent('usage', line(usage(1, 't', { input_tokens: 'many', status: 'maybe', user_id: undefined })), MAX);
     expect(r).toMatchObject({ ok: false, category: 'schema' });
