@@ -1,6 +1,9 @@
 // Intervals for proportions estimated from reviewer verdicts. With a handful of verdicts a precision
 // of 100 % means little; the Wilson score interval says how little, and stays inside 0..1 even at 0
-// or n successes (the normal approximation does not).
+// or n successes. The arithmetic is the evaluator-quality estimators' (evaluators/quality/estimators.ts);
+// a report stores the interval with its confidence level.
+import { wilsonCount } from '../../../../evaluators/quality/estimators.ts';
+
 export interface Interval {
   low: number;
   high: number;
@@ -8,12 +11,8 @@ export interface Interval {
   level: number;
 }
 
-/** Wilson score interval for `k` successes in `n` trials at 95 % (z = 1.96). */
-export function wilson(k: number, n: number, z = 1.959964): Interval {
-  if (n <= 0) return { low: 0, high: 1, level: 0.95 };
-  const p = k / n;
-  const z2 = z * z;
-  const centre = (p + z2 / (2 * n)) / (1 + z2 / n);
-  const half = (z * Math.sqrt((p * (1 - p)) / n + z2 / (4 * n * n))) / (1 + z2 / n);
-  return { low: Math.max(0, centre - half), high: Math.min(1, centre + half), level: 0.95 };
+/** Wilson score interval for `k` successes in `n` trials at 95 %; no trials: the whole of 0..1. */
+export function wilson(k: number, n: number): Interval {
+  const i = wilsonCount(k, n);
+  return i ? { low: i.low, high: i.high, level: 0.95 } : { low: 0, high: 1, level: 0.95 };
 }
