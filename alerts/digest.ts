@@ -2,8 +2,8 @@
 // day's reviewer verdicts. Counts only, never text. Reviewers get the all-ministry digest, each
 // ministry's CAIOs their own (only when there is something to report), the webhook one summary.
 import type { ClickHouseClient } from '@clickhouse/client';
-import { queryRows } from '../clickhouse/client.ts';
 import { runOnce, type RunOnceOptions } from '../clickhouse/run-once.ts';
+import { incidentStateCounts, openedIncidentCounts } from '../clickhouse/stores/incidents.ts';
 import { MINISTRIES } from '../contracts/ministries.ts';
 import { hasChannels, loadAlertConfig, type AlertConfig } from './config.ts';
 import { digestText, digestWebhookPayload, type DigestSummary, type MailMessage, type WebhookPayload } from './message.ts';
@@ -40,42 +40,24 @@ function empty(date: string, ministry: string | null): DigestSummary {
 
 export async function computeDigest(client: ClickHouseClient, date: string): Promise<Digest> {
   const { from, to } = jstDayBounds(date);
-  const params = { from, to };
-  const opened = await queryRows<{ ministry: string; severity: string; category: string; n: number }>(
-    client,
-    `SELECT ministry, severity, category, count() AS n
-       FROM incidents FINAL
-      WHERE opened_at >= parseDateTime64BestEffort({from:String}, 3, 'UTC') AND opened_at < parseDateTime64BestEffort({to:String}, 3, 'UTC')
-      GROUP BY ministry, severity, category`,
-    params,
-  );
-  const state = await queryRows<{ ministry: string; open_backlog: number; confirmed: number; false_positive: number }>(
-    client,
-    `SELECT ministry,
-            countIf(status != 'resolved' AND opened_at < parseDateTime64BestEffort({to:String}, 3, 'UTC')) AS open_backlog,
-            countIf(verdict = 'confirmed' AND updated_at >= parseDateTime64BestEffort({from:String}, 3, 'UTC') AND updated_at < parseDateTime64BestEffort({to:String}, 3, 'UTC')) AS confirmed,
-            countIf(verdict = 'false_positive' AND updated_at >= parseDateTime64BestEffort({from:String}, 3, 'UTC') AND updated_at < parseDateTime64BestEffort({to:String}, 3, 'UTC')) AS false_positive
-       FROM incidents FINAL
-      GROUP BY ministry`,
-    params,
-  );
+  const opened = await openedIncidentCounts(client, { from, to });
+  const state = await incidentStateCounts(client, { from, to });
   const per = new Map(MINISTRIES.map((m) => [m.code, empty(date, m.code)]));
   const all = empty(date, null);
   for (const r of opened) {
-    const n = Number(r.n);
     for (const d of [per.get(r.ministry), all]) {
       if (!d) continue;
-      d.opened += n;
-      d.by_severity[r.severity] = (d.by_severity[r.severity] ?? 0) + n;
-      d.by_category[r.category] = (d.by_category[r.category] ?? 0) + n;
+      d.opened += r.n;
+      d.by_severity[r.severity] = (d.by_severity[r.severity] ?? 0) + r.n;
+      d.by_category[r.category] = (d.by_category[r.category] ?? 0) + r.n;
     }
   }
   for (const r of state) {
     for (const d of [per.get(r.ministry), all]) {
       if (!d) continue;
-      d.open_backlog += Number(r.open_backlog);
-      d.confirmed += Number(r.confirmed);
-      d.false_positive += Number(r.false_positive);
+      d.open_backlog += r.open_backlog;
+      d.confirmed += r.confirmed;
+      d.false_positive += r.false_positive;
     }
   }
   return { date, all, perMinistry: [...per.values()] };

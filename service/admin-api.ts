@@ -6,6 +6,7 @@ import { timingSafeEqual } from 'node:crypto';
 import type { ClickHouseClient } from '@clickhouse/client';
 import type { Env } from '../config/env.ts';
 import { queryRows } from '../clickhouse/client.ts';
+import { incidentTotal } from '../clickhouse/stores/incidents.ts';
 import { ingestStream } from '../pipelines/file-source.ts';
 
 export interface AdminContext {
@@ -33,13 +34,16 @@ export function handleAdminRequest(ctx: AdminContext, req: IncomingMessage, res:
   const work = (async () => {
     switch (route) {
       case 'GET /admin-api/status': {
-        const [counts] = await queryRows(
+        const [counts] = await queryRows<Record<string, number | string>>(
           ctx.client,
           `SELECT (SELECT count() FROM usage_events FINAL) AS usage_events, (SELECT count() FROM outputs FINAL) AS outputs,
                   (SELECT count() FROM feedback FINAL) AS feedback, (SELECT count() FROM flags FINAL WHERE is_deleted = 0) AS flags,
-                  (SELECT count() FROM incidents FINAL) AS incidents, (SELECT count() FROM ingest_errors FINAL) AS ingest_errors`,
+                  (SELECT count() FROM ingest_errors FINAL) AS ingest_errors`,
         );
-        return reply(res, 200, counts);
+        // The incident tables' SQL lives in their store; the key order is the one callers always saw.
+        const incidents = await incidentTotal(ctx.client);
+        const { ingest_errors, ...rest } = counts ?? {};
+        return reply(res, 200, { ...rest, incidents, ingest_errors });
       }
       case 'POST /admin-api/ingest': {
         const topic = url.searchParams.get('topic');

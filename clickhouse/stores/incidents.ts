@@ -1,7 +1,8 @@
 // The incident store: the SQL of `incidents` (one row per version; ReplacingMergeTree(version), the
 // latest version is the state) and `incident_events` (the history). The evaluator runner opens
 // incidents through it, the triage workflow (src/lib/server/incidents.ts) writes versions and events
-// through it, and the queue, the CSV export and the detail page read through it.
+// through it, and the queue, the CSV export, the detail page, the daily digest (alerts/digest.ts) and
+// the admin API's status read through it.
 import { SEVERITIES } from '../../contracts/severities.ts';
 import { INCIDENT_STATUSES, type IncidentRow } from '../../contracts/incidents.ts';
 import type { IncidentEventRow } from '../../contracts/tables.ts';
@@ -168,4 +169,50 @@ export async function incidentFacets(client: ClickHouseClient, scope: string | n
     scope === null ? {} : { scope_ministry: scope },
   );
   return { category: row?.categories ?? [], ministry: row?.ministries ?? [], model: row?.models ?? [] };
+}
+
+// ------------------------------------------------------------------------------- digest and status
+
+/** Incidents opened in [from, to) per ministry, severity and category (the daily digest's "opened"). */
+export async function openedIncidentCounts(
+  client: ClickHouseClient,
+  range: { from: string; to: string },
+): Promise<{ ministry: string; severity: string; category: string; n: number }[]> {
+  const rows = await queryRows<{ ministry: string; severity: string; category: string; n: number | string }>(
+    client,
+    `SELECT ministry, severity, category, count() AS n
+       FROM incidents FINAL
+      WHERE opened_at >= parseDateTime64BestEffort({from:String}, 3, 'UTC') AND opened_at < parseDateTime64BestEffort({to:String}, 3, 'UTC')
+      GROUP BY ministry, severity, category`,
+    range,
+  );
+  return rows.map((r) => ({ ...r, n: Number(r.n) }));
+}
+
+/**
+ * Per ministry: the backlog still open among incidents opened before `to`, and the verdicts
+ * (confirmed, false positive) whose latest version was written in [from, to). Read from the latest
+ * version, so a verdict changed later counts on the day of its latest change.
+ */
+export async function incidentStateCounts(
+  client: ClickHouseClient,
+  range: { from: string; to: string },
+): Promise<{ ministry: string; open_backlog: number; confirmed: number; false_positive: number }[]> {
+  const rows = await queryRows<{ ministry: string; open_backlog: number | string; confirmed: number | string; false_positive: number | string }>(
+    client,
+    `SELECT ministry,
+            countIf(status != 'resolved' AND opened_at < parseDateTime64BestEffort({to:String}, 3, 'UTC')) AS open_backlog,
+            countIf(verdict = 'confirmed' AND updated_at >= parseDateTime64BestEffort({from:String}, 3, 'UTC') AND updated_at < parseDateTime64BestEffort({to:String}, 3, 'UTC')) AS confirmed,
+            countIf(verdict = 'false_positive' AND updated_at >= parseDateTime64BestEffort({from:String}, 3, 'UTC') AND updated_at < parseDateTime64BestEffort({to:String}, 3, 'UTC')) AS false_positive
+       FROM incidents FINAL
+      GROUP BY ministry`,
+    range,
+  );
+  return rows.map((r) => ({ ministry: r.ministry, open_backlog: Number(r.open_backlog), confirmed: Number(r.confirmed), false_positive: Number(r.false_positive) }));
+}
+
+/** How many incidents are stored (every ministry, every status). */
+export async function incidentTotal(client: ClickHouseClient): Promise<number> {
+  const [row] = await queryRows<{ n: number | string }>(client, 'SELECT count() AS n FROM incidents FINAL');
+  return Number(row?.n ?? 0);
 }
