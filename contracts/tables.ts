@@ -73,6 +73,8 @@ export interface IngestErrorRow {
   error: string;
   original_base64: string;
   failed_at?: string;
+  /** The Kafka key, base64 (migration 0170); null when the message had none (files, OTLP over HTTP). */
+  key_base64?: string | null;
 }
 
 /** An output as the evaluator runner reads it (`outputs FINAL`): what an evaluator needs, and the position. */

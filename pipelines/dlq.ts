@@ -8,9 +8,10 @@
 // is cut to DLQ_MAX_ORIGINAL_BYTES (its full size and SHA-256 kept, the full message stays at its
 // source offset), and a burst of rejects is sent in requests of at most DLQ_MAX_REQUEST_BYTES.
 import { createHash } from 'node:crypto';
-import type { ClickHouseClient } from '@clickhouse/client';
 import type { Producer } from 'kafkajs';
+import { insertRows, type ClickHouseClient } from '../clickhouse/client.ts';
 import { DlqMessage, TOPICS } from '../contracts/events.ts';
+import type { IngestErrorRow } from '../contracts/tables.ts';
 
 /** The bytes of one original kept in a DLQ message (base64: about 342 KiB). */
 export const DLQ_MAX_ORIGINAL_BYTES = 256 * 1024;
@@ -63,19 +64,27 @@ export interface DlqSink {
   send(messages: DlqMessage[]): Promise<void>;
 }
 
-/** Rows for ingest_errors (a ReplacingMergeTree on topic, partition, offset: replays collapse), in inserts of at most 16 MiB. */
-export async function writeIngestErrors(client: ClickHouseClient, messages: DlqMessage[]): Promise<void> {
-  const rows = messages.map((m) => ({
+/** The ingest_errors row of a DLQ message: its position, reason, original and Kafka key (null: none). */
+export function ingestErrorRow(m: DlqMessage): IngestErrorRow {
+  return {
     topic: m.topic,
     partition: m.partition,
-    offset: m.offset,
+    offset: Number(m.offset),
     error: m.error,
     original_base64: m.original_base64,
     failed_at: m.failed_at,
-  }));
-  const sized = rows.map((r) => ({ key: r.topic, value: r.original_base64 + r.error, row: r }));
+    key_base64: m.key_base64 ?? null,
+  };
+}
+
+/** Rows for ingest_errors (a ReplacingMergeTree on topic, partition, offset: replays collapse), in inserts of at most 16 MiB. */
+export async function writeIngestErrors(client: ClickHouseClient, messages: DlqMessage[]): Promise<void> {
+  const sized = messages.map((m) => {
+    const row = ingestErrorRow(m);
+    return { key: row.topic + (row.key_base64 ?? ''), value: row.original_base64 + row.error, row };
+  });
   for (const chunk of dlqRequests(sized, 16 << 20)) {
-    await client.insert({ table: 'ingest_errors', values: chunk.map((c) => c.row), format: 'JSONEachRow' });
+    await insertRows(client, 'ingest_errors', chunk.map((c) => c.row));
   }
 }
 

@@ -24,7 +24,7 @@ export interface OtlpKafkaBatch {
 }
 
 /** Hands one fetched batch of OTLP messages over; the promises resolve when each message's rows (or rejects) are stored. */
-export function addOtlpMessages(messages: { offset: string; value: Buffer | null }[], opts: OtlpKafkaBatch): Promise<void>[] {
+export function addOtlpMessages(messages: { offset: string; key?: Buffer | null; value: Buffer | null }[], opts: OtlpKafkaBatch): Promise<void>[] {
   const durable: Promise<void>[] = [];
   for (const m of messages) {
     const ref = { topic: opts.topic, partition: opts.partition, offset: m.offset };
@@ -35,7 +35,8 @@ export function addOtlpMessages(messages: { offset: string; value: Buffer | null
       durable.push(result.durable);
     } catch (err) {
       if (!(err instanceof OtlpDecodeError)) throw err;
-      const reject = toDlqMessage(ref, m.value, `${err.message} (KAFKA_OTLP_ENCODING=${opts.encoding})`);
+      // The Kafka key goes with an undecodable message (ingest_errors.key_base64, the DLQ's key_base64).
+      const reject = toDlqMessage({ ...ref, key: m.key }, m.value, `${err.message} (KAFKA_OTLP_ENCODING=${opts.encoding})`);
       durable.push(retryForever(() => writeIngestErrors(opts.client, [reject])).then(() => (opts.dlq ? retryForever(() => opts.dlq!.send([reject])) : undefined)));
     }
   }

@@ -75,6 +75,9 @@ describe('Kafka ingester against hostile producers', () => {
     expect(m.error).toMatch(/^empty: /);
     expect(Buffer.from(m.key_base64!, 'base64').toString()).toBe('user-7');
     expect(await n(`SELECT count() AS n FROM usage_events WHERE model = 'm-${tag}'`)).toBe(1);
+    // ingest_errors keeps the key too (migration 0170), next to the topic, partition and offset.
+    const rs = await client.query({ query: `SELECT topic, partition, offset, key_base64 FROM ingest_errors FINAL WHERE topic = '${t.usage}'`, format: 'JSONEachRow' });
+    expect(await rs.json()).toEqual([{ topic: t.usage, partition: 0, offset: 0, key_base64: Buffer.from('user-7').toString('base64') }]);
   });
 
   it('item 10: a missing topic and an unreachable broker are one line naming them', async () => {

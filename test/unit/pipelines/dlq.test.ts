@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { DlqMessage } from '../../../contracts/events.ts';
-import { DLQ_MAX_ORIGINAL_BYTES, dlqKey, toDlqMessage } from '../../../pipelines/dlq.ts';
+import { DLQ_MAX_ORIGINAL_BYTES, dlqKey, ingestErrorRow, toDlqMessage } from '../../../pipelines/dlq.ts';
 import { backoffDelay } from '../../../pipelines/retry.ts';
 
 describe('DLQ messages', () => {
@@ -19,6 +19,14 @@ describe('DLQ messages', () => {
     const m = toDlqMessage(src, big, 'oversized: too big');
     expect(Buffer.from(m.original_base64, 'base64').length).toBe(DLQ_MAX_ORIGINAL_BYTES);
     expect(m.error).toContain('genai.usage.v1/2/41');
+  });
+
+  it('become ingest_errors rows that keep the Kafka key (null without one, as from a file)', () => {
+    const keyed = ingestErrorRow(toDlqMessage({ ...src, key: Buffer.from([0xff, 0x00, 0x41]) }, null, 'empty: tombstone'));
+    expect(keyed).toMatchObject({ topic: 'genai.usage.v1', partition: 2, offset: 41, error: 'empty: tombstone', original_base64: '' });
+    expect(Buffer.from(keyed.key_base64!, 'base64')).toEqual(Buffer.from([0xff, 0x00, 0x41]));
+    expect(ingestErrorRow(toDlqMessage(src, '{', 'invalid_json: x')).key_base64).toBeNull();
+    expect(ingestErrorRow(toDlqMessage({ ...src, key: '' }, '{', 'invalid_json: x')).key_base64).toBe('');
   });
 
   it('keep an empty message as empty bytes', () => {

@@ -106,6 +106,31 @@ describe('dead letters on /pipeline and in its CSV', () => {
     expect(full[0].error).toBe(result.reason);
     expect(full[0].original).toContain('山田太郎');
   });
+
+  it('list the Kafka key of each dead letter (migration 0170) to roles that may read raw text, none for files', async () => {
+    const at = (s: number) => new Date(Date.UTC(2030, 0, 1, 0, 0, s));
+    await writeIngestErrors(db.client, [
+      toDlqMessage({ topic: 'genai.usage.v1', partition: 3, offset: '70', key: 'user-秘密-7' }, null, 'empty: no value', at(1)),
+      toDlqMessage({ topic: 'genai.usage.v1', partition: 3, offset: '71', key: Buffer.alloc(0) }, '{', 'invalid_json: x', at(2)),
+      toDlqMessage({ topic: 'file:events.jsonl', partition: 0, offset: '5' }, '{', 'invalid_json: y', at(3)),
+    ]);
+    const stored = await db.client.query({ query: "SELECT offset, key_base64 FROM ingest_errors FINAL WHERE topic IN ('genai.usage.v1', 'file:events.jsonl') AND offset IN (70, 71, 5) ORDER BY offset", format: 'JSONEachRow' });
+    expect(await stored.json()).toEqual([
+      { offset: 5, key_base64: null },
+      { offset: 70, key_base64: Buffer.from('user-秘密-7').toString('base64') },
+      { offset: 71, key_base64: '' },
+    ]);
+    const full = await dlqSamples(db.client, true);
+    expect(full.slice(0, 3).map((s) => [s.topic, s.offset, s.key])).toEqual([
+      ['file:events.jsonl', 5, null],
+      ['genai.usage.v1', 71, ''],
+      ['genai.usage.v1', 70, 'user-秘密-7'],
+    ]);
+    for (const rows of [await dlqSamples(db.client, false), await TABLES['pipeline-dlq-samples'].rows({ client: db.client, rawText: false } as never)]) {
+      expect(JSON.stringify(rows)).not.toContain('秘密');
+      expect(rows.every((r) => (r as { key: unknown }).key === null)).toBe(true);
+    }
+  });
 });
 
 describe('export audit', () => {

@@ -63,6 +63,11 @@ export interface DlqSample {
   failed_at: string;
   /** The start of the original message, decoded; only for roles that may see raw text. */
   original: string | null;
+  /**
+   * The message's Kafka key, decoded (null: it had none, as with files). Only for roles that may see raw
+   * text: a producer can put anything in a key, as in a value.
+   */
+  key: string | null;
 }
 
 /**
@@ -71,9 +76,10 @@ export interface DlqSample {
  */
 export async function dlqSamples(client: ClickHouseClient, rawText: boolean, limit = 20): Promise<DlqSample[]> {
   const original = rawText ? 'substringUTF8(toValidUTF8(tryBase64Decode(original_base64)), 1, 300)' : 'NULL';
+  const key = rawText ? 'if(isNull(key_base64), NULL, substringUTF8(toValidUTF8(tryBase64Decode(assumeNotNull(key_base64))), 1, 200))' : 'NULL';
   const samples = await queryRows<DlqSample>(
     client,
-    `SELECT topic, partition, offset, substringUTF8(error, 1, 500) AS error,
+    `SELECT topic, partition, offset, ${key} AS key, substringUTF8(error, 1, 500) AS error,
             formatDateTime(failed_at, '%Y-%m-%d %H:%i:%S', 'UTC') AS failed_at, ${original} AS original
        FROM ingest_errors FINAL ORDER BY ingest_errors.failed_at DESC, topic, partition, offset LIMIT {limit:UInt32}`,
     { limit },

@@ -131,7 +131,7 @@ export const TABLES = {
   },
   'pipeline-dlq-samples': {
     roles: OPS_ROLES,
-    columns: ['topic', 'partition', 'offset', 'error', 'failed_at', 'original'],
+    columns: ['topic', 'partition', 'offset', 'key', 'error', 'failed_at', 'original'],
     // The originals and the full error texts, for the roles that may read raw text.
     rawText: ({ rawText }) => rawText,
     rows: async ({ client, rawText }) => (await dlqSamples(client, rawText, 200)),
