@@ -396,4 +396,12 @@ describe('incidents and pipeline', () => {
       { topic: 't', partition: 1, high_watermark: 7, stored_next: 0, lag: 7 },
     ]);
   });
+
+  it('consumer lag takes the committed offset when it is ahead of the data (messages that left no row)', () => {
+    const high = [{ topic: 'otlp', partition: 0, high: 10 }, { topic: 'otlp', partition: 1, high: 4 }];
+    expect(lagFrom([{ topic: 'otlp', partition: 0, max_offset: 5 }, { topic: 'otlp', partition: 1, max_offset: 3 }], high, [
+      { topic: 'otlp', partition: 0, offset: 10 },
+      { topic: 'otlp', partition: 1, offset: 2 },
+    ]).map((p) => [p.stored_next, p.lag])).toEqual([[10, 0], [4, 0]]);
+  });
 });
