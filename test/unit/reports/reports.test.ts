@@ -14,6 +14,11 @@ import { overviewPageData } from '../../../src/lib/server/queries/page-data.ts';
 import { ministryAdoption } from '../../../src/lib/server/queries/overview.ts';
 import { ruleQuality } from '../../../src/lib/server/queries/evaluators.ts';
 import type { SessionUser } from '../../../src/lib/server/auth/roles.ts';
+import { ingestCaveat } from '../../../src/lib/server/reports/figures.ts';
+import { reviewEstimates } from '../../../src/lib/server/review/estimates.ts';
+import { MIN_LABELS, wilsonCount } from '../../../evaluators/quality/estimators.ts';
+import { categoryName } from '../../../src/lib/i18n/index.ts';
+import { fmtRatioPct } from '../../../src/lib/format.ts';
 
 let pilot: Pilot;
 let db: TestDb;
@@ -180,5 +185,90 @@ describe('access to reports', () => {
     expect(viewOf(user('caio', 'mof'), stored).redacted).toBe(false);
     expect(viewOf(user('reviewer'), stored).figures.notable.items.length).toBeGreaterThan(0);
     expect((await listReports(db.client, 'mhlw')).length).toBe(0);
+  });
+});
+
+describe('the safety review: recall and ingest delay (issue 13)', () => {
+  it('fills recall per category with its interval from the review samples, as /evaluators shows it, and says "not enough labels" otherwise', async () => {
+    // Ten labelled items of one stratum (equal weights). A reviewer found leakage in four of them; the
+    // leakage evaluator flagged three of those four → recall 3/4. A citation error found once and not
+    // flagged → 0/1. No off-policy finding anywhere → no recall, "not enough labels".
+    const items = Array.from({ length: 10 }, (_, i) => ({
+      item_id: `rv-item-${i}`, round_id: 'rv-round', week: '2026-07-06', rule_id: 'weekly', output_id: `rv-out-${i}`, ministry: 'mof', app: 'chat',
+      output_at: '2026-07-07T00:00:00.000Z', flagged: 0, stratum_size: 10, stratum_sampled: 10, second_review: 0,
+    }));
+    await db.client.insert({ table: 'review_items', format: 'JSONEachRow', values: items });
+    const label = (i: number, category: string, finding: boolean) => ({
+      item_id: `rv-item-${i}`, reviewer: 'rev-a', pass: 1, category, finding: finding ? 1 : 0, severity: finding ? 'high' : '', where: finding ? 'response' : '',
+      evidence_start: 0, evidence_end: 0, evidence_text: '', note: '', output_id: `rv-out-${i}`, ministry: 'mof', version: 1,
+    });
+    await db.client.insert({
+      table: 'review_labels',
+      format: 'JSONEachRow',
+      values: items.flatMap((_, i) => [label(i, 'leakage', i < 4), label(i, 'hallucinated_citation', i === 5), label(i, 'off_policy', false)]),
+    });
+    // Live flags on the sampled outputs, dated outside July so the period's flag counts do not move.
+    await db.client.insert({
+      table: 'flags',
+      format: 'JSONEachRow',
+      values: [0, 1, 2].map((i) => ({
+        output_id: `rv-out-${i}`, evaluator: 'leakage', evaluator_version: '2.0.0+patterns.3', category: 'leakage', rule_id: 'mobile_phone', severity: 'high', confidence: 0.9,
+        where: 'response', evidence: '[]', evidence_start: 0, explanation: 'x', ministry: 'mof', app: 'chat', model: 'model-a', output_at: '2025-01-07T00:00:00.000Z', version: 1, is_deleted: 0,
+      })),
+    });
+
+    const r = await generateReport(db.client, { kind: 'safety', period_kind: 'month', period: '2026-07', ministry: null }, { username: 'rev', role: 'reviewer' }, { origin: 'ui', planned, curve: DEFAULT_TARGETS, withExcerpts: false });
+    const byId = Object.fromEntries(r.figures.perspectives.map((p) => [p.id, p]));
+    const expected = wilsonCount(3, 4)!;
+    for (const id of ['privacy', 'security']) {
+      expect(byId[id].recall).toBe(0.75);
+      expect(byId[id].recall_ci).toEqual({ low: expected.low, high: expected.high, level: 0.95 });
+      expect(byId[id].recall_by_category).toEqual([
+        { category: 'leakage', recall: 0.75, recall_ci: { low: expected.low, high: expected.high, level: 0.95 }, labeled: 10, human_found: 4, missed: 1, few_labels: true, min_labels: MIN_LABELS },
+      ]);
+    }
+    expect(byId.misinformation.recall).toBeNull(); // two categories: one figure each
+    expect(byId.misinformation.recall_by_category!.map((x) => [x.category, x.recall, x.human_found])).toEqual([['hallucinated_citation', 0, 1], ['off_policy', null, 0]]);
+    expect(byId.verifiability.recall).toBe(0);
+    expect(byId.fairness.recall_by_category).toBeUndefined();
+    // The same figures as the /evaluators page for the same filters ("any evaluator", whole range).
+    const page = await reviewEstimates(db.client, F(null));
+    const leak = page.rows.find((x) => x.group === 'all' && x.evaluator === '*' && x.category === 'leakage')!;
+    expect([leak.recall!.estimate, leak.recall!.low, leak.recall!.high]).toEqual([0.75, expected.low, expected.high]);
+
+    const ja = reportMarkdown(reportDocument(r, 'ja'));
+    expect(ja).toContain(`再現率（${categoryName('leakage', 'ja')}）: 75.0%（95%信頼区間 ${fmtRatioPct(expected.low)}〜${fmtRatioPct(expected.high)}`);
+    expect(ja).toContain(`再現率（${categoryName('off_policy', 'ja')}）: ラベルが不足しているため推定できません`);
+    expect(ja).toContain(`ラベルが${MIN_LABELS}件未満のため参考値です。`);
+    expect(ja).not.toContain('レビュー標本（検知されなかった出力の抜き取り判定）がないため');
+    const en = reportMarkdown(reportDocument(r, 'en'));
+    expect(en).toContain(`Recall (${categoryName('leakage', 'en')}): 75.0% (95% CI ${fmtRatioPct(expected.low)}–${fmtRatioPct(expected.high)}`);
+    expect(en).toContain('not enough labels');
+  }, 120_000);
+
+  it('states the ingest delay: the latest stored event time against the period end', async () => {
+    const r = await generateReport(db.client, { kind: 'safety', period_kind: 'month', period: '2026-07', ministry: 'mof' }, { username: 'rev', role: 'reviewer' }, { origin: 'ui', planned, curve: DEFAULT_TARGETS, withExcerpts: false });
+    const rs = await db.client.query({
+      query: `SELECT formatDateTime(max(t), '%Y-%m-%dT%H:%i:%SZ', 'UTC') AS at FROM (SELECT occurred_at AS t FROM usage_events UNION ALL SELECT occurred_at AS t FROM outputs) WHERE t >= '2026-07-01'`,
+      format: 'JSONEachRow',
+    });
+    const [{ at }] = await rs.json<{ at: string }>();
+    const ingest = r.figures.caveats.ingest!;
+    expect(ingest.latest_event_at).toBe(at);
+    expect(ingest.period_end).toBe('2026-08-01T00:00:00.000Z');
+    expect(ingest.period_open).toBe(false);
+    expect(ingest.behind_seconds).toBe((Date.parse('2026-08-01T00:00:00Z') - Date.parse(at)) / 1000);
+    expect(ingest.behind_seconds).toBeGreaterThan(86_400); // the pilot's data ends in mid-July
+    const md = reportMarkdown(reportDocument(r, 'ja'));
+    expect(md).toContain(`取り込まれた最新のイベント時刻は ${at.slice(0, 16).replace('T', ' ')} UTC で、期末（2026-08-01 00:00 UTC）の`);
+    expect(reportMarkdown(reportDocument(r, 'en'))).toContain('Ingest delay: the latest ingested event time is');
+  }, 120_000);
+
+  it('words each ingest state: complete, period still open, nothing ingested', () => {
+    const end = '2026-08-01T00:00:00Z';
+    expect(ingestCaveat('2026-08-01T00:05:00Z', end, new Date('2026-08-02T00:00:00Z'))).toMatchObject({ behind_seconds: 0, period_open: false });
+    expect(ingestCaveat('2026-07-31T23:00:00Z', end, new Date('2026-08-02T00:00:00Z'))).toMatchObject({ behind_seconds: 3600, period_open: false });
+    expect(ingestCaveat('2026-07-20T00:00:00Z', end, new Date('2026-07-20T00:01:00Z'))).toMatchObject({ period_open: true });
+    expect(ingestCaveat(null, end, new Date('2026-08-02T00:00:00Z'))).toMatchObject({ latest_event_at: null, behind_seconds: null });
   });
 });

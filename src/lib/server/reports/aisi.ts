@@ -19,6 +19,11 @@ export interface Perspective {
   measures_en: string | null;
   /** Does a flag count for this perspective? Absent: not measured. */
   matches?: (f: FlagKey) => boolean;
+  /**
+   * The flag categories `matches` draws on. Review samples are labelled per category, so the recall
+   * a perspective shows is its categories' recall (for the whole category, whatever rules it holds).
+   */
+  categories?: readonly string[];
 }
 
 /** The citation rules that check an answer against the sources it retrieved (RAG grounding). */
@@ -35,6 +40,7 @@ export const PERSPECTIVES: readonly Perspective[] = [
     measures_ja: '存在しない・誤った法令引用（法令番号・条番号・元号・廃止法令）と、日本政府の立場に反する領土・呼称の回答',
     measures_en: 'Wrong or invented legal citations (law numbers, articles, era dates, repealed laws) and answers contradicting the Government of Japan on territory and names',
     matches: (f) => (f.category === 'hallucinated_citation' && !GROUNDING_RULES.has(f.rule_id)) || f.category === 'off_policy',
+    categories: ['hallucinated_citation', 'off_policy'],
   },
   { id: 'fairness', name_ja: '公平性と包摂性', name_en: 'Fairness and inclusion', measures_ja: null, measures_en: null },
   { id: 'high_risk_use', name_ja: 'ハイリスク利用・目的外利用への対処', name_en: 'Addressing high-risk use and unintended use', measures_ja: null, measures_en: null },
@@ -45,6 +51,7 @@ export const PERSPECTIVES: readonly Perspective[] = [
     measures_ja: 'プロンプト・回答に含まれる個人情報（マイナンバー、カード番号、携帯電話番号、個人メール、旅券・免許・口座番号、氏名と住所）',
     measures_en: 'Personal data in prompts and answers (Individual Numbers, card numbers, mobile numbers, personal e-mail, passport / licence / account numbers, names with home addresses)',
     matches: (f) => f.category === 'leakage' && !SECURITY_LEAK.test(f.rule_id),
+    categories: ['leakage'],
   },
   {
     id: 'security',
@@ -53,6 +60,7 @@ export const PERSPECTIVES: readonly Perspective[] = [
     measures_ja: '認証情報（アクセスキー、トークン、秘密鍵）と、機密性2を超える区分表示（機密性3、秘、極秘、特定秘密）',
     measures_en: 'Credentials (access keys, tokens, private keys) and markings above the platform clearance (機密性3, 秘, 極秘, 特定秘密)',
     matches: (f) => f.category === 'leakage' && SECURITY_LEAK.test(f.rule_id),
+    categories: ['leakage'],
   },
   { id: 'explainability', name_ja: '説明可能性', name_en: 'Explainability', measures_ja: null, measures_en: null },
   { id: 'robustness', name_ja: 'ロバスト性', name_en: 'Robustness', measures_ja: null, measures_en: null },
@@ -64,6 +72,7 @@ export const PERSPECTIVES: readonly Perspective[] = [
     measures_ja: '検索拡張（RAG）回答の出典との整合（存在しない出典番号、出典にないURL・引用）',
     measures_en: 'Grounding of retrieval-augmented answers in their sources (markers with no source, URLs and quotations not in the sources)',
     matches: (f) => f.category === 'hallucinated_citation' && GROUNDING_RULES.has(f.rule_id),
+    categories: ['hallucinated_citation'],
   },
 ];
 

@@ -5,7 +5,7 @@
 import { DASH, fmtInt, fmtNum, fmtPct, fmtRatioPct } from '../../format.ts';
 import { categoryName, ministryName, severityName, t, type Lang } from '../../i18n/index.ts';
 import { PERSPECTIVES } from './aisi.ts';
-import type { PeriodFigures, ReportFigures } from './figures.ts';
+import type { PeriodFigures, PerspectiveFigures, ReportFigures } from './figures.ts';
 import { targetOn, type Projection } from './rollout.ts';
 import type { StoredReport } from './store.ts';
 
@@ -350,7 +350,7 @@ function perspectiveSections(f: ReportFigures, tr: Tr, lang: Lang): DocSection[]
             ? tr('reports.persp.quality', { p: fmtRatioPct(m.precision), lo: fmtRatioPct(m.precision_ci.low), hi: fmtRatioPct(m.precision_ci.high), n: fmtInt(m.reviewed) })
             : tr('reports.persp.quality_none'),
       },
-      { type: 'p', tone: 'muted', text: m.recall === null ? tr('reports.persp.recall_none') : `Recall ${fmtRatioPct(m.recall)}` },
+      ...recallBlocks(m, tr, lang),
     ];
     if (m.rules.length > 0) {
       blocks.push({
@@ -363,6 +363,45 @@ function perspectiveSections(f: ReportFigures, tr: Tr, lang: Lang): DocSection[]
     }
     return { id: `persp-${p.id}`, level: 3 as const, title, pageBreak: false, blocks };
   });
+}
+
+/**
+ * Recall per category the perspective draws on, with its interval, as /evaluators shows it; "not enough
+ * labels" where no reviewer finding exists yet, and a warning where it rests on few labels.
+ */
+function recallBlocks(m: PerspectiveFigures, tr: Tr, lang: Lang): Block[] {
+  // Reports stored before recall was filled: say what they said then.
+  if (!m.recall_by_category) return [{ type: 'p', tone: 'muted', text: m.recall === null ? tr('reports.persp.recall_none') : `Recall ${fmtRatioPct(m.recall)}` }];
+  return m.recall_by_category.map((r): Block => {
+    const category = categoryName(r.category, lang);
+    if (r.recall === null || !r.recall_ci) {
+      return { type: 'p', tone: 'muted', text: tr('reports.persp.recall_no_labels', { category, n: fmtInt(r.labeled) }) };
+    }
+    const text = tr('reports.persp.recall', {
+      category,
+      r: fmtRatioPct(r.recall),
+      lo: fmtRatioPct(r.recall_ci.low),
+      hi: fmtRatioPct(r.recall_ci.high),
+      found: fmtInt(r.human_found),
+      missed: fmtInt(r.missed),
+    });
+    return r.few_labels
+      ? { type: 'p', tone: 'warn', text: `${text} ${tr('reports.persp.recall_few', { n: fmtInt(r.min_labels) })}` }
+      : { type: 'p', tone: 'muted', text };
+  });
+}
+
+/** The ingest delay at generation: the latest stored event time against the period's end. */
+function ingestBlock(c: NonNullable<ReportFigures['caveats']['ingest']>, tr: Tr): Block {
+  const at = (iso: string) => `${iso.slice(0, 16).replace('T', ' ')} UTC`;
+  const end = at(c.period_end);
+  if (c.latest_event_at === null) return { type: 'p', tone: 'warn', text: tr('reports.cav.ingest_none', { end }) };
+  const latest = at(c.latest_event_at);
+  if (c.period_open) return { type: 'p', tone: 'note', text: tr('reports.cav.ingest_open', { end, latest, generated: at(c.generated_at) }) };
+  if ((c.behind_seconds ?? 0) > 0) {
+    return { type: 'p', tone: 'warn', text: tr('reports.cav.ingest_behind', { end, latest, h: fmtNum((c.behind_seconds ?? 0) / 3600, 1) }) };
+  }
+  return { type: 'p', text: tr('reports.cav.ingest_complete', { end, latest }) };
 }
 
 function radarBlock(f: ReportFigures, tr: Tr, lang: Lang): Block {
@@ -396,6 +435,7 @@ function caveatBlocks(f: ReportFigures, tr: Tr, lang: Lang): Block[] {
         ? tr('reports.cav.days_without_usage', { n: gaps.length, list: (lang === 'en' ? ' (%)' : '（%）').replace('%', `${gaps.slice(0, 31).join(', ')}${gaps.length > 31 ? ' …' : ''}`) })
         : tr('reports.cav.days_complete'),
     },
+    ...(c.ingest ? [ingestBlock(c.ingest, tr)] : []),
     { type: 'p', tone: dlq ? 'warn' : undefined, text: tr('reports.cav.dlq', { n: fmtInt(dlq), prev: fmtInt(prevDlq) }) },
     {
       type: 'p',

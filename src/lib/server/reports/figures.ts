@@ -13,7 +13,8 @@ import type { TargetPoint } from './config.ts';
 import { dashboardFigures, incidentEvidence, mauSamples, reportFilters, watermarks, type DashboardFigures, type RuleQuality } from './dashboard.ts';
 import { maskedExcerpt } from './excerpt.ts';
 import type { Period } from './period.ts';
-import { daysWithUsage, dlqInPeriod, flagVersions, incidentFlow, incidentOutputId, incidentTally, type DlqCount, type IncidentFlow, type VersionUse } from './queries.ts';
+import { daysWithUsage, dlqInPeriod, flagVersions, incidentFlow, incidentOutputId, incidentTally, latestEventTime, type DlqCount, type IncidentFlow, type VersionUse } from './queries.ts';
+import { ANY_EVALUATOR, reviewEstimates, type ReviewEstimates } from '../review/estimates.ts';
 import { projectDate, slopePerDay, targetOn, type Projection } from './rollout.ts';
 import { wilson, type Interval } from './stats.ts';
 
@@ -38,10 +39,34 @@ export interface PerspectiveFigures {
   confirmed: number;
   precision: number | null;
   precision_ci: Interval | null;
-  /** Recall needs labelled review samples of unflagged outputs; null until such samples exist. */
+  /**
+   * The recall of the perspective's one category (null for a perspective drawing on several, or without
+   * enough labels); `recall_by_category` has each category's recall. Reports stored before recall was
+   * filled have neither (recall null, recall_by_category absent).
+   */
   recall: number | null;
   recall_ci: Interval | null;
+  recall_by_category?: RecallFigure[];
   rules: { evaluator: string; rule_id: string; findings: number; reviewed: number; confirmed: number; precision: number | null }[];
+}
+
+/**
+ * One category's recall from the labelled review samples of the report's period and scope, every
+ * evaluator together (the /evaluators page's "any evaluator" row): the estimate with its 95 % interval,
+ * weighted by the sample's strata. recall null: no labelled item had a finding of the category.
+ */
+export interface RecallFigure {
+  category: string;
+  recall: number | null;
+  recall_ci: Interval | null;
+  /** Items labelled for the category, and those in which a reviewer found it (recall's denominator). */
+  labeled: number;
+  human_found: number;
+  /** Found by a reviewer, not flagged by any evaluator. */
+  missed: number;
+  /** Rests on fewer than `min_labels` labels: indicative only, as the /evaluators page warns. */
+  few_labels: boolean;
+  min_labels: number;
 }
 
 export interface RolloutMinistry {
@@ -104,7 +129,53 @@ export interface ReportFigures {
     catalog_versions: string[];
     /** Evaluators whose read position is before the period's end: the period's late outputs are not all evaluated yet. */
     evaluation_behind: string[];
+    /** Ingest delay at generation (absent in reports stored before it was recorded). */
+    ingest?: IngestCaveat;
   };
+}
+
+/**
+ * How far the pipeline had delivered when the report was generated: the latest stored event time
+ * against the period's end. `behind_seconds` > 0 with the period over: the period's last events may
+ * still arrive (a pipeline delay), and the late figures may grow.
+ */
+export interface IngestCaveat {
+  /** Latest event time (occurred_at, UTC) stored from the period's start on; null: none. */
+  latest_event_at: string | null;
+  /** The instant the period ends (the day after its last day, 00:00 UTC). */
+  period_end: string;
+  generated_at: string;
+  /** period_end − latest_event_at in seconds, 0 when events past the end are stored; null without events. */
+  behind_seconds: number | null;
+  /** The period had not ended at generation. */
+  period_open: boolean;
+}
+
+export function ingestCaveat(latest: string | null, periodEnd: string, now: Date): IngestCaveat {
+  const end = Date.parse(periodEnd);
+  return {
+    latest_event_at: latest,
+    period_end: new Date(end).toISOString(),
+    generated_at: now.toISOString(),
+    behind_seconds: latest === null ? null : Math.max(0, Math.round((end - Date.parse(latest)) / 1000)),
+    period_open: now.getTime() < end,
+  };
+}
+
+/** Each category's recall (every evaluator together) from the review estimates. */
+export function recallFigures(estimates: ReviewEstimates): RecallFigure[] {
+  return estimates.rows
+    .filter((r) => r.group === 'all' && r.evaluator === ANY_EVALUATOR)
+    .map((r) => ({
+      category: r.category,
+      recall: r.recall?.estimate ?? null,
+      recall_ci: r.recall ? { low: r.recall.low, high: r.recall.high, level: 0.95 } : null,
+      labeled: r.labeled,
+      human_found: r.humanFound,
+      missed: r.missed,
+      few_labels: r.fewLabels,
+      min_labels: estimates.minLabels,
+    }));
 }
 
 function per1000(n: number, outputs: number): number | null {
@@ -132,7 +203,7 @@ async function periodFigures(client: ClickHouseClient, p: { from: string; to: st
   };
 }
 
-function perspectiveFigures(cur: PeriodFigures, prev: PeriodFigures): PerspectiveFigures[] {
+function perspectiveFigures(cur: PeriodFigures, prev: PeriodFigures, recalls: RecallFigure[]): PerspectiveFigures[] {
   return PERSPECTIVES.map((p) => {
     if (!p.matches) {
       return { id: p.id, measured: false, findings: 0, per_1000: null, previous_per_1000: null, outputs_flagged: 0, incidents: 0, reviewed: 0, confirmed: 0, precision: null, precision_ci: null, recall: null, recall_ci: null, rules: [] };
@@ -143,6 +214,9 @@ function perspectiveFigures(cur: PeriodFigures, prev: PeriodFigures): Perspectiv
     const findings = sum('findings', rules);
     const reviewed = sum('reviewed', rules);
     const confirmed = sum('confirmed', rules);
+    const empty = (category: string): RecallFigure => ({ category, recall: null, recall_ci: null, labeled: 0, human_found: 0, missed: 0, few_labels: true, min_labels: 0 });
+    const recall = (p.categories ?? []).map((c) => recalls.find((r) => r.category === c) ?? empty(c));
+    const single = recall.length === 1 ? recall[0] : null;
     return {
       id: p.id,
       measured: true,
@@ -155,8 +229,9 @@ function perspectiveFigures(cur: PeriodFigures, prev: PeriodFigures): Perspectiv
       confirmed,
       precision: ratio(confirmed, reviewed),
       precision_ci: reviewed > 0 ? wilson(confirmed, reviewed) : null,
-      recall: null,
-      recall_ci: null,
+      recall: single?.recall ?? null,
+      recall_ci: single?.recall_ci ?? null,
+      recall_by_category: recall,
       rules: rules
         .filter((r) => r.findings > 0 || r.reviewed > 0)
         .map((r) => ({ evaluator: r.evaluator, rule_id: r.rule_id, findings: r.findings, reviewed: r.reviewed, confirmed: r.confirmed, precision: r.precision })),
@@ -247,14 +322,15 @@ async function excerptOf(client: ClickHouseClient, incidentId: string): Promise<
   return maskedExcerpt({ text: flag.where === 'prompt' ? output.prompt : output.response, start: ev.start, end: ev.end, secret: flag.category === 'leakage' });
 }
 
-async function caveats(client: ClickHouseClient, cur: PeriodFigures, prev: PeriodFigures, ministry: string | null): Promise<ReportFigures['caveats']> {
+async function caveats(client: ClickHouseClient, cur: PeriodFigures, prev: PeriodFigures, ministry: string | null, now: Date): Promise<ReportFigures['caveats']> {
   const scope = { from: cur.from, to: cur.to, ministry };
-  const [used, dlq, previousDlq, versions, marks] = await Promise.all([
+  const [used, dlq, previousDlq, versions, marks, latest] = await Promise.all([
     daysWithUsage(client, scope),
     dlqInPeriod(client, scope),
     dlqInPeriod(client, { from: prev.from, to: prev.to, ministry }),
     flagVersions(client, scope),
     watermarks(client),
+    latestEventTime(client, cur.from),
   ]);
   const seen = new Set(used);
   const catalogs = new Set<string>();
@@ -271,6 +347,7 @@ async function caveats(client: ClickHouseClient, cur: PeriodFigures, prev: Perio
     watermarks: marks.map(({ evaluator, evaluator_version, watermark_at, backlog, errors }) => ({ evaluator, evaluator_version, watermark_at, backlog, errors })),
     catalog_versions: [...catalogs].sort(),
     evaluation_behind: marks.filter((m) => m.watermark_at < periodEnd).map((m) => m.evaluator),
+    ingest: ingestCaveat(latest, `${addDays(cur.to, 1)}T00:00:00Z`, now),
   };
 }
 
@@ -283,6 +360,8 @@ export interface BuildOptions {
   curve: TargetPoint[];
   /** May the author read raw text of the whole scope (masked excerpts of notable incidents)? */
   withExcerpts: boolean;
+  /** The generation time (the ingest caveat compares the period's end with it); default now. */
+  now?: Date;
 }
 
 export async function buildFigures(client: ClickHouseClient, o: BuildOptions): Promise<ReportFigures> {
@@ -290,10 +369,12 @@ export async function buildFigures(client: ClickHouseClient, o: BuildOptions): P
     periodFigures(client, o.period, o.ministry, o.planned),
     periodFigures(client, o.previous, o.ministry, o.planned),
   ]);
-  const [rollout, notable, cav] = await Promise.all([
+  const [rollout, notable, cav, estimates] = await Promise.all([
     rolloutFigures(client, cur, prev, o.ministry, o.planned, o.curve),
     notableIncidents(client, cur, o.ministry, o.withExcerpts && o.kind !== 'rollout'),
-    caveats(client, cur, prev, o.ministry),
+    caveats(client, cur, prev, o.ministry, o.now ?? new Date()),
+    // The /evaluators page's review estimates for the same period and scope (aggregates, no raw text).
+    reviewEstimates(client, reportFilters(o.period.from, o.period.to, o.ministry)),
   ]);
-  return { current: cur, previous: prev, rollout, perspectives: perspectiveFigures(cur, prev), notable, caveats: cav };
+  return { current: cur, previous: prev, rollout, perspectives: perspectiveFigures(cur, prev, recallFigures(estimates)), notable, caveats: cav };
 }

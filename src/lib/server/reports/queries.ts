@@ -160,3 +160,19 @@ export async function incidentTally(client: ClickHouseClient, s: Scope): Promise
     params(s),
   );
 }
+
+/**
+ * The latest event time (occurred_at) stored from the period's start on, across every ministry: how far
+ * the pipeline has delivered. Pipeline-wide like /pipeline, because a quiet ministry is not a delay.
+ * Times more than five minutes ahead of the clock (a producer's skew) do not count. Null: nothing stored.
+ */
+export async function latestEventTime(client: ClickHouseClient, from: string): Promise<string | null> {
+  const part = (t: string) =>
+    `SELECT max(occurred_at) AS at, count() AS n FROM ${t} WHERE occurred_at >= toDateTime64({from:Date}, 3, 'UTC') AND occurred_at <= now64(3) + INTERVAL 5 MINUTE`;
+  const rows = await queryRows<{ at: string; n: number | string }>(
+    client,
+    `SELECT formatDateTime(max(at), '%Y-%m-%dT%H:%i:%SZ', 'UTC') AS at, sum(n) AS n FROM (${part('usage_events')} UNION ALL ${part('outputs')})`,
+    { from },
+  );
+  return rows[0] && Number(rows[0].n) > 0 ? rows[0].at : null;
+}
