@@ -4,7 +4,7 @@ import { getClickHouse } from '$clickhouse/client.ts';
 import { verifyPassword } from '$lib/server/auth/accounts.ts';
 import { oidcSettings } from '$lib/server/auth/oidc.ts';
 import { safeNext, startSession } from '$lib/server/auth/login.ts';
-import { clearLoginFailures, loginThrottle, recordLoginFailure } from '$lib/server/auth/throttle.ts';
+import { clearLoginFailures, countThrottled, loginThrottle, recordLoginFailure } from '$lib/server/auth/throttle.ts';
 import { actorOf, writeAudit } from '$lib/server/audit.ts';
 
 export const load: PageServerLoad = async ({ locals, url }) => {
@@ -28,6 +28,7 @@ export const actions: Actions = {
     const client = await getClickHouse();
     const throttle = loginThrottle(username, who.ip);
     if (throttle.wait > 0) {
+      countThrottled(throttle);
       await writeAudit(client, who, { action: 'login_throttled', target: username.slice(0, 128), detail: { limit: throttle.reason, wait_seconds: throttle.wait } });
       return fail(429, { username, error: 'throttled' as const, wait: throttle.wait });
     }

@@ -9,6 +9,9 @@
 //    within WINDOW_MS refuse further attempts from that address until the window has passed.
 // The account + address key is forgotten WINDOW_MS after its backoff has run out (so waiting out the
 // cap does not buy fresh free attempts), and on a successful sign-in from that address.
+// Failures, refusals and the keys held are counted on /metrics (access-limit-metrics.ts), per process.
+import { accessLimitMetrics } from '../access-limit-metrics.ts';
+
 export const WINDOW_MS = 15 * 60 * 1000;
 export const FREE_FAILURES = 5;
 export const MAX_BACKOFF_MS = 15 * 60 * 1000;
@@ -84,9 +87,17 @@ export function recordLoginFailure(username: string, ip: string, now = Date.now(
     if (failures.size <= MAX_KEYS) break;
     failures.delete(key);
   }
+  accessLimitMetrics.loginFailures.inc();
+  accessLimitMetrics.loginThrottleKeys.set(failures.size);
+}
+
+/** Counts an attempt the throttle refused (oversight_login_throttled_total{limit}); the caller refuses it. */
+export function countThrottled(t: Throttle): void {
+  if (t.reason) accessLimitMetrics.loginThrottled.inc({ limit: t.reason });
 }
 
 /** After a successful sign-in: the account's failures from this address are forgotten. */
 export function clearLoginFailures(username: string, ip: string): void {
   failures.delete(accountKey(username, ip));
+  accessLimitMetrics.loginThrottleKeys.set(failures.size);
 }
