@@ -31,7 +31,7 @@ const badMessages = (s: string): string[] => [
   JSON.stringify({ ...valid, ministry: s }), // unknown ministry code "<secret>"
   JSON.stringify({ ...valid, occurred_at: `2026-11-01T00:00:00Z${s}` }),
   JSON.stringify({ ...valid, input_tokens: s }),
-  JSON.stringify({ ...valid, app: s }),
+  JSON.stringify({ ...valid, app: `App ${s}` }), // never a lower-case identifier (a secret like "abcdef" alone is a valid app)
   JSON.stringify({ ...valid, status: s }),
   JSON.stringify({ ...valid, [s]: { [s]: 1 }, model: 5 }),
   JSON.stringify([s]),
