@@ -14,7 +14,8 @@ import type { BenchRow } from '../lib/report.ts';
 import { notAvailable } from '../lib/report.ts';
 import { progress, sleep } from '../lib/stats.ts';
 import { simulatedEvents } from '../lib/sim-events.ts';
-import { watchPeakMemory } from '../lib/proc-memory.ts';
+import { sampleSteadyMemory, watchPeakMemory } from '../lib/proc-memory.ts';
+import { describeChdbBounds } from '../../clickhouse/chdb-memory.ts';
 import { newestProfile, summarizeProfile } from '../lib/cpu-profile.ts';
 
 const SECTION = 'Ingestion';
@@ -22,7 +23,8 @@ const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const KAFKA_SCRIPT = join(ROOT, 'scripts', 'kafka.mjs');
 const RATE_TARGET = 50_000;
 const RATIO_TARGET = 0.7;
-const RSS_TARGET_MB = 300;
+const RSS_TARGET_MB = 400;
+const IDLE_RSS_TARGET_MB = 300;
 /**
  * The same fetch settings as the ingester's consumer (pipelines/kafka-ingester.ts, with this run's
  * INGEST_BATCH_SIZE / INGEST_BATCH_MS), so the bare loop differs only by the work done per message.
@@ -169,6 +171,18 @@ async function ingesterJsMb(log: string[]): Promise<number | null> {
   return Number.isFinite(mb) ? mb : null;
 }
 
+/** The ingester's V8 heap (committed and used) and external buffers from its /metrics, MB. */
+async function ingesterJsBreakdown(log: string[]): Promise<Record<string, number> | null> {
+  const text = await ingesterMetrics(log);
+  if (text === null) return null;
+  const out: Record<string, number> = {};
+  for (const name of ['heap_size_total_bytes', 'heap_size_used_bytes', 'external_memory_bytes']) {
+    const v = Number(new RegExp(`^oversight_nodejs_${name} ([0-9.e+-]+)$`, 'm').exec(text)?.[1] ?? NaN);
+    if (Number.isFinite(v)) out[name.replace(/_bytes$/, '')] = Math.round(v / 2 ** 20);
+  }
+  return out;
+}
+
 async function stopChild(child: ChildProcess, timeoutMs: number): Promise<number | null> {
   if (child.exitCode !== null) return child.exitCode;
   const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
@@ -184,6 +198,7 @@ export async function runKafkaBench(ctx: SectionContext): Promise<{ rows: BenchR
   const partitions = ctx.sizes.kafkaPartitions;
   const rateMeasure = 'Kafka → validation → chDB (usage events)';
   const rssMeasure = 'consumer peak RSS (oversight ingest child)';
+  const idleMeasure = 'consumer idle RSS after ingesting (oversight ingest child)';
   let broker: Broker;
   try {
     const { startBroker } = (await import(KAFKA_SCRIPT)) as { startBroker(o: object): Promise<Broker> };
@@ -195,6 +210,7 @@ export async function runKafkaBench(ctx: SectionContext): Promise<{ rows: BenchR
       rows: [
         notAvailable(SECTION, rateMeasure, 'events/s', why, `>= ${RATE_TARGET.toLocaleString()}/s, >= ${RATIO_TARGET}× bare`),
         notAvailable(SECTION, rssMeasure, 'MB', why, `< ${RSS_TARGET_MB} MB`),
+        notAvailable(SECTION, idleMeasure, 'MB', why, `< ${IDLE_RSS_TARGET_MB} MB`),
       ],
       details: { error: why },
     };
@@ -250,11 +266,14 @@ export async function runKafkaBench(ctx: SectionContext): Promise<{ rows: BenchR
     }
     const memory = mem.stop();
     const timings = await ingesterTimings(ingester.log);
+    // Idle: the same process once the last commit is in and nothing more arrives (fetches keep polling).
+    const idle = end ? await sampleSteadyMemory(ingester.child.pid!, ctx.sizes.idleSeconds * 1000) : null;
+    const idleJs = idle ? await ingesterJsBreakdown(ingester.log) : null;
     const peakMb = memory.peakMb;
     const exit = await stopChild(ingester.child, 30_000);
     const profile = ctx.profileDir ? newestProfile(ctx.profileDir) : null;
     if (profile) details.ingester_profile = { file: profile, hot: summarizeProfile(profile, ROOT) };
-    details.ingester = { exit, memory, peak_js_mb: peakJsMb, timings, startup_to_first_commit_ms: first ? first.at - tStart : null, log_tail: ingester.log.slice(-5) };
+    details.ingester = { exit, memory, idle, idle_js_mb: idleJs, peak_js_mb: peakJsMb, timings, startup_to_first_commit_ms: first ? first.at - tStart : null, log_tail: ingester.log.slice(-5) };
     if (!first || !end) throw new Error(`ingester committed ${done} of ${n} messages in ${timeoutMs / 1000} s: ${ingester.log.slice(-3).join(' | ')}`);
     const rate = (end.done - first.done) / ((end.at - first.at) / 1000);
     const ratio = rate / bare.rate;
@@ -285,13 +304,28 @@ export async function runKafkaBench(ctx: SectionContext): Promise<{ rows: BenchR
       note:
         `VmHWM of /proc/<pid>/status, embedded mode (chDB in the same process); of it: anonymous (heap, buffers) peak ` +
         `${memory.peakAnonMb.toFixed(0)} MB, mapped files (chDB library pages) peak ${memory.peakFileMb.toFixed(0)} MB` +
-        (peakJsMb !== null ? `; JavaScript heap + buffers peak ${peakJsMb.toFixed(0)} MB (sampled every 0.5 s; the rest is chDB)` : ''),
+        (peakJsMb !== null ? `; JavaScript heap + buffers peak ${peakJsMb.toFixed(0)} MB (sampled every 0.5 s; the rest is chDB)` : '') +
+        `; chDB bounds: ${describeChdbBounds(ctx.env)}`,
     });
+    if (idle) {
+      rows.push({
+        section: SECTION,
+        measure: idleMeasure,
+        value: idle.steadyMb,
+        unit: 'MB',
+        target: `< ${IDLE_RSS_TARGET_MB} MB`,
+        pass: idle.steadyMb < IDLE_RSS_TARGET_MB,
+        note:
+          `mean VmRSS over the last half of ${ctx.sizes.idleSeconds} s after the last commit (the consumer still polls the broker); ` +
+          `anonymous ${idle.anonMb.toFixed(0)} MB, mapped files ${idle.fileMb.toFixed(0)} MB; RSS ${idle.firstMb.toFixed(0)} MB right after the last commit`,
+      });
+    }
   } catch (err) {
     const why = (err as Error).message.split('\n')[0];
     progress(`kafka: failed: ${(err as Error).stack}`);
     rows.push(notAvailable(SECTION, rateMeasure, 'events/s', why, `>= ${RATE_TARGET.toLocaleString()}/s, >= ${RATIO_TARGET}× bare`));
     rows.push(notAvailable(SECTION, rssMeasure, 'MB', why, `< ${RSS_TARGET_MB} MB`));
+    rows.push(notAvailable(SECTION, idleMeasure, 'MB', why, `< ${IDLE_RSS_TARGET_MB} MB`));
     details.error = why;
   } finally {
     if (ingester) await stopChild(ingester.child, 10_000);

@@ -1,0 +1,44 @@
+// Memory bounds of the embedded engine (chDB). chDB runs a whole ClickHouse server inside this process,
+// with a server's defaults: a 5 GiB mark cache, 5 GiB index caches and a memory limit of 90 % of the
+// machine's RAM. Those suit a dedicated database host, not a process that shares a small VM with
+// the dashboard. They are server configuration, not query settings, so they are passed to chDB when
+// its engine starts (the `-- --name=value` overrides clickhouse-local also takes) and cannot change
+// while the process runs. docs/CAPACITY.md ("Memory") says what each bound costs and saves.
+// Against a ClickHouse server (CLICKHOUSE_URL) none of this applies: the server has its own config.
+import type { Env } from '../config/env.ts';
+
+const MB = 1024 * 1024;
+
+/** ClickHouse server settings for the embedded engine, by name, in bytes. */
+export function chdbServerSettings(env: Env): Record<string, number> {
+  return {
+    // A hard ceiling on everything the engine allocates (queries, merges, caches); a query that would
+    // pass it fails with MEMORY_LIMIT_EXCEEDED instead of the process being killed by the OOM killer.
+    max_server_memory_usage: env.CHDB_MAX_MEMORY_MB * MB,
+    // Marks (granule offsets) of the columns queries read: the cache that grows with the data read.
+    mark_cache_size: env.CHDB_MARK_CACHE_MB * MB,
+    // Primary keys, skipping-index marks and skipping-index blocks: small at this schema's sizes.
+    primary_index_cache_size: env.CHDB_INDEX_CACHE_MB * MB,
+    index_mark_cache_size: env.CHDB_INDEX_CACHE_MB * MB,
+    index_uncompressed_cache_size: 0,
+    // Decompressed blocks: off (chDB's default too); the OS page cache already holds the files.
+    uncompressed_cache_size: 0,
+    // Results of SELECT ... SETTINGS use_query_cache = 1: nothing here asks for it.
+    'query_cache.max_size_in_bytes': 0,
+    // Idle threads kept by the global pool (each keeps its touched stack resident); ClickHouse keeps 1000.
+    max_thread_pool_free_size: env.CHDB_IDLE_THREADS,
+  };
+}
+
+/** The engine arguments chDB starts with: server setting overrides after `--`. */
+export function chdbConnectionArgs(env: Env): string[] {
+  return ['--', ...Object.entries(chdbServerSettings(env)).map(([name, value]) => `--${name}=${value}`)];
+}
+
+/** One line for logs and bench notes. */
+export function describeChdbBounds(env: Env): string {
+  return (
+    `max memory ${env.CHDB_MAX_MEMORY_MB} MB, mark cache ${env.CHDB_MARK_CACHE_MB} MB, ` +
+    `index caches ${env.CHDB_INDEX_CACHE_MB} MB, uncompressed and query caches off, ${env.CHDB_IDLE_THREADS} idle threads kept`
+  );
+}
