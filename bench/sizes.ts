@@ -13,6 +13,8 @@ export interface BenchSizes {
   dashboard: { sizes: number[]; days: number; rollupRuns: number; rawRuns: number };
   /** Seconds the ingester's RSS is sampled after its last commit (the idle RSS row). */
   idleSeconds: number;
+  /** Outputs the memory section's serving child builds before answering every dashboard page. */
+  memoryServingOutputs: number;
 }
 
 export function sizesFor(quick: boolean): BenchSizes {
@@ -25,6 +27,7 @@ export function sizesFor(quick: boolean): BenchSizes {
         evaluatorOutputs: 5_000,
         dashboard: { sizes: [200_000], days: 120, rollupRuns: 9, rawRuns: 3 },
         idleSeconds: 6,
+        memoryServingOutputs: 200_000,
       }
     : {
         kafkaEvents: 500_000,
@@ -34,5 +37,6 @@ export function sizesFor(quick: boolean): BenchSizes {
         evaluatorOutputs: 30_000,
         dashboard: { sizes: [1_000_000, 10_000_000], days: 120, rollupRuns: 20, rawRuns: 3 },
         idleSeconds: 20,
+        memoryServingOutputs: 1_000_000,
       };
 }

@@ -21,6 +21,10 @@ export function chdbServerSettings(env: Env): Record<string, number> {
     primary_index_cache_size: env.CHDB_INDEX_CACHE_MB * MB,
     index_mark_cache_size: env.CHDB_INDEX_CACHE_MB * MB,
     index_uncompressed_cache_size: 0,
+    // Which granules a repeated WHERE condition ruled out (100 MiB by default): dashboard filters repeat.
+    query_condition_cache_size: env.CHDB_INDEX_CACHE_MB * MB,
+    // Machine code of expressions JIT-compiled after they ran a few times (128 MiB by default).
+    compiled_expression_cache_size: 32 * MB,
     // Decompressed blocks: off (chDB's default too); the OS page cache already holds the files.
     uncompressed_cache_size: 0,
     // Results of SELECT ... SETTINGS use_query_cache = 1: nothing here asks for it.
@@ -39,6 +43,6 @@ export function chdbConnectionArgs(env: Env): string[] {
 export function describeChdbBounds(env: Env): string {
   return (
     `max memory ${env.CHDB_MAX_MEMORY_MB} MB, mark cache ${env.CHDB_MARK_CACHE_MB} MB, ` +
-    `index caches ${env.CHDB_INDEX_CACHE_MB} MB, uncompressed and query caches off, ${env.CHDB_IDLE_THREADS} idle threads kept`
+    `index and condition caches ${env.CHDB_INDEX_CACHE_MB} MB each, compiled expressions 32 MB, uncompressed and query caches off, ${env.CHDB_IDLE_THREADS} idle threads kept`
   );
 }

@@ -20,7 +20,7 @@ import { newestProfile, summarizeProfile } from '../lib/cpu-profile.ts';
 
 const SECTION = 'Ingestion';
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
-const KAFKA_SCRIPT = join(ROOT, 'scripts', 'kafka.mjs');
+export const KAFKA_SCRIPT = join(ROOT, 'scripts', 'kafka.mjs');
 const RATE_TARGET = 50_000;
 const RATIO_TARGET = 0.7;
 const RSS_TARGET_MB = 400;
@@ -33,7 +33,7 @@ function fetchSettings(env: SectionContext['env']) {
   return { minBytes: Math.min(env.INGEST_BATCH_SIZE * 100, 4 << 20), maxWaitTimeInMs: env.INGEST_BATCH_MS, maxBytesPerPartition: 1 << 20, maxBytes: 16 << 20 };
 }
 
-interface Broker {
+export interface Broker {
   brokers: string;
   stop(): Promise<void>;
 }
@@ -42,7 +42,7 @@ interface Broker {
  * Simulated usage events, made unique: the simulator's sample is repeated with a suffix on the ids
  * when more events are wanted than one simulation pass is worth spending time on.
  */
-async function usageMessages(n: number, sample: number): Promise<{ key: string; value: Buffer }[]> {
+export async function usageMessages(n: number, sample: number): Promise<{ key: string; value: Buffer }[]> {
   const sampleSize = Math.min(n, sample);
   const { usage } = await simulatedEvents({ usage: sampleSize });
   const out: { key: string; value: Buffer }[] = new Array(n);
@@ -55,7 +55,7 @@ async function usageMessages(n: number, sample: number): Promise<{ key: string; 
   return out;
 }
 
-async function produce(kafka: Kafka, topic: string, messages: { key: string; value: Buffer }[]): Promise<number> {
+export async function produce(kafka: Kafka, topic: string, messages: { key: string; value: Buffer }[]): Promise<number> {
   const producer = kafka.producer({ allowAutoTopicCreation: false });
   await producer.connect();
   const t0 = performance.now();
@@ -106,12 +106,12 @@ async function bareLoop(kafka: Kafka, topic: string, n: number, timeoutMs: numbe
   return { rate: n / ((last - first) / 1000), ms: last - first };
 }
 
-async function committed(admin: Admin, groupId: string, topic: string): Promise<number> {
+export async function committed(admin: Admin, groupId: string, topic: string): Promise<number> {
   const res = await admin.fetchOffsets({ groupId, topics: [topic] });
   return res.flatMap((t) => t.partitions).reduce((s, p) => s + Math.max(0, Number(p.offset)), 0);
 }
 
-function startIngester(ctx: SectionContext, brokers: string, groupId: string): { child: ChildProcess; log: string[] } {
+export function startIngester(ctx: SectionContext, brokers: string, groupId: string, envOverrides: Record<string, string> = {}): { child: ChildProcess; log: string[] } {
   const log: string[] = [];
   const nodeFlags = ctx.profileDir ? ['--cpu-prof', `--cpu-prof-dir=${ctx.profileDir}`] : [];
   const child = spawn(process.execPath, [...nodeFlags, join(ROOT, 'bin', 'oversight.mjs'), 'ingest', '--group', groupId, '--metrics-port', '0'], {
@@ -122,6 +122,7 @@ function startIngester(ctx: SectionContext, brokers: string, groupId: string): {
       OVERSIGHT_DATA_DIR: join(ctx.workDir, 'ingester-db'),
       CLICKHOUSE_URL: '',
       CLICKHOUSE_CLUSTER: '',
+      ...envOverrides,
     },
     stdio: ['ignore', 'ignore', 'pipe'],
   });
@@ -163,7 +164,7 @@ async function ingesterTimings(log: string[]): Promise<Record<string, { seconds:
  * The ingester's JavaScript memory (V8 heap used + external buffers) from its /metrics: what the
  * process needs besides chDB, i.e. about what it would hold in server mode (CLICKHOUSE_URL).
  */
-async function ingesterJsMb(log: string[]): Promise<number | null> {
+export async function ingesterJsMb(log: string[]): Promise<number | null> {
   const text = await ingesterMetrics(log);
   if (text === null) return null;
   const value = (name: string) => Number(new RegExp(`^${name} ([0-9.e+-]+)$`, 'm').exec(text)?.[1] ?? NaN);
@@ -183,7 +184,7 @@ async function ingesterJsBreakdown(log: string[]): Promise<Record<string, number
   return out;
 }
 
-async function stopChild(child: ChildProcess, timeoutMs: number): Promise<number | null> {
+export async function stopChild(child: ChildProcess, timeoutMs: number): Promise<number | null> {
   if (child.exitCode !== null) return child.exitCode;
   const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
   child.kill('SIGTERM');
