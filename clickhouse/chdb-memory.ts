@@ -29,8 +29,6 @@ export function chdbServerSettings(env: Env): Record<string, number> {
     uncompressed_cache_size: 0,
     // Results of SELECT ... SETTINGS use_query_cache = 1: nothing here asks for it.
     'query_cache.max_size_in_bytes': 0,
-    // Idle threads kept by the global pool (each keeps its touched stack resident); ClickHouse keeps 1000.
-    max_thread_pool_free_size: env.CHDB_IDLE_THREADS,
   };
 }
 
@@ -43,6 +41,6 @@ export function chdbConnectionArgs(env: Env): string[] {
 export function describeChdbBounds(env: Env): string {
   return (
     `max memory ${env.CHDB_MAX_MEMORY_MB} MB, mark cache ${env.CHDB_MARK_CACHE_MB} MB, ` +
-    `index and condition caches ${env.CHDB_INDEX_CACHE_MB} MB each, compiled expressions 32 MB, uncompressed and query caches off, ${env.CHDB_IDLE_THREADS} idle threads kept`
+    `index and condition caches ${env.CHDB_INDEX_CACHE_MB} MB each, compiled expressions 32 MB, uncompressed and query caches off`
   );
 }

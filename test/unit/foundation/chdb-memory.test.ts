@@ -17,7 +17,7 @@ describe('chDB memory bounds', () => {
   });
 
   it('reach the engine that the client queries', async () => {
-    const env = loadEnv({ OVERSIGHT_DATA_DIR: dir, CHDB_MAX_MEMORY_MB: '1500', CHDB_MARK_CACHE_MB: '48', CHDB_INDEX_CACHE_MB: '12', CHDB_IDLE_THREADS: '5' });
+    const env = loadEnv({ OVERSIGHT_DATA_DIR: dir, CHDB_MAX_MEMORY_MB: '1500', CHDB_MARK_CACHE_MB: '48', CHDB_INDEX_CACHE_MB: '12' });
     const client = await getClickHouse(env);
     const wanted = chdbServerSettings(env);
     const rows = await queryRows<{ name: string; value: string }>(
