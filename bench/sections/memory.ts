@@ -15,7 +15,7 @@ import type { SectionContext } from '../section.ts';
 import type { BenchRow } from '../lib/report.ts';
 import { notAvailable } from '../lib/report.ts';
 import { progress, sleep } from '../lib/stats.ts';
-import { sampleSteadyMemory, watchPeakMemory, type PeakMemory } from '../lib/proc-memory.ts';
+import { readMemory, sampleSteadyMemory, watchPeakMemory, type MemorySample, type PeakMemory } from '../lib/proc-memory.ts';
 import { describeChdbBounds } from '../../clickhouse/chdb-memory.ts';
 import { startDiscardSink, type DiscardSink } from '../lib/discard-sink.ts';
 import { KAFKA_SCRIPT, committed, ingesterJsMb, produce, startIngester, stopChild, usageMessages, type Broker } from './kafka.ts';
@@ -90,6 +90,27 @@ async function measureServing(ctx: SectionContext): Promise<{ rows: BenchRow[]; 
   }
 }
 
+/**
+ * What `oversight ingest` holds before any event arrives: started on the empty topics (before the
+ * bench produces), sampled 3 s after it logs that it is consuming, then stopped.
+ */
+async function startupFloor(ctx: SectionContext, brokers: string, env: Record<string, string>): Promise<MemorySample> {
+  const ingester = startIngester(ctx, brokers, `bench-floor-${Date.now()}`, env);
+  try {
+    const t0 = Date.now();
+    while (!ingester.log.some((l) => /\bconsuming\b/.test(l))) {
+      if (ingester.child.exitCode !== null || Date.now() - t0 > 60_000) throw new Error(`the ingester did not start: ${ingester.log.slice(-2).join(' | ')}`);
+      await sleep(200);
+    }
+    await sleep(3000);
+    const m = readMemory(ingester.child.pid!);
+    if (!m) throw new Error('the ingester exited before it was sampled');
+    return m;
+  } finally {
+    await stopChild(ingester.child, 10_000);
+  }
+}
+
 export async function runMemoryBench(ctx: SectionContext): Promise<{ rows: BenchRow[]; details: unknown }> {
   const n = ctx.sizes.kafkaEvents;
   const peakMeasure = 'server-mode ingester peak RSS (oversight ingest → discarding HTTP sink)';
@@ -125,11 +146,27 @@ export async function runMemoryBench(ctx: SectionContext): Promise<{ rows: Bench
       topics: [TOPICS.usage, TOPICS.outputs, TOPICS.feedback, TOPICS.dlq].map((topic) => ({ topic, numPartitions: ctx.sizes.kafkaPartitions, replicationFactor: 1 })),
       waitForLeaders: true,
     });
+    sink = await startDiscardSink();
+    const floors = {
+      server: await startupFloor(ctx, broker.brokers, { CLICKHOUSE_URL: sink.url, OVERSIGHT_DATA_DIR: join(ctx.workDir, 'server-mode-unused') }),
+      embedded: await startupFloor(ctx, broker.brokers, { OVERSIGHT_DATA_DIR: join(ctx.workDir, 'floor-db') }),
+    };
+    details.startup = floors;
+    for (const [mode, m] of Object.entries(floors)) {
+      rows.push({
+        section: SECTION,
+        measure: `${mode === 'server' ? 'server-mode' : 'embedded'} ingester RSS before any event`,
+        value: m.rssKb / 1024,
+        unit: 'MB',
+        note:
+          `started on empty topics, sampled 3 s after it began consuming: anonymous ${(m.anonKb / 1024).toFixed(0)} MB, mapped files ${(m.fileKb / 1024).toFixed(0)} MB` +
+          (mode === 'embedded' ? ' (chDB library and node); the floor under the idle target' : ' (node)'),
+      });
+    }
     const messages = await usageMessages(n, ctx.sizes.kafkaSample);
     await produce(kafka, TOPICS.usage, messages);
     messages.length = 0;
 
-    sink = await startDiscardSink();
     const groupId = `bench-memory-${Date.now()}`;
     // OVERSIGHT_DATA_DIR is set only so that a stray embedded open would not touch ./data; in server
     // mode the ingester never opens it (the results' details say whether the directory appeared).
