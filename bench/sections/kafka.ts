@@ -2,7 +2,9 @@
 // read twice from the same topic — by a bare KafkaJS consume loop (the ceiling: fetch and count, no
 // work) and by `oversight ingest` in a child process with its own chDB directory (validation, dedup,
 // batched inserts, commits after the insert). The ingester is done when its group's committed offsets
-// cover every message: a commit happens only after ClickHouse acknowledged the rows.
+// cover every message: a commit happens only after ClickHouse acknowledged the rows. Its peak RSS is
+// watched throughout and its idle RSS sampled after the last commit (docs/CAPACITY.md §7). The broker,
+// producer and child helpers are exported for the memory section (server mode against a sink).
 import { spawn, type ChildProcess } from 'node:child_process';
 import { join, resolve } from 'node:path';
 import { dirname } from 'node:path';
