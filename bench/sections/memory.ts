@@ -9,7 +9,7 @@ import { writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
-import { Kafka, logLevel } from 'kafkajs';
+import { Kafka, logLevel, type Admin } from 'kafkajs';
 import { TOPICS } from '../../contracts/events.ts';
 import type { SectionContext } from '../section.ts';
 import type { BenchRow } from '../lib/report.ts';
@@ -17,7 +17,7 @@ import { notAvailable } from '../lib/report.ts';
 import { progress, sleep } from '../lib/stats.ts';
 import { readMemory, sampleSteadyMemory, watchPeakMemory, type MemorySample, type PeakMemory } from '../lib/proc-memory.ts';
 import { describeChdbBounds } from '../../clickhouse/chdb-memory.ts';
-import { startDiscardSink, type DiscardSink } from '../lib/discard-sink.ts';
+import { startDiscardSink } from '../lib/discard-sink.ts';
 import { KAFKA_SCRIPT, committed, ingesterJsMb, produce, startIngester, stopChild, usageMessages, type Broker } from './kafka.ts';
 
 const SECTION = 'Memory';
@@ -111,66 +111,32 @@ async function startupFloor(ctx: SectionContext, brokers: string, env: Record<st
   }
 }
 
-export async function runMemoryBench(ctx: SectionContext): Promise<{ rows: BenchRow[]; details: unknown }> {
-  const n = ctx.sizes.kafkaEvents;
-  const peakMeasure = 'server-mode ingester peak RSS (oversight ingest → discarding HTTP sink)';
-  const idleMeasure = 'server-mode ingester idle RSS after ingesting';
-  const rateMeasure = 'server-mode ingester rate (ClickHouse side discarded)';
-  const unavailable = (why: string) => [
-    notAvailable(SECTION, peakMeasure, 'MB', why, `< ${SERVER_RSS_TARGET_MB} MB`),
-    notAvailable(SECTION, idleMeasure, 'MB', why),
-    notAvailable(SECTION, rateMeasure, 'events/s', why),
-  ];
-  const serving = await measureServing(ctx).catch((err: Error) => {
-    progress(`memory: serving child failed: ${err.stack}`);
-    return { rows: [notAvailable(SECTION, 'embedded process peak RSS while serving dashboard pages', 'MB', err.message.split('\n')[0])], details: { error: err.message } };
-  });
-  let broker: Broker;
-  try {
-    const { startBroker } = (await import(KAFKA_SCRIPT)) as { startBroker(o: object): Promise<Broker> };
-    progress('memory: starting a Kafka broker');
-    broker = await startBroker({ dir: join(ctx.workDir, 'kafka-memory'), log: progress });
-  } catch (err) {
-    const why = `no Kafka broker (${(err as Error).message.split('\n')[0]})`;
-    return { rows: [...serving.rows, ...unavailable(why)], details: { serving: serving.details, error: why } };
-  }
-  const kafka = new Kafka({ clientId: 'oversight-bench-memory', brokers: [broker.brokers], logLevel: logLevel.NOTHING });
-  const admin = kafka.admin();
-  const rows: BenchRow[] = [...serving.rows];
-  const details: Record<string, unknown> = { serving: serving.details, events: n };
-  let sink: DiscardSink | undefined;
-  let ingester: ReturnType<typeof startIngester> | undefined;
-  try {
-    await admin.connect();
-    await admin.createTopics({
-      topics: [TOPICS.usage, TOPICS.outputs, TOPICS.feedback, TOPICS.dlq].map((topic) => ({ topic, numPartitions: ctx.sizes.kafkaPartitions, replicationFactor: 1 })),
-      waitForLeaders: true,
-    });
-    sink = await startDiscardSink();
-    const floors = {
-      server: await startupFloor(ctx, broker.brokers, { CLICKHOUSE_URL: sink.url, OVERSIGHT_DATA_DIR: join(ctx.workDir, 'server-mode-unused') }),
-      embedded: await startupFloor(ctx, broker.brokers, { OVERSIGHT_DATA_DIR: join(ctx.workDir, 'floor-db') }),
-    };
-    details.startup = floors;
-    for (const [mode, m] of Object.entries(floors)) {
-      rows.push({
-        section: SECTION,
-        measure: `${mode === 'server' ? 'server-mode' : 'embedded'} ingester RSS before any event`,
-        value: m.rssKb / 1024,
-        unit: 'MB',
-        note:
-          `started on empty topics, sampled 3 s after it began consuming: anonymous ${(m.anonKb / 1024).toFixed(0)} MB, mapped files ${(m.fileKb / 1024).toFixed(0)} MB` +
-          (mode === 'embedded' ? ' (chDB library and node); the floor under the idle target' : ' (node)'),
-      });
-    }
-    const messages = await usageMessages(n, ctx.sizes.kafkaSample);
-    await produce(kafka, TOPICS.usage, messages);
-    messages.length = 0;
+/**
+ * The V8 heap settings of the server-mode runs: Node's defaults, and a heap sized for the ingester
+ * (a 4 MB young generation collected more often, old space capped at 64 MB) as README "Running in
+ * production" suggests for a separate `oversight ingest`. Passed as NODE_OPTIONS to the child only.
+ */
+export const INGESTER_HEAP_FLAGS = '--max-semi-space-size=4 --max-old-space-size=64';
+const SERVER_HEAPS = [
+  { key: 'default_heap', label: "Node's default heap", nodeOptions: '' },
+  { key: 'sized_heap', label: INGESTER_HEAP_FLAGS, nodeOptions: INGESTER_HEAP_FLAGS },
+];
 
-    const groupId = `bench-memory-${Date.now()}`;
-    // OVERSIGHT_DATA_DIR is set only so that a stray embedded open would not touch ./data; in server
-    // mode the ingester never opens it (the results' details say whether the directory appeared).
-    ingester = startIngester(ctx, broker.brokers, groupId, { CLICKHOUSE_URL: sink.url, OVERSIGHT_DATA_DIR: join(ctx.workDir, 'server-mode-unused') });
+const serverMeasures = (heap: string) => ({
+  peak: `server-mode ingester peak RSS (→ discarding HTTP sink; ${heap})`,
+  idle: `server-mode ingester idle RSS after ingesting (${heap})`,
+  rate: `server-mode ingester rate, ClickHouse side discarded (${heap})`,
+});
+
+/** One `oversight ingest` in server mode, against its own sink, over every message on the topic. */
+async function serverModeRun(ctx: SectionContext, brokers: string, admin: Admin, nodeOptions: string): Promise<{ details: unknown; rows(heap: string): BenchRow[] }> {
+  const n = ctx.sizes.kafkaEvents;
+  const sink = await startDiscardSink();
+  const groupId = `bench-memory-${Date.now()}`;
+  // OVERSIGHT_DATA_DIR is set only so that a stray embedded open would not touch ./data; in server
+  // mode the ingester never opens it.
+  const ingester = startIngester(ctx, brokers, groupId, { CLICKHOUSE_URL: sink.url, OVERSIGHT_DATA_DIR: join(ctx.workDir, 'server-mode-unused'), NODE_OPTIONS: nodeOptions });
+  try {
     const mem = watchPeakMemory(ingester.child.pid!);
     const timeoutMs = Math.max(120_000, (n / 5000) * 1000);
     const tStart = performance.now();
@@ -202,45 +168,115 @@ export async function runMemoryBench(ctx: SectionContext): Promise<{ rows: Bench
       .filter(([table]) => table !== 'schema_migrations')
       .reduce((s, [, t]) => s + t.rows, 0);
     const rate = (end.done - first.done) / ((end.at - first.at) / 1000);
-    details.ingester = { exit, memory, idle, peak_js_mb: peakJsMb, sink: sink.stats, log_tail: ingester.log.slice(-5) };
-    progress(`memory: server-mode ingester ${Math.round(rate).toLocaleString()} events/s, peak RSS ${memory.peakMb.toFixed(0)} MB, idle ${idle?.steadyMb.toFixed(0) ?? '?'} MB`);
+    const label = nodeOptions || 'default heap';
+    progress(`memory: server-mode ingester (${label}) ${Math.round(rate).toLocaleString()} events/s, peak RSS ${memory.peakMb.toFixed(0)} MB, idle ${idle?.steadyMb.toFixed(0) ?? '?'} MB`);
     const sent = `${stored.toLocaleString()} rows reached the sink for ${n.toLocaleString()} events`;
-    rows.push({
-      section: SECTION,
-      measure: peakMeasure,
-      value: memory.peakMb,
-      unit: 'MB',
-      target: `< ${SERVER_RSS_TARGET_MB} MB`,
-      pass: memory.peakMb < SERVER_RSS_TARGET_MB,
-      note:
-        `VmHWM of the child; anonymous peak ${memory.peakAnonMb.toFixed(0)} MB, mapped files ${memory.peakFileMb.toFixed(0)} MB` +
-        (peakJsMb !== null ? `, JavaScript heap + buffers peak ${peakJsMb.toFixed(0)} MB` : '') +
-        `; chDB not loaded; ${sent}; INGEST_BATCH_SIZE=${ctx.env.INGEST_BATCH_SIZE}`,
+    const window = end.done - first.done;
+    return {
+      details: { node_options: nodeOptions, exit, memory, idle, peak_js_mb: peakJsMb, rate, sink: sink.stats, log_tail: ingester.log.slice(-5) },
+      rows: (heap) => {
+        const m = serverMeasures(heap);
+        const out: BenchRow[] = [
+          {
+            section: SECTION,
+            measure: m.peak,
+            value: memory.peakMb,
+            unit: 'MB',
+            target: `< ${SERVER_RSS_TARGET_MB} MB`,
+            pass: memory.peakMb < SERVER_RSS_TARGET_MB,
+            note:
+              `VmHWM of the child; anonymous peak ${memory.peakAnonMb.toFixed(0)} MB, mapped files ${memory.peakFileMb.toFixed(0)} MB` +
+              (peakJsMb !== null ? `, JavaScript heap + buffers peak ${peakJsMb.toFixed(0)} MB` : '') +
+              `; chDB not loaded; ${sent}; INGEST_BATCH_SIZE=${ctx.env.INGEST_BATCH_SIZE}`,
+          },
+        ];
+        if (idle) {
+          out.push({
+            section: SECTION,
+            measure: m.idle,
+            value: idle.steadyMb,
+            unit: 'MB',
+            note: `mean VmRSS over the last half of ${ctx.sizes.idleSeconds} s after the last commit; ${idle.firstMb.toFixed(0)} MB right after it`,
+          });
+        }
+        out.push({
+          section: SECTION,
+          measure: m.rate,
+          value: rate,
+          unit: 'events/s',
+          note: `between the first and last commit (${window.toLocaleString()} events); the sink only counts the rows, so this is the ingester's ceiling (fetch, decode, validate, serialise, HTTP), not a server's insert rate`,
+        });
+        return out;
+      },
+    };
+  } finally {
+    await stopChild(ingester.child, 10_000);
+    await sink.close();
+  }
+}
+
+export async function runMemoryBench(ctx: SectionContext): Promise<{ rows: BenchRow[]; details: unknown }> {
+  const n = ctx.sizes.kafkaEvents;
+  const unavailable = (why: string) =>
+    SERVER_HEAPS.flatMap((h) => [
+      notAvailable(SECTION, serverMeasures(h.label).peak, 'MB', why, `< ${SERVER_RSS_TARGET_MB} MB`),
+      notAvailable(SECTION, serverMeasures(h.label).rate, 'events/s', why),
+    ]);
+  const serving = await measureServing(ctx).catch((err: Error) => {
+    progress(`memory: serving child failed: ${err.stack}`);
+    return { rows: [notAvailable(SECTION, 'embedded process peak RSS while serving dashboard pages', 'MB', err.message.split('\n')[0])], details: { error: err.message } };
+  });
+  let broker: Broker;
+  try {
+    const { startBroker } = (await import(KAFKA_SCRIPT)) as { startBroker(o: object): Promise<Broker> };
+    progress('memory: starting a Kafka broker');
+    broker = await startBroker({ dir: join(ctx.workDir, 'kafka-memory'), log: progress });
+  } catch (err) {
+    const why = `no Kafka broker (${(err as Error).message.split('\n')[0]})`;
+    return { rows: [...serving.rows, ...unavailable(why)], details: { serving: serving.details, error: why } };
+  }
+  const kafka = new Kafka({ clientId: 'oversight-bench-memory', brokers: [broker.brokers], logLevel: logLevel.NOTHING });
+  const admin = kafka.admin();
+  const rows: BenchRow[] = [...serving.rows];
+  const details: Record<string, unknown> = { serving: serving.details, events: n };
+  try {
+    await admin.connect();
+    await admin.createTopics({
+      topics: [TOPICS.usage, TOPICS.outputs, TOPICS.feedback, TOPICS.dlq].map((topic) => ({ topic, numPartitions: ctx.sizes.kafkaPartitions, replicationFactor: 1 })),
+      waitForLeaders: true,
     });
-    if (idle) {
+    const floorSink = await startDiscardSink();
+    const floors = {
+      server: await startupFloor(ctx, broker.brokers, { CLICKHOUSE_URL: floorSink.url, OVERSIGHT_DATA_DIR: join(ctx.workDir, 'server-mode-unused') }).finally(() => floorSink.close()),
+      embedded: await startupFloor(ctx, broker.brokers, { OVERSIGHT_DATA_DIR: join(ctx.workDir, 'floor-db') }),
+    };
+    details.startup = floors;
+    for (const [mode, m] of Object.entries(floors)) {
       rows.push({
         section: SECTION,
-        measure: idleMeasure,
-        value: idle.steadyMb,
+        measure: `${mode === 'server' ? 'server-mode' : 'embedded'} ingester RSS before any event`,
+        value: m.rssKb / 1024,
         unit: 'MB',
-        note: `mean VmRSS over the last half of ${ctx.sizes.idleSeconds} s after the last commit; ${idle.firstMb.toFixed(0)} MB right after it`,
+        note:
+          `started on empty topics, sampled 3 s after it began consuming: anonymous ${(m.anonKb / 1024).toFixed(0)} MB, mapped files ${(m.fileKb / 1024).toFixed(0)} MB` +
+          (mode === 'embedded' ? ' (chDB library and node); the floor under the idle target' : ' (node)'),
       });
     }
-    rows.push({
-      section: SECTION,
-      measure: rateMeasure,
-      value: rate,
-      unit: 'events/s',
-      note: `between the first and last commit (${(end.done - first.done).toLocaleString()} events); the sink only counts the rows, so this is the ingester's ceiling (fetch, decode, validate, serialise, HTTP), not a server's insert rate`,
-    });
+    const messages = await usageMessages(n, ctx.sizes.kafkaSample);
+    await produce(kafka, TOPICS.usage, messages);
+    messages.length = 0;
+
+    for (const heap of SERVER_HEAPS) {
+      const run = await serverModeRun(ctx, broker.brokers, admin, heap.nodeOptions);
+      details[`server_mode_${heap.key}`] = run.details;
+      rows.push(...run.rows(heap.label));
+    }
   } catch (err) {
     const why = (err as Error).message.split('\n')[0];
     progress(`memory: failed: ${(err as Error).stack}`);
     rows.push(...unavailable(why));
     details.error = why;
   } finally {
-    if (ingester) await stopChild(ingester.child, 10_000);
-    await sink?.close();
     await admin.disconnect().catch(() => {});
     await broker.stop();
   }
