@@ -38,6 +38,7 @@ const RUNNERS: Record<BenchSection, { title: string; run: () => Promise<SectionR
   evaluators: { title: 'Evaluators', run: async () => (await import('./sections/evaluators.ts')).runEvaluatorBench },
   ingestion: { title: 'Ingestion', run: async () => (await import('./sections/file-source.ts')).runFileSourceBench },
   kafka: { title: 'Ingestion', run: async () => (await import('./sections/kafka.ts')).runKafkaBench },
+  memory: { title: 'Memory', run: async () => (await import('./sections/memory.ts')).runMemoryBench },
   dashboard: {
     title: 'Dashboard',
     run: async () => {

@@ -11,6 +11,10 @@ export interface BenchSizes {
   /** Simulated outputs each evaluator reads. */
   evaluatorOutputs: number;
   dashboard: { sizes: number[]; days: number; rollupRuns: number; rawRuns: number };
+  /** Seconds the ingester's RSS is sampled after its last commit (the idle RSS row). */
+  idleSeconds: number;
+  /** Outputs the memory section's serving child builds before answering every dashboard page. */
+  memoryServingOutputs: number;
 }
 
 export function sizesFor(quick: boolean): BenchSizes {
@@ -22,6 +26,8 @@ export function sizesFor(quick: boolean): BenchSizes {
         fileEvents: { usage: 20_000, outputs: 3_000, feedback: 500 },
         evaluatorOutputs: 5_000,
         dashboard: { sizes: [200_000], days: 120, rollupRuns: 9, rawRuns: 3 },
+        idleSeconds: 6,
+        memoryServingOutputs: 200_000,
       }
     : {
         kafkaEvents: 500_000,
@@ -30,5 +36,7 @@ export function sizesFor(quick: boolean): BenchSizes {
         fileEvents: { usage: 200_000, outputs: 30_000, feedback: 3_000 },
         evaluatorOutputs: 30_000,
         dashboard: { sizes: [1_000_000, 10_000_000], days: 120, rollupRuns: 20, rawRuns: 3 },
+        idleSeconds: 20,
+        memoryServingOutputs: 1_000_000,
       };
 }

@@ -10,6 +10,7 @@ import { resolve } from 'node:path';
 import { loadEnv, type Env } from '../config/env.ts';
 import type { TableName, TableRows } from '../contracts/tables.ts';
 import { prepareDataDir } from './data-dir.ts';
+import { chdbConnectionArgs } from './chdb-memory.ts';
 
 export type { ClickHouseClient };
 
@@ -23,6 +24,8 @@ export interface ClickHouseTarget {
 
 interface Shared {
   client: ClickHouseClient;
+  /** Embedded only: the chDB session that started the engine with its memory bounds (see embeddedClient). */
+  engine?: { close(): void };
   target: ClickHouseTarget;
   key: string;
 }
@@ -74,8 +77,8 @@ export async function getClickHouse(env: Env = loadEnv()): Promise<ClickHouseCli
     if (shared.key !== key) throw new Error(`a ClickHouse client for ${shared.key} is already open in this process; cannot also open ${key}`);
     return shared.client;
   }
-  const client = target.kind === 'server' ? serverClient(env) : await embeddedClient(target.where);
-  holder[SLOT] = { client, target, key };
+  const { client, engine } = target.kind === 'server' ? { client: serverClient(env), engine: undefined } : await embeddedClient(target.where, env);
+  holder[SLOT] = { client, engine, target, key };
   return client;
 }
 
@@ -88,6 +91,7 @@ export async function closeClickHouse(): Promise<void> {
   const shared = holder[SLOT];
   holder[SLOT] = undefined;
   await shared?.client.close();
+  shared?.engine?.close();
 }
 
 function serverClient(env: Env): ClickHouseClient {
@@ -101,7 +105,7 @@ function serverClient(env: Env): ClickHouseClient {
   });
 }
 
-async function embeddedClient(path: string): Promise<ClickHouseClient> {
+async function embeddedClient(path: string, env: Env): Promise<{ client: ClickHouseClient; engine: { close(): void } }> {
   try {
     prepareDataDir(path); // owner-only: raw prompts, password hashes and the audit log live here
   } catch (err) {
@@ -110,8 +114,15 @@ async function embeddedClient(path: string): Promise<ClickHouseClient> {
   const holder = lockHolder(path);
   if (holder) throw new ChdbLockedError(lockedMessage(path, holder));
   const { createChdbConnection } = await import('chdb/connection');
+  const { Session } = await import('chdb');
   let client: ClickHouseClient;
+  let engine: { close(): void } | undefined;
   try {
+    // chDB starts one engine per process, with the arguments of the first connection to its directory;
+    // `createChdbConnection` passes none, so a plain session opened first starts it with the memory
+    // bounds (clickhouse/chdb-memory.ts) and is kept open until closeClickHouse(). The client's
+    // connection then joins that engine.
+    engine = new Session(path, { connectionArgs: chdbConnectionArgs(env) });
     // The connection option is chDB's documented plug-in point; the client's public types predate it.
     client = createClient({
       connection: createChdbConnection({ path }),
@@ -119,11 +130,12 @@ async function embeddedClient(path: string): Promise<ClickHouseClient> {
     } as Parameters<typeof createClient>[0]);
     await client.query({ query: 'SELECT 1', format: 'JSONEachRow' }).then((r) => r.json());
   } catch (err) {
+    engine?.close();
     const msg = String((err as Error)?.message ?? err);
     if (/already running|lock/i.test(msg)) throw new ChdbLockedError(lockedMessage(path));
     throw new EmbeddedDatabaseError(`cannot open the embedded database at ${path}: ${msg.split('\n')[0]}`);
   }
-  return client;
+  return { client, engine };
 }
 
 /** Runs a query and returns its rows as objects. */

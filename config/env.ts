@@ -20,6 +20,11 @@ const EnvSchema = z.object({
   CLICKHOUSE_DATABASE: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'CLICKHOUSE_DATABASE must be an identifier').default('default'),
   CLICKHOUSE_CLUSTER: z.string().regex(/^[A-Za-z_][A-Za-z0-9_-]*$/, 'CLICKHOUSE_CLUSTER must be a cluster name').optional(),
   RAW_TEXT_TTL_DAYS: intFrom(400),
+  // Embedded engine (chDB) memory bounds, applied when the engine starts (clickhouse/chdb-memory.ts,
+  // docs/CAPACITY.md "Memory"); ignored with CLICKHOUSE_URL, where the server's own config rules.
+  CHDB_MAX_MEMORY_MB: intFrom(4096),
+  CHDB_MARK_CACHE_MB: intFrom(64),
+  CHDB_INDEX_CACHE_MB: intFrom(16),
   KAFKA_BROKERS: list,
   KAFKA_CLIENT_ID: z.string().default('oversight'),
   KAFKA_GROUP_PREFIX: z.string().default('oversight'),

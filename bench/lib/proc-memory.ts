@@ -50,3 +50,42 @@ export function watchPeakMemory(pid: number, everyMs = 100): { stop(): PeakMemor
     },
   };
 }
+
+export interface SteadyMemory {
+  /** Mean VmRSS over the second half of the window, MB: what the process settles at. */
+  steadyMb: number;
+  /** VmRSS at the start of the window, MB. */
+  firstMb: number;
+  /** Mean RssAnon / RssFile over the second half, MB. */
+  anonMb: number;
+  fileMb: number;
+  /** One VmRSS sample a second, MB, for the results' details. */
+  timelineMb: number[];
+}
+
+/**
+ * Samples a pid for `ms` and returns where its RSS settles: the mean of the second half of the window,
+ * so memory that is still being returned in the first seconds (freed buffers, a merge finishing)
+ * counts against the settle, not against the steady figure. Null if the process exited.
+ */
+export async function sampleSteadyMemory(pid: number, ms: number, everyMs = 200): Promise<SteadyMemory | null> {
+  const samples: MemorySample[] = [];
+  const t0 = Date.now();
+  while (Date.now() - t0 < ms) {
+    const m = readMemory(pid);
+    if (!m) return null;
+    samples.push(m);
+    await new Promise((r) => setTimeout(r, everyMs));
+  }
+  if (!samples.length) return null;
+  const tail = samples.slice(Math.floor(samples.length / 2));
+  const mean = (f: (m: MemorySample) => number) => tail.reduce((s, m) => s + f(m), 0) / tail.length / 1024;
+  const perSecond = Math.max(1, Math.round(1000 / everyMs));
+  return {
+    steadyMb: mean((m) => m.rssKb),
+    firstMb: samples[0].rssKb / 1024,
+    anonMb: mean((m) => m.anonKb),
+    fileMb: mean((m) => m.fileKb),
+    timelineMb: samples.filter((_, i) => i % perSecond === 0).map((m) => Math.round(m.rssKb / 1024)),
+  };
+}

@@ -2,7 +2,9 @@
 // read twice from the same topic — by a bare KafkaJS consume loop (the ceiling: fetch and count, no
 // work) and by `oversight ingest` in a child process with its own chDB directory (validation, dedup,
 // batched inserts, commits after the insert). The ingester is done when its group's committed offsets
-// cover every message: a commit happens only after ClickHouse acknowledged the rows.
+// cover every message: a commit happens only after ClickHouse acknowledged the rows. Its peak RSS is
+// watched throughout and its idle RSS sampled after the last commit (docs/CAPACITY.md §7). The broker,
+// producer and child helpers are exported for the memory section (server mode against a sink).
 import { spawn, type ChildProcess } from 'node:child_process';
 import { join, resolve } from 'node:path';
 import { dirname } from 'node:path';
@@ -14,15 +16,17 @@ import type { BenchRow } from '../lib/report.ts';
 import { notAvailable } from '../lib/report.ts';
 import { progress, sleep } from '../lib/stats.ts';
 import { simulatedEvents } from '../lib/sim-events.ts';
-import { watchPeakMemory } from '../lib/proc-memory.ts';
+import { sampleSteadyMemory, watchPeakMemory } from '../lib/proc-memory.ts';
+import { describeChdbBounds } from '../../clickhouse/chdb-memory.ts';
 import { newestProfile, summarizeProfile } from '../lib/cpu-profile.ts';
 
 const SECTION = 'Ingestion';
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
-const KAFKA_SCRIPT = join(ROOT, 'scripts', 'kafka.mjs');
+export const KAFKA_SCRIPT = join(ROOT, 'scripts', 'kafka.mjs');
 const RATE_TARGET = 50_000;
 const RATIO_TARGET = 0.7;
-const RSS_TARGET_MB = 300;
+const RSS_TARGET_MB = 400;
+const IDLE_RSS_TARGET_MB = 300;
 /**
  * The same fetch settings as the ingester's consumer (pipelines/kafka-ingester.ts, with this run's
  * INGEST_BATCH_SIZE / INGEST_BATCH_MS), so the bare loop differs only by the work done per message.
@@ -31,7 +35,7 @@ function fetchSettings(env: SectionContext['env']) {
   return { minBytes: Math.min(env.INGEST_BATCH_SIZE * 100, 4 << 20), maxWaitTimeInMs: env.INGEST_BATCH_MS, maxBytesPerPartition: 1 << 20, maxBytes: 16 << 20 };
 }
 
-interface Broker {
+export interface Broker {
   brokers: string;
   stop(): Promise<void>;
 }
@@ -40,7 +44,7 @@ interface Broker {
  * Simulated usage events, made unique: the simulator's sample is repeated with a suffix on the ids
  * when more events are wanted than one simulation pass is worth spending time on.
  */
-async function usageMessages(n: number, sample: number): Promise<{ key: string; value: Buffer }[]> {
+export async function usageMessages(n: number, sample: number): Promise<{ key: string; value: Buffer }[]> {
   const sampleSize = Math.min(n, sample);
   const { usage } = await simulatedEvents({ usage: sampleSize });
   const out: { key: string; value: Buffer }[] = new Array(n);
@@ -53,7 +57,7 @@ async function usageMessages(n: number, sample: number): Promise<{ key: string; 
   return out;
 }
 
-async function produce(kafka: Kafka, topic: string, messages: { key: string; value: Buffer }[]): Promise<number> {
+export async function produce(kafka: Kafka, topic: string, messages: { key: string; value: Buffer }[]): Promise<number> {
   const producer = kafka.producer({ allowAutoTopicCreation: false });
   await producer.connect();
   const t0 = performance.now();
@@ -104,12 +108,12 @@ async function bareLoop(kafka: Kafka, topic: string, n: number, timeoutMs: numbe
   return { rate: n / ((last - first) / 1000), ms: last - first };
 }
 
-async function committed(admin: Admin, groupId: string, topic: string): Promise<number> {
+export async function committed(admin: Admin, groupId: string, topic: string): Promise<number> {
   const res = await admin.fetchOffsets({ groupId, topics: [topic] });
   return res.flatMap((t) => t.partitions).reduce((s, p) => s + Math.max(0, Number(p.offset)), 0);
 }
 
-function startIngester(ctx: SectionContext, brokers: string, groupId: string): { child: ChildProcess; log: string[] } {
+export function startIngester(ctx: SectionContext, brokers: string, groupId: string, envOverrides: Record<string, string> = {}): { child: ChildProcess; log: string[] } {
   const log: string[] = [];
   const nodeFlags = ctx.profileDir ? ['--cpu-prof', `--cpu-prof-dir=${ctx.profileDir}`] : [];
   const child = spawn(process.execPath, [...nodeFlags, join(ROOT, 'bin', 'oversight.mjs'), 'ingest', '--group', groupId, '--metrics-port', '0'], {
@@ -120,6 +124,7 @@ function startIngester(ctx: SectionContext, brokers: string, groupId: string): {
       OVERSIGHT_DATA_DIR: join(ctx.workDir, 'ingester-db'),
       CLICKHOUSE_URL: '',
       CLICKHOUSE_CLUSTER: '',
+      ...envOverrides,
     },
     stdio: ['ignore', 'ignore', 'pipe'],
   });
@@ -161,7 +166,7 @@ async function ingesterTimings(log: string[]): Promise<Record<string, { seconds:
  * The ingester's JavaScript memory (V8 heap used + external buffers) from its /metrics: what the
  * process needs besides chDB, i.e. about what it would hold in server mode (CLICKHOUSE_URL).
  */
-async function ingesterJsMb(log: string[]): Promise<number | null> {
+export async function ingesterJsMb(log: string[]): Promise<number | null> {
   const text = await ingesterMetrics(log);
   if (text === null) return null;
   const value = (name: string) => Number(new RegExp(`^${name} ([0-9.e+-]+)$`, 'm').exec(text)?.[1] ?? NaN);
@@ -169,7 +174,19 @@ async function ingesterJsMb(log: string[]): Promise<number | null> {
   return Number.isFinite(mb) ? mb : null;
 }
 
-async function stopChild(child: ChildProcess, timeoutMs: number): Promise<number | null> {
+/** The ingester's V8 heap (committed and used) and external buffers from its /metrics, MB. */
+async function ingesterJsBreakdown(log: string[]): Promise<Record<string, number> | null> {
+  const text = await ingesterMetrics(log);
+  if (text === null) return null;
+  const out: Record<string, number> = {};
+  for (const name of ['heap_size_total_bytes', 'heap_size_used_bytes', 'external_memory_bytes']) {
+    const v = Number(new RegExp(`^oversight_nodejs_${name} ([0-9.e+-]+)$`, 'm').exec(text)?.[1] ?? NaN);
+    if (Number.isFinite(v)) out[name.replace(/_bytes$/, '')] = Math.round(v / 2 ** 20);
+  }
+  return out;
+}
+
+export async function stopChild(child: ChildProcess, timeoutMs: number): Promise<number | null> {
   if (child.exitCode !== null) return child.exitCode;
   const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
   child.kill('SIGTERM');
@@ -184,6 +201,7 @@ export async function runKafkaBench(ctx: SectionContext): Promise<{ rows: BenchR
   const partitions = ctx.sizes.kafkaPartitions;
   const rateMeasure = 'Kafka → validation → chDB (usage events)';
   const rssMeasure = 'consumer peak RSS (oversight ingest child)';
+  const idleMeasure = 'consumer idle RSS after ingesting (oversight ingest child)';
   let broker: Broker;
   try {
     const { startBroker } = (await import(KAFKA_SCRIPT)) as { startBroker(o: object): Promise<Broker> };
@@ -195,6 +213,7 @@ export async function runKafkaBench(ctx: SectionContext): Promise<{ rows: BenchR
       rows: [
         notAvailable(SECTION, rateMeasure, 'events/s', why, `>= ${RATE_TARGET.toLocaleString()}/s, >= ${RATIO_TARGET}× bare`),
         notAvailable(SECTION, rssMeasure, 'MB', why, `< ${RSS_TARGET_MB} MB`),
+        notAvailable(SECTION, idleMeasure, 'MB', why, `< ${IDLE_RSS_TARGET_MB} MB`),
       ],
       details: { error: why },
     };
@@ -250,11 +269,14 @@ export async function runKafkaBench(ctx: SectionContext): Promise<{ rows: BenchR
     }
     const memory = mem.stop();
     const timings = await ingesterTimings(ingester.log);
+    // Idle: the same process once the last commit is in and nothing more arrives (fetches keep polling).
+    const idle = end ? await sampleSteadyMemory(ingester.child.pid!, ctx.sizes.idleSeconds * 1000) : null;
+    const idleJs = idle ? await ingesterJsBreakdown(ingester.log) : null;
     const peakMb = memory.peakMb;
     const exit = await stopChild(ingester.child, 30_000);
     const profile = ctx.profileDir ? newestProfile(ctx.profileDir) : null;
     if (profile) details.ingester_profile = { file: profile, hot: summarizeProfile(profile, ROOT) };
-    details.ingester = { exit, memory, peak_js_mb: peakJsMb, timings, startup_to_first_commit_ms: first ? first.at - tStart : null, log_tail: ingester.log.slice(-5) };
+    details.ingester = { exit, memory, idle, idle_js_mb: idleJs, peak_js_mb: peakJsMb, timings, startup_to_first_commit_ms: first ? first.at - tStart : null, log_tail: ingester.log.slice(-5) };
     if (!first || !end) throw new Error(`ingester committed ${done} of ${n} messages in ${timeoutMs / 1000} s: ${ingester.log.slice(-3).join(' | ')}`);
     const rate = (end.done - first.done) / ((end.at - first.at) / 1000);
     const ratio = rate / bare.rate;
@@ -285,13 +307,28 @@ export async function runKafkaBench(ctx: SectionContext): Promise<{ rows: BenchR
       note:
         `VmHWM of /proc/<pid>/status, embedded mode (chDB in the same process); of it: anonymous (heap, buffers) peak ` +
         `${memory.peakAnonMb.toFixed(0)} MB, mapped files (chDB library pages) peak ${memory.peakFileMb.toFixed(0)} MB` +
-        (peakJsMb !== null ? `; JavaScript heap + buffers peak ${peakJsMb.toFixed(0)} MB (sampled every 0.5 s; the rest is chDB)` : ''),
+        (peakJsMb !== null ? `; JavaScript heap + buffers peak ${peakJsMb.toFixed(0)} MB (sampled every 0.5 s; the rest is chDB)` : '') +
+        `; chDB bounds: ${describeChdbBounds(ctx.env)}`,
     });
+    if (idle) {
+      rows.push({
+        section: SECTION,
+        measure: idleMeasure,
+        value: idle.steadyMb,
+        unit: 'MB',
+        target: `< ${IDLE_RSS_TARGET_MB} MB`,
+        pass: idle.steadyMb < IDLE_RSS_TARGET_MB,
+        note:
+          `mean VmRSS over the last half of ${ctx.sizes.idleSeconds} s after the last commit (the consumer still polls the broker); ` +
+          `anonymous ${idle.anonMb.toFixed(0)} MB, mapped files ${idle.fileMb.toFixed(0)} MB; RSS ${idle.firstMb.toFixed(0)} MB right after the last commit`,
+      });
+    }
   } catch (err) {
     const why = (err as Error).message.split('\n')[0];
     progress(`kafka: failed: ${(err as Error).stack}`);
     rows.push(notAvailable(SECTION, rateMeasure, 'events/s', why, `>= ${RATE_TARGET.toLocaleString()}/s, >= ${RATIO_TARGET}× bare`));
     rows.push(notAvailable(SECTION, rssMeasure, 'MB', why, `< ${RSS_TARGET_MB} MB`));
+    rows.push(notAvailable(SECTION, idleMeasure, 'MB', why, `< ${IDLE_RSS_TARGET_MB} MB`));
     details.error = why;
   } finally {
     if (ingester) await stopChild(ingester.child, 10_000);
