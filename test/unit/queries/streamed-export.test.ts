@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { freshDb, countOf, type TestDb } from '../../helpers/chdb.ts';
 import { listIncidents } from '../../../clickhouse/stores/incidents.ts';
+import { streamRows } from '../../../clickhouse/stream.ts';
 import { INCIDENT_CSV_COLUMNS, parseIncidentFilter } from '../../../src/lib/server/incident-queue.ts';
 import { auditCsv, incidentsCsv } from '../../../src/lib/server/streamed-exports.ts';
 // The array-row CSV writer the two routes used while they built the file in memory.
@@ -143,6 +144,31 @@ describe('streamed incident export', () => {
     for (let i = 0; i < 2; i++) {
       const again = await incidentsCsv(db.client, admin, { filter: parseIncidentFilter(new URLSearchParams('ministry=mhlw')), scope: null, lang: 'en', filters: '' });
       expect(lines(await again.text())).toHaveLength(1 + N / 2);
+    }
+  });
+});
+
+describe('streamRows through the client result stream (the server-mode path)', () => {
+  it('yields the same rows in the same order, with bound parameters and 64-bit numbers', async () => {
+    // No ClickHouse server here: a second client on the same data directory is not the process's
+    // embedded client, so streamRows takes the path it takes for CLICKHOUSE_URL (client.query().stream()).
+    const { createClient } = await import('@clickhouse/client');
+    const { createChdbConnection } = await import('chdb/connection');
+    const other = createClient({ connection: createChdbConnection({ path: db.dir }) } as Parameters<typeof createClient>[0]);
+    const sql = `SELECT incident_id, version, rule_ids FROM incidents FINAL WHERE ministry = {m:String} ORDER BY incident_id LIMIT {n:UInt64}`;
+    const collect = async (c: typeof db.client) => {
+      const out: { incident_id: string; version: number; rule_ids: string[] }[] = [];
+      for await (const batch of streamRows<(typeof out)[number]>(c, sql, { m: 'mhlw', n: 9000 })) out.push(...batch);
+      return out;
+    };
+    try {
+      const viaClient = await collect(other);
+      const viaSession = await collect(db.client);
+      expect(viaClient).toHaveLength(9000);
+      expect(viaClient).toEqual(viaSession);
+      expect(viaClient[0]).toEqual({ incident_id: 'inc-000000', version: 1, rule_ids: expect.any(Array) });
+    } finally {
+      await other.close();
     }
   });
 });
