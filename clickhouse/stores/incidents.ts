@@ -84,7 +84,7 @@ export interface IncidentQuery {
   dir: 'asc' | 'desc';
 }
 
-/** Most rows one CSV export (or one scripted pass over the queue) reads. */
+/** Most rows one in-memory window of the queue holds (a scripted pass over it); the CSV export streams instead (streamIncidents, src/lib/server/streamed-exports.ts). */
 export const INCIDENT_EXPORT_MAX = 100_000;
 
 const AGE_SQL: Record<NonNullable<IncidentQuery['age']>, string> = {

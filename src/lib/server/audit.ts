@@ -184,7 +184,7 @@ function auditWhere(filter: AuditFilter): { sql: string; params: Record<string, 
   return { sql: where.join(' AND '), params };
 }
 
-/** Most rows one CSV export of the audit log holds. */
+/** Most rows one in-memory window of the audit log holds; the CSV export streams instead (streamAudit, streamed-exports.ts). */
 export const AUDIT_EXPORT_MAX = 100_000;
 
 /**
