@@ -14,9 +14,12 @@ import type { ClickHouseSettings } from '@clickhouse/client';
 import { embeddedDataDir, type ClickHouseClient } from './client.ts';
 
 /**
- * Settings every streamed read runs with. A sort larger than `max_bytes_before_external_sort` spills to
- * temporary files instead of growing with the row count (in embedded mode that memory is this
- * process's); 64-bit integers come as JSON numbers, as from the shared client.
+ * Settings every streamed read runs with. On a server, a sort larger than
+ * `max_bytes_before_external_sort` spills to temporary files instead of growing with the row count.
+ * chDB 3.4 does not spill here (measured: with a 16 MB threshold a sort of 1 M incidents still fails a
+ * 150 MB query memory cap in MergeSortingTransform), so in embedded mode an export's ORDER BY holds
+ * its sorted rows in the engine: docs/CAPACITY.md §7. 64-bit integers come as JSON numbers, as from
+ * the shared client.
  */
 export const STREAM_SETTINGS = {
   max_bytes_before_external_sort: String(64 * 1024 * 1024),
