@@ -16,10 +16,10 @@ import { embeddedDataDir, type ClickHouseClient } from './client.ts';
 /**
  * Settings every streamed read runs with. On a server, a sort larger than
  * `max_bytes_before_external_sort` spills to temporary files instead of growing with the row count.
- * chDB 3.4 does not spill here (measured: with a 16 MB threshold a sort of 1 M incidents still fails a
- * 150 MB query memory cap in MergeSortingTransform), so in embedded mode an export's ORDER BY holds
- * its sorted rows in the engine: docs/CAPACITY.md §7. 64-bit integers come as JSON numbers, as from
- * the shared client.
+ * In embedded chDB (3.4, ClickHouse 26.7) this did not bound the process's memory (measured: a sort of
+ * 1 M incidents grows RSS by ≈ 550 MB with or without it, also with min_external_sort_block_bytes
+ * lowered from its 100 MB default), so in embedded mode an export's ORDER BY costs memory in the
+ * engine: docs/CAPACITY.md §7. 64-bit integers come as JSON numbers, as from the shared client.
  */
 export const STREAM_SETTINGS = {
   max_bytes_before_external_sort: String(64 * 1024 * 1024),
