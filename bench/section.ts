@@ -5,7 +5,7 @@ import type { ClickHouseClient } from '../clickhouse/client.ts';
 import type { Env } from '../config/env.ts';
 import type { BenchSizes } from './sizes.ts';
 
-export const BENCH_SECTIONS = ['evaluators', 'ingestion', 'kafka', 'memory', 'dashboard'] as const;
+export const BENCH_SECTIONS = ['evaluators', 'ingestion', 'kafka', 'memory', 'dashboard', 'csv'] as const;
 export type BenchSection = (typeof BENCH_SECTIONS)[number];
 
 export interface SectionContext {

@@ -86,6 +86,15 @@ export function currentTarget(): ClickHouseTarget | undefined {
   return (globalThis as Holder)[SLOT]?.target;
 }
 
+/**
+ * The data directory when `client` is this process's embedded client, else undefined (a server). A
+ * streamed read (clickhouse/stream.ts) opens its own chDB session on that directory.
+ */
+export function embeddedDataDir(client: ClickHouseClient): string | undefined {
+  const shared = (globalThis as Holder)[SLOT];
+  return shared && shared.client === client && shared.target.kind === 'embedded' ? shared.target.where : undefined;
+}
+
 export async function closeClickHouse(): Promise<void> {
   const holder = globalThis as Holder;
   const shared = holder[SLOT];

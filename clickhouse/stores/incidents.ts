@@ -7,6 +7,7 @@ import { SEVERITIES } from '../../contracts/severities.ts';
 import { INCIDENT_STATUSES, type IncidentRow } from '../../contracts/incidents.ts';
 import type { IncidentEventRow } from '../../contracts/tables.ts';
 import { insertRows, queryRows, type ClickHouseClient } from '../client.ts';
+import { streamRows } from '../stream.ts';
 
 /** A stored incident (every column of `incidents`). */
 export type Incident = IncidentRow & { updated_at: string };
@@ -84,7 +85,7 @@ export interface IncidentQuery {
   dir: 'asc' | 'desc';
 }
 
-/** Most rows one CSV export (or one scripted pass over the queue) reads. */
+/** Most rows one in-memory window of the queue holds (a scripted pass over it); the CSV export streams instead (streamIncidents, src/lib/server/streamed-exports.ts). */
 export const INCIDENT_EXPORT_MAX = 100_000;
 
 const AGE_SQL: Record<NonNullable<IncidentQuery['age']>, string> = {
@@ -140,15 +141,29 @@ export async function listIncidents(
   scope: string | null,
   window: { limit: number; offset: number },
 ): Promise<Incident[]> {
+  const { sql, params } = queueSelect(filter, scope);
+  return queryRows<Incident>(client, `${sql} LIMIT {limit:UInt32} OFFSET {offset:UInt64}`, {
+    ...params,
+    limit: Math.min(window.limit, INCIDENT_EXPORT_MAX),
+    offset: window.offset,
+  });
+}
+
+/** The queue's rows in the queue's order, all of them (up to `limit`), as a stream of batches: the CSV export. */
+export function streamIncidents(client: ClickHouseClient, filter: IncidentQuery, scope: string | null, limit: number): AsyncGenerator<Incident[]> {
+  const { sql, params } = queueSelect(filter, scope);
+  return streamRows<Incident>(client, `${sql} LIMIT {limit:UInt64}`, { ...params, limit });
+}
+
+/** The queue's SELECT with its filters, scope and order (one for pages, the export and the stream). */
+function queueSelect(filter: IncidentQuery, scope: string | null): { sql: string; params: Record<string, unknown> } {
   const { sql, params } = queueWhere(filter, scope);
   const dir = filter.dir === 'asc' ? 'ASC' : 'DESC';
-  return queryRows<Incident>(
-    client,
-    `SELECT ${INCIDENT_COLUMNS} FROM incidents FINAL WHERE ${sql}
-      ORDER BY ${SORT_SQL[filter.sort]} ${dir}, opened_at DESC, incident_id
-      LIMIT {limit:UInt32} OFFSET {offset:UInt64}`,
-    { ...params, limit: Math.min(window.limit, INCIDENT_EXPORT_MAX), offset: window.offset },
-  );
+  return {
+    sql: `SELECT ${INCIDENT_COLUMNS} FROM incidents FINAL WHERE ${sql}
+      ORDER BY ${SORT_SQL[filter.sort]} ${dir}, opened_at DESC, incident_id`,
+    params,
+  };
 }
 
 /** How many incidents match the filters within the scope (all pages together). */

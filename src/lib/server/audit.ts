@@ -3,6 +3,7 @@
 // awaited: if the audit row cannot be stored, the action fails rather than happening unrecorded.
 import type { ClickHouseClient } from '@clickhouse/client';
 import { insertRows, queryRows } from '../../../clickhouse/client.ts';
+import { streamRows } from '../../../clickhouse/stream.ts';
 import type { SessionUser } from './auth/roles.ts';
 import { pageInfo, pageWindow, parsePaging, type PageInfo, type Paging, type PageWindow } from '../paging.ts';
 
@@ -183,7 +184,7 @@ function auditWhere(filter: AuditFilter): { sql: string; params: Record<string, 
   return { sql: where.join(' AND '), params };
 }
 
-/** Most rows one CSV export of the audit log holds. */
+/** Most rows one in-memory window of the audit log holds; the CSV export streams instead (streamAudit, streamed-exports.ts). */
 export const AUDIT_EXPORT_MAX = 100_000;
 
 /**
@@ -192,15 +193,28 @@ export const AUDIT_EXPORT_MAX = 100_000;
  * every column are interchangeable anyway).
  */
 export async function queryAudit(client: ClickHouseClient, filter: AuditFilter, window: PageWindow): Promise<AuditRow[]> {
+  const { sql, params } = auditSelect(filter);
+  return queryRows<AuditRow>(client, `${sql} LIMIT {limit:UInt32} OFFSET {offset:UInt64}`, {
+    ...params,
+    limit: Math.min(window.limit, AUDIT_EXPORT_MAX),
+    offset: window.offset,
+  });
+}
+
+/** Every matching row (up to `limit`) in the page's order, as a stream of batches: the CSV export. */
+export function streamAudit(client: ClickHouseClient, filter: AuditFilter, limit: number): AsyncGenerator<AuditRow[]> {
+  const { sql, params } = auditSelect(filter);
+  return streamRows<AuditRow>(client, `${sql} LIMIT {limit:UInt64}`, { ...params, limit });
+}
+
+function auditSelect(filter: AuditFilter): { sql: string; params: Record<string, unknown> } {
   const { sql, params } = auditWhere(filter);
-  return queryRows<AuditRow>(
-    client,
-    `SELECT at, actor, role, action, target, ministry, ip, user_agent, detail
+  return {
+    sql: `SELECT at, actor, role, action, target, ministry, ip, user_agent, detail
        FROM audit_log WHERE ${sql}
-      ORDER BY at DESC, actor, action, target, ministry, role, ip, user_agent, detail
-      LIMIT {limit:UInt32} OFFSET {offset:UInt64}`,
-    { ...params, limit: Math.min(window.limit, AUDIT_EXPORT_MAX), offset: window.offset },
-  );
+      ORDER BY at DESC, actor, action, target, ministry, role, ip, user_agent, detail`,
+    params,
+  };
 }
 
 export async function countAudit(client: ClickHouseClient, filter: AuditFilter): Promise<number> {

@@ -1,0 +1,61 @@
+// A query's rows as a stream of batches, for reads too large to hold (CSV exports of a million rows).
+// The caller pulls one batch at a time, so memory holds a batch, not the result, and a consumer that
+// stops (a download the browser cancelled) ends the query.
+//
+// Server mode: the official client's HTTP result stream (`query(...).stream()`).
+// Embedded mode: chDB's connection for @clickhouse/client materializes every result before returning
+// it (its `query` buffers the whole output), and a query run on a session while that session streams
+// ends the stream ("No active streaming query"). So a streamed read opens its own chDB session on the
+// same data directory — chDB runs any number of connections to the directory it has open, sharing one
+// engine — and streams there with the engine's own cursor (`Session.queryStreamBind`), leaving the
+// process's shared client free for the dashboard and the ingester. The session closes when the
+// stream ends, fails or is abandoned.
+import type { ClickHouseSettings } from '@clickhouse/client';
+import { embeddedDataDir, type ClickHouseClient } from './client.ts';
+
+/**
+ * Settings every streamed read runs with. On a server, a sort larger than
+ * `max_bytes_before_external_sort` spills to temporary files instead of growing with the row count.
+ * In embedded chDB (3.4, ClickHouse 26.7) this did not bound the process's memory (measured: a sort of
+ * 1 M incidents grows RSS by ≈ 550 MB with or without it, also with min_external_sort_block_bytes
+ * lowered from its 100 MB default), so in embedded mode an export's ORDER BY costs memory in the
+ * engine: docs/CAPACITY.md §7. 64-bit integers come as JSON numbers, as from the shared client.
+ */
+export const STREAM_SETTINGS = {
+  max_bytes_before_external_sort: String(64 * 1024 * 1024),
+  max_block_size: '8192',
+  output_format_json_quote_64bit_integers: 0,
+} satisfies ClickHouseSettings;
+
+/** Rows of `query` (JSONEachRow) in the engine's blocks, in order; `return()` (or `break`) ends the query. */
+export async function* streamRows<T>(
+  client: ClickHouseClient,
+  query: string,
+  params: Record<string, unknown> = {},
+): AsyncGenerator<T[], void, undefined> {
+  const dir = embeddedDataDir(client);
+  if (dir !== undefined) yield* embeddedStream<T>(dir, query, params);
+  else yield* clientStream<T>(client, query, params);
+}
+
+async function* clientStream<T>(client: ClickHouseClient, query: string, params: Record<string, unknown>): AsyncGenerator<T[]> {
+  const rs = await client.query({ query, query_params: params, format: 'JSONEachRow', clickhouse_settings: STREAM_SETTINGS });
+  try {
+    for await (const rows of rs.stream<T>()) yield rows.map((r) => r.json<T>());
+  } finally {
+    rs.close(); // an abandoned download closes the HTTP response, and the server stops the query
+  }
+}
+
+async function* embeddedStream<T>(dir: string, query: string, params: Record<string, unknown>): AsyncGenerator<T[]> {
+  const { Session } = await import('chdb');
+  const session = new Session(dir);
+  try {
+    const settings = Object.entries(STREAM_SETTINGS).map(([k, v]) => `${k} = ${Number(v)}`).join(', ');
+    const stream = session.queryStreamBind(`${query}\nSETTINGS ${settings}`, params, { format: 'JSONEachRow' });
+    // The stream cancels its cursor itself when this loop ends early or throws.
+    for await (const chunk of stream) if (chunk.numRows > 0) yield chunk.rows<T>();
+  } finally {
+    session.close();
+  }
+}
