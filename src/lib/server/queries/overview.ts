@@ -1,7 +1,7 @@
 // Overview page: active users, adoption, requests by app and model, accuracy and risk trends.
-// Reads the daily rollups (usage_daily, active_users_daily, outputs_daily, feedback_daily); flags and incidents are read
-// with FINAL because they are ReplacingMergeTree tables whose latest version is the truth.
-import { FINDING, LIVE_FLAGS, LIVE_FLAGS_WHERE, CONFIRMED_VERDICT, ratio, flagRows, queryRows, type ClickHouseClient } from './db.ts';
+// Reads the daily rollups (usage_daily, active_users_daily, outputs_daily, feedback_daily, flags_daily); incidents are
+// read with FINAL because they are a ReplacingMergeTree table whose latest version is the truth.
+import { FINDING, CONFIRMED_VERDICT, ratio, queryRows, type ClickHouseClient } from './db.ts';
 import { MINISTRIES } from '../../../../contracts/ministries.ts';
 import { addDays, dayRange, where, type Filters } from './filters.ts';
 
@@ -195,30 +195,27 @@ export interface Findings {
 }
 
 /**
- * One pass over the live flags for every risk and accuracy figure of a page. FINAL (the latest version
- * of each flag) is the expensive part, so the page pays it once instead of once per chart. The second
- * grouping set gives distinct outputs with a citation finding per day, which cannot be added up from
- * the per-severity rows (one output may have a high and a medium finding); its rows are the ones with
- * an empty category, which no flag has. Output ids are counted as 64-bit hashes (a third of the time
- * of strings; exact for any realistic number of flagged outputs per day).
+ * Every risk and accuracy figure of a page from one read of the flags rollup (flags_daily, migration
+ * 0150, kept exact by the evaluator runner): findings per (day, category, severity), and per day the
+ * distinct outputs with a citation finding, which the rollup counts once per output so they add up
+ * (one output may have a high and a medium finding). Cells whose signed rows cancel out are dropped,
+ * as the raw flags would have none.
  */
 export async function findings(client: ClickHouseClient, f: Filters): Promise<Findings> {
-  const w = where(f, { day: 'toDate(output_at)' });
-  const got = await flagRows<FindingCell & { citation_outputs: number }>(
+  const w = where(f, { day: 'flags_daily.day' });
+  const got = await queryRows<FindingCell & { citation_outputs: number }>(
     client,
-    `SELECT toString(toDate(output_at)) AS day, category, severity, count() AS flags,
-            uniqExactIf(cityHash64(output_id), category = 'hallucinated_citation') AS citation_outputs
-       FROM ${LIVE_FLAGS}
-      WHERE ${LIVE_FLAGS_WHERE} AND ${FINDING} AND ${w.sql}
-      GROUP BY GROUPING SETS ((day, category, severity), (day))`,
+    `SELECT toString(day) AS day, category, severity, sum(flags) AS flags, sum(citation_outputs) AS citation_outputs
+       FROM flags_daily
+      WHERE ${FINDING} AND ${w.sql}
+      GROUP BY day, category, severity HAVING flags != 0`,
     w.params,
   );
   const cells: FindingCell[] = [];
   const citationOutputs = new Map<string, number>();
   for (const r of got) {
-    if (r.category === '') {
-      if (r.citation_outputs > 0) citationOutputs.set(r.day, r.citation_outputs);
-    } else cells.push({ day: r.day, category: r.category, severity: r.severity, flags: r.flags });
+    cells.push({ day: r.day, category: r.category, severity: r.severity, flags: r.flags });
+    if (r.citation_outputs !== 0) citationOutputs.set(r.day, (citationOutputs.get(r.day) ?? 0) + r.citation_outputs);
   }
   return { cells, citationOutputs };
 }
