@@ -16,17 +16,19 @@ const SEVERITY_RANK = `indexOf([${SEVERITIES.map((s) => `'${s}'`).join(', ')}], 
  * The rollup's rows from the live flags. `outputs` counts an output once per (evaluator, rule), on its
  * most severe flag of the rule; `citation_outputs` once per output with a hallucinated_citation finding
  * (above info), on the most severe one. Ties are broken by the flag key, so a rebuild is deterministic.
+ * The windows also partition by day, ministry, app and model (all fixed by the output) so that a filter
+ * on them is pushed below the windows when this SELECT stands for the rollup (the bench's raw side).
  */
-export const FLAGS_DAILY_SELECT = `SELECT toDate(output_at) AS day, ministry, app, model, evaluator, category, rule_id, severity,
+export const FLAGS_DAILY_SELECT = `SELECT day, ministry, app, model, evaluator, category, rule_id, severity,
        toInt64(count()) AS flags,
        toInt64(countIf(rule_rank = 1)) AS outputs,
        toInt64(countIf(citation_rank = 1 AND is_citation_finding)) AS citation_outputs
 FROM (
-    SELECT output_at, ministry, app, model, evaluator, category, rule_id, severity,
+    SELECT toDate(output_at) AS day, ministry, app, model, evaluator, category, rule_id, severity,
            category = 'hallucinated_citation' AND severity != 'info' AS is_citation_finding,
-           row_number() OVER (PARTITION BY output_id, evaluator, rule_id
+           row_number() OVER (PARTITION BY day, ministry, app, model, output_id, evaluator, rule_id
                               ORDER BY ${SEVERITY_RANK} DESC, evidence_start) AS rule_rank,
-           row_number() OVER (PARTITION BY output_id, is_citation_finding
+           row_number() OVER (PARTITION BY day, ministry, app, model, output_id, is_citation_finding
                               ORDER BY ${SEVERITY_RANK} DESC, evaluator, rule_id, evidence_start) AS citation_rank
     FROM flags FINAL
     WHERE is_deleted = 0

@@ -39,16 +39,16 @@ ORDER BY (ministry, day, evaluator, category, rule_id, severity, app, model);
 -- History from before this migration: the same SELECT as FLAGS_DAILY_SELECT in clickhouse/flags-rollup.ts
 -- (a unit test keeps the two equal).
 INSERT INTO flags_daily
-SELECT toDate(output_at) AS day, ministry, app, model, evaluator, category, rule_id, severity,
+SELECT day, ministry, app, model, evaluator, category, rule_id, severity,
        toInt64(count()) AS flags,
        toInt64(countIf(rule_rank = 1)) AS outputs,
        toInt64(countIf(citation_rank = 1 AND is_citation_finding)) AS citation_outputs
 FROM (
-    SELECT output_at, ministry, app, model, evaluator, category, rule_id, severity,
+    SELECT toDate(output_at) AS day, ministry, app, model, evaluator, category, rule_id, severity,
            category = 'hallucinated_citation' AND severity != 'info' AS is_citation_finding,
-           row_number() OVER (PARTITION BY output_id, evaluator, rule_id
+           row_number() OVER (PARTITION BY day, ministry, app, model, output_id, evaluator, rule_id
                               ORDER BY indexOf(['info', 'low', 'medium', 'high', 'critical'], severity) DESC, evidence_start) AS rule_rank,
-           row_number() OVER (PARTITION BY output_id, is_citation_finding
+           row_number() OVER (PARTITION BY day, ministry, app, model, output_id, is_citation_finding
                               ORDER BY indexOf(['info', 'low', 'medium', 'high', 'critical'], severity) DESC, evaluator, rule_id, evidence_start) AS citation_rank
     FROM flags FINAL
     WHERE is_deleted = 0
