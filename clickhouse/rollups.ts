@@ -40,6 +40,8 @@ export interface RollupDefinition {
   rollup: string;
   source: RawTable;
   select: string;
+  /** Rows per day (a `day` column) or per month (a `month` column; rebuilt a whole month at a time). */
+  period?: 'day' | 'month';
 }
 
 /**
@@ -59,7 +61,7 @@ export function rollupDefinitions(): RollupDefinition[] {
       const mv = /CREATE MATERIALIZED VIEW\s+(?:IF NOT EXISTS\s+)?\S+\s+TO\s+(\w+)(?:\s*\([^)]*\))?\s+AS\s+(SELECT[\s\S]*?);?\s*$/i.exec(stmt);
       if (!mv || ID_LOOKUP_TABLES.has(mv[1])) continue;
       const source = /\bFROM\s+(\w+)/i.exec(mv[2])?.[1] as RawTable;
-      out.push({ rollup: mv[1], source, select: mv[2] });
+      out.push({ rollup: mv[1], source, select: mv[2], period: /\bAS\s+month\b/i.test(mv[2]) ? 'month' : 'day' });
     }
   }
   return [...out, ...MAINTAINED_ROLLUPS];
@@ -69,13 +71,19 @@ export function rollupDefinitions(): RollupDefinition[] {
  * What each rollup counts per day, next to the same figure from the raw rows. Every rollup needs one
  * (a unit test checks), so a new rollup cannot be left out of the crash check.
  */
-export const ROLLUP_CHECKS: Record<string, { rollup: string; raw: string }> = {
+export const ROLLUP_CHECKS: Record<string, { rollup: string; raw: string; days?: string }> = {
   usage_daily: { rollup: 'sum(requests)', raw: 'count()' },
   active_users_daily: { rollup: 'uniqExactMerge(users)', raw: 'uniqExact(cityHash64(user_id))' },
   model_latency_daily: { rollup: 'sum(requests)', raw: 'count()' },
   outputs_daily: { rollup: 'sum(outputs)', raw: 'count()' },
   feedback_daily: { rollup: 'sum(up) + sum(down)', raw: "countIf(rating IN ('up', 'down'))" },
   flags_daily: { rollup: 'sum(flags)', raw: 'count()' },
+  // One row per user and month: `days` lists the rows per day the check compares (its bits, as dates).
+  user_days_monthly: {
+    rollup: 'uniqExact(user)',
+    raw: 'uniqExact(cityHash64(user_id))',
+    days: 'SELECT month + toIntervalDay(p) AS day, user FROM user_days_monthly ARRAY JOIN bitPositionsToArray(days) AS p',
+  },
 };
 
 export interface Drift {
@@ -118,13 +126,15 @@ export async function rollupDrift(client: ClickHouseClient, defs: RollupDefiniti
          FROM ${source} FINAL WHERE toDate(${SOURCE_COLUMNS[source].at}) IN (${dayList(days)}) AND ${SOURCE_COLUMNS[source].live}
         GROUP BY day`,
     ),
-    ...defs.map((def) =>
-      queryRows<{ day: string; n: number }>(
+    ...defs.map((def) => {
+      const check = ROLLUP_CHECKS[def.rollup];
+      const from = check.days ? `(${check.days}) AS ${def.rollup}` : def.rollup;
+      return queryRows<{ day: string; n: number }>(
         client,
-        `SELECT toString(${def.rollup}.day) AS day, ${ROLLUP_CHECKS[def.rollup].rollup} AS n FROM ${def.rollup}
+        `SELECT toString(${def.rollup}.day) AS day, ${check.rollup} AS n FROM ${from}
           WHERE ${def.rollup}.day IN (${dayList(days)}) GROUP BY day`,
-      ),
-    ),
+      );
+    }),
   ]);
   return defs.flatMap((def, k) => {
     const m = `m${rawMeasures.indexOf(ROLLUP_CHECKS[def.rollup].raw)}`;
@@ -135,15 +145,20 @@ export async function rollupDrift(client: ClickHouseClient, defs: RollupDefiniti
   });
 }
 
-/** Replaces the rollup's rows of `day` with the aggregation of the raw rows of that day. */
+/**
+ * Replaces the rollup's rows of `day` with the aggregation of the raw rows of that day (of its month,
+ * for a rollup with a row per month).
+ */
 export async function rebuildRollupDay(client: ClickHouseClient, def: RollupDefinition, day: string): Promise<void> {
   const d = dayList([day]);
+  const at = `toDate(${SOURCE_COLUMNS[def.source].at})`;
+  const [rowKey, rawKey, key] = def.period === 'month' ? ['month', `toStartOfMonth(${at})`, `toStartOfMonth(${d})`] : ['day', at, d];
   // The view SELECTs read the plain table; a maintained rollup's SELECT may already say FINAL.
   const select = def.select.replace(
     new RegExp(`\\bFROM\\s+${def.source}(\\s+FINAL)?\\b`, 'i'),
-    `FROM (SELECT * FROM ${def.source} FINAL WHERE toDate(${SOURCE_COLUMNS[def.source].at}) = ${d}) AS ${def.source}`,
+    `FROM (SELECT * FROM ${def.source} FINAL WHERE ${rawKey} = ${key}) AS ${def.source}`,
   );
-  await client.command({ query: `DELETE FROM ${def.rollup} WHERE day = ${d}` });
+  await client.command({ query: `DELETE FROM ${def.rollup} WHERE ${rowKey} = ${key}` });
   await client.command({ query: `INSERT INTO ${def.rollup} ${select}` });
 }
 

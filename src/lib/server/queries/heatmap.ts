@@ -5,6 +5,7 @@ import { MINISTRIES } from '../../../../contracts/ministries.ts';
 import { FINDING, ratio, queryRows, type ClickHouseClient } from './db.ts';
 import { addDays, mondayOf, weekStarts, where, type Filters } from './filters.ts';
 import { usersRollup } from './overview.ts';
+import { weeklyActiveUsersMonthly } from './active-users.ts';
 
 export interface HeatCell {
   ministry: string;
@@ -33,12 +34,14 @@ export async function ministryWeekHeatmap(client: ClickHouseClient, f: Filters, 
   const w = where(wf, { day: 'day' });
   const wfl = where(wf, { day: 'flags_daily.day' });
   const [users, outputs, flags] = await Promise.all([
-    queryRows<{ ministry: string; week: string; n: number }>(
-      client,
-      `SELECT ministry, toString(toMonday(day)) AS week, uniqExactMerge(users) AS n FROM ${usersRollup(wf)}
-        WHERE ${w.sql} GROUP BY ministry, week`,
-      w.params,
-    ),
+    usersRollup(wf) === 'user_days_monthly'
+      ? weeklyActiveUsersMonthly(client, wf)
+      : queryRows<{ ministry: string; week: string; n: number }>(
+          client,
+          `SELECT ministry, toString(toMonday(day)) AS week, uniqExactMerge(users) AS n FROM usage_daily
+            WHERE ${w.sql} GROUP BY ministry, week`,
+          w.params,
+        ),
     queryRows<{ ministry: string; week: string; n: number }>(
       client,
       `SELECT ministry, toString(toMonday(day)) AS week, sum(outputs) AS n FROM outputs_daily
