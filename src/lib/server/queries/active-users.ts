@@ -8,14 +8,16 @@ import { queryRows, type ClickHouseClient } from './db.ts';
 import { addDays, dayRange, where, type Filters } from './filters.ts';
 
 /**
- * SQL for the bits of the row's `month` that fall in [lo, hi] (SQL Date expressions), as a UInt64
- * mask for `days` (bit d-1 = day d); 0 when the window misses the month.
+ * A user's active days in the 64 days ending on `to`, as one UInt64: bit 63 is `to`, bit 63 - k is
+ * `to` - k. A month row's bitmap (bit d-1 = day d) is shifted by the days from `to` - 63 to the month's
+ * first day; days after `to` fall off the top. Only months that start after `to` - 63 may be shifted
+ * this way, which `monthsOf(f, '{to:Date} - 29', …)` guarantees (a month starts at most 30 days before
+ * `to` - 29).
  */
-export function dayMaskSql(lo: string, hi: string): string {
-  const first = `greatest(${lo}, month)`;
-  const last = `least(${hi}, toLastDayOfMonth(month))`;
-  return `if(${first} > ${last}, toUInt64(0), bitShiftLeft(toUInt64(1), toDayOfMonth(${last})) - bitShiftLeft(toUInt64(1), toDayOfMonth(${first}) - 1))`;
-}
+const WINDOW_BITS = "groupBitOr(bitShiftLeft(toUInt64(days), toUInt8(dateDiff('day', {to:Date} - 63, month))))";
+/** Masks of the last 1, 7 and 30 days of a WINDOW_BITS value. */
+const LAST_DAYS = (n: number) => `bitShiftLeft(toUInt64(${2 ** n - 1}), ${64 - n})`;
+const ACTIVE = (n: number) => `countIf(bitAnd(w, ${LAST_DAYS(n)}) != 0)`;
 
 /** The rows of the months that overlap [lo, hi], for the filter's ministry. */
 function monthsOf(f: Filters, lo: string, hi: string) {
@@ -23,15 +25,16 @@ function monthsOf(f: Filters, lo: string, hi: string) {
   return { sql: `month >= toStartOfMonth(${lo}) AND month <= ${hi} AND ${w.sql}`, params: w.params };
 }
 
-/** DAU, WAU and MAU ending on the filter's `to` (1, 7 and 30 days). */
+/**
+ * DAU, WAU and MAU ending on the filter's `to` (1, 7 and 30 days): each user's rows (months, parts,
+ * ministries) are combined into one window bitmap, then users are counted once.
+ */
 export async function activeUsersMonthly(client: ClickHouseClient, f: Filters): Promise<{ dau: number; wau: number; mau: number }> {
   const m = monthsOf(f, '{to:Date} - 29', '{to:Date}');
   const [r] = await queryRows<{ dau: number; wau: number; mau: number }>(
     client,
-    `SELECT uniqExactIf(user, bitAnd(days, ${dayMaskSql('{to:Date}', '{to:Date}')}) != 0) AS dau,
-            uniqExactIf(user, bitAnd(days, ${dayMaskSql('{to:Date} - 6', '{to:Date}')}) != 0) AS wau,
-            uniqExactIf(user, bitAnd(days, ${dayMaskSql('{to:Date} - 29', '{to:Date}')}) != 0) AS mau
-       FROM user_days_monthly WHERE ${m.sql}`,
+    `SELECT ${ACTIVE(1)} AS dau, ${ACTIVE(7)} AS wau, ${ACTIVE(30)} AS mau
+       FROM (SELECT user, ${WINDOW_BITS} AS w FROM user_days_monthly WHERE ${m.sql} GROUP BY user)`,
     m.params,
   );
   return { dau: r?.dau ?? 0, wau: r?.wau ?? 0, mau: r?.mau ?? 0 };
@@ -42,8 +45,9 @@ export async function mauByMinistryMonthly(client: ClickHouseClient, f: Filters)
   const m = monthsOf(f, '{to:Date} - 29', '{to:Date}');
   const got = await queryRows<{ ministry: string; mau: number }>(
     client,
-    `SELECT ministry, uniqExactIf(user, bitAnd(days, ${dayMaskSql('{to:Date} - 29', '{to:Date}')}) != 0) AS mau
-       FROM user_days_monthly WHERE ${m.sql} GROUP BY ministry`,
+    `SELECT ministry, ${ACTIVE(30)} AS mau
+       FROM (SELECT ministry, user, ${WINDOW_BITS} AS w FROM user_days_monthly WHERE ${m.sql} GROUP BY ministry, user)
+      GROUP BY ministry HAVING mau > 0`,
     m.params,
   );
   return new Map(got.map((r) => [r.ministry, r.mau]));
