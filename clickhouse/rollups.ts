@@ -33,7 +33,7 @@ const SOURCE_COLUMNS: Record<RawTable, { at: string; arrived: string; live: stri
  * Rollups kept by their writers rather than by a materialized view, with the SELECT that defines them
  * (the evaluator runner keeps flags_daily exact through re-runs; see clickhouse/flags-rollup.ts).
  */
-const MAINTAINED_ROLLUPS: RollupDefinition[] = [{ rollup: 'flags_daily', source: 'flags', select: FLAGS_DAILY_SELECT }];
+const MAINTAINED_ROLLUPS: RollupDefinition[] = [{ rollup: 'flags_daily', source: 'flags', select: FLAGS_DAILY_SELECT, period: 'day' }];
 
 /** A rollup, the raw table its view reads, and the view's SELECT (single-node names). */
 export interface RollupDefinition {
@@ -58,6 +58,13 @@ export function rollupDefinitions(): RollupDefinition[] {
   const out: RollupDefinition[] = [];
   for (const m of loadMigrations()) {
     for (const stmt of renderMigration(m.sql, { rawTextTtlDays: 400 })) {
+      // A later migration that drops a rollup takes it out of the list (0152: active_users_daily).
+      const dropped = /^\s*DROP TABLE\s+(?:IF EXISTS\s+)?(\w+)\s*$/i.exec(stmt);
+      if (dropped) {
+        const i = out.findIndex((d) => d.rollup === dropped[1]);
+        if (i >= 0) out.splice(i, 1);
+        continue;
+      }
       const mv = /CREATE MATERIALIZED VIEW\s+(?:IF NOT EXISTS\s+)?\S+\s+TO\s+(\w+)(?:\s*\([^)]*\))?\s+AS\s+(SELECT[\s\S]*?);?\s*$/i.exec(stmt);
       if (!mv || ID_LOOKUP_TABLES.has(mv[1])) continue;
       const source = /\bFROM\s+(\w+)/i.exec(mv[2])?.[1] as RawTable;
@@ -73,7 +80,6 @@ export function rollupDefinitions(): RollupDefinition[] {
  */
 export const ROLLUP_CHECKS: Record<string, { rollup: string; raw: string; days?: string }> = {
   usage_daily: { rollup: 'sum(requests)', raw: 'count()' },
-  active_users_daily: { rollup: 'uniqExactMerge(users)', raw: 'uniqExact(cityHash64(user_id))' },
   model_latency_daily: { rollup: 'sum(requests)', raw: 'count()' },
   outputs_daily: { rollup: 'sum(outputs)', raw: 'count()' },
   feedback_daily: { rollup: 'sum(up) + sum(down)', raw: "countIf(rating IN ('up', 'down'))" },
