@@ -14,16 +14,34 @@
 // `oversight rollups`.
 import type { ClickHouseClient } from '@clickhouse/client';
 import { queryRows } from './client.ts';
+import { FLAGS_DAILY_SELECT } from './flags-rollup.ts';
 import { loadMigrations } from './migrate.ts';
 import { renderMigration } from './render.ts';
 
-export type RawTable = 'usage_events' | 'outputs' | 'feedback';
+export type RawTable = 'usage_events' | 'outputs' | 'feedback' | 'flags';
+
+/** Per raw table: the column whose day a rollup row belongs to, when a row arrived, and which rows are live. */
+const SOURCE_COLUMNS: Record<RawTable, { at: string; arrived: string; live: string }> = {
+  usage_events: { at: 'occurred_at', arrived: 'ingested_at', live: '1' },
+  outputs: { at: 'occurred_at', arrived: 'ingested_at', live: '1' },
+  feedback: { at: 'occurred_at', arrived: 'ingested_at', live: '1' },
+  // Superseded flags stay stored with is_deleted = 1 (evaluators/runner.ts).
+  flags: { at: 'output_at', arrived: 'evaluated_at', live: 'is_deleted = 0' },
+};
+
+/**
+ * Rollups kept by their writers rather than by a materialized view, with the SELECT that defines them
+ * (the evaluator runner keeps flags_daily exact through re-runs; see clickhouse/flags-rollup.ts).
+ */
+const MAINTAINED_ROLLUPS: RollupDefinition[] = [{ rollup: 'flags_daily', source: 'flags', select: FLAGS_DAILY_SELECT, period: 'day' }];
 
 /** A rollup, the raw table its view reads, and the view's SELECT (single-node names). */
 export interface RollupDefinition {
   rollup: string;
   source: RawTable;
   select: string;
+  /** Rows per day (a `day` column) or per month (a `month` column; rebuilt a whole month at a time). */
+  period?: 'day' | 'month';
 }
 
 /**
@@ -32,30 +50,46 @@ export interface RollupDefinition {
  */
 export const ID_LOOKUP_TABLES: ReadonlySet<string> = new Set(['usage_event_ids', 'output_ids']);
 
-/** Every rollup of the migrations, from its CREATE MATERIALIZED VIEW … TO <rollup> AS SELECT. */
+/**
+ * Every rollup: those of the migrations' materialized views (CREATE MATERIALIZED VIEW … TO <rollup> AS
+ * SELECT), then those kept by their writers.
+ */
 export function rollupDefinitions(): RollupDefinition[] {
   const out: RollupDefinition[] = [];
   for (const m of loadMigrations()) {
     for (const stmt of renderMigration(m.sql, { rawTextTtlDays: 400 })) {
+      // A later migration that drops a rollup takes it out of the list (0152: active_users_daily).
+      const dropped = /^\s*DROP TABLE\s+(?:IF EXISTS\s+)?(\w+)\s*$/i.exec(stmt);
+      if (dropped) {
+        const i = out.findIndex((d) => d.rollup === dropped[1]);
+        if (i >= 0) out.splice(i, 1);
+        continue;
+      }
       const mv = /CREATE MATERIALIZED VIEW\s+(?:IF NOT EXISTS\s+)?\S+\s+TO\s+(\w+)(?:\s*\([^)]*\))?\s+AS\s+(SELECT[\s\S]*?);?\s*$/i.exec(stmt);
       if (!mv || ID_LOOKUP_TABLES.has(mv[1])) continue;
       const source = /\bFROM\s+(\w+)/i.exec(mv[2])?.[1] as RawTable;
-      out.push({ rollup: mv[1], source, select: mv[2] });
+      out.push({ rollup: mv[1], source, select: mv[2], period: /\bAS\s+month\b/i.test(mv[2]) ? 'month' : 'day' });
     }
   }
-  return out;
+  return [...out, ...MAINTAINED_ROLLUPS];
 }
 
 /**
  * What each rollup counts per day, next to the same figure from the raw rows. Every rollup needs one
  * (a unit test checks), so a new rollup cannot be left out of the crash check.
  */
-export const ROLLUP_CHECKS: Record<string, { rollup: string; raw: string }> = {
+export const ROLLUP_CHECKS: Record<string, { rollup: string; raw: string; days?: string }> = {
   usage_daily: { rollup: 'sum(requests)', raw: 'count()' },
-  active_users_daily: { rollup: 'uniqExactMerge(users)', raw: 'uniqExact(cityHash64(user_id))' },
   model_latency_daily: { rollup: 'sum(requests)', raw: 'count()' },
   outputs_daily: { rollup: 'sum(outputs)', raw: 'count()' },
   feedback_daily: { rollup: 'sum(up) + sum(down)', raw: "countIf(rating IN ('up', 'down'))" },
+  flags_daily: { rollup: 'sum(flags)', raw: 'count()' },
+  // One row per user and month: `days` lists the rows per day the check compares (its bits, as dates).
+  user_days_monthly: {
+    rollup: 'uniqExact(user)',
+    raw: 'uniqExact(cityHash64(user_id))',
+    days: 'SELECT month + toIntervalDay(p) AS day, user FROM user_days_monthly ARRAY JOIN bitPositionsToArray(days) AS p',
+  },
 };
 
 export interface Drift {
@@ -69,10 +103,11 @@ const dayList = (days: string[]) => days.map((d) => `toDate('${d.replace(/[^0-9-
 
 /** Days (by occurred_at) of the rows stored in the last `seconds` before the latest insert. */
 export async function recentDays(client: ClickHouseClient, source: RawTable, seconds: number): Promise<string[]> {
+  const { at, arrived } = SOURCE_COLUMNS[source];
   const got = await queryRows<{ day: string }>(
     client,
-    `SELECT DISTINCT toString(toDate(occurred_at)) AS day FROM ${source}
-      WHERE ingested_at >= (SELECT max(ingested_at) FROM ${source}) - toIntervalSecond({s:UInt32}) ORDER BY day`,
+    `SELECT DISTINCT toString(toDate(${at})) AS day FROM ${source}
+      WHERE ${arrived} >= (SELECT max(${arrived}) FROM ${source}) - toIntervalSecond({s:UInt32}) ORDER BY day`,
     { s: seconds },
   );
   return got.map((r) => r.day);
@@ -93,16 +128,19 @@ export async function rollupDrift(client: ClickHouseClient, defs: RollupDefiniti
   const [raw, ...rolled] = await Promise.all([
     queryRows<Record<string, string | number>>(
       client,
-      `SELECT toString(toDate(occurred_at)) AS day, ${rawMeasures.map((m, i) => `${m} AS m${i}`).join(', ')}
-         FROM ${source} FINAL WHERE toDate(occurred_at) IN (${dayList(days)}) GROUP BY day`,
+      `SELECT toString(toDate(${SOURCE_COLUMNS[source].at})) AS day, ${rawMeasures.map((m, i) => `${m} AS m${i}`).join(', ')}
+         FROM ${source} FINAL WHERE toDate(${SOURCE_COLUMNS[source].at}) IN (${dayList(days)}) AND ${SOURCE_COLUMNS[source].live}
+        GROUP BY day`,
     ),
-    ...defs.map((def) =>
-      queryRows<{ day: string; n: number }>(
+    ...defs.map((def) => {
+      const check = ROLLUP_CHECKS[def.rollup];
+      const from = check.days ? `(${check.days}) AS ${def.rollup}` : def.rollup;
+      return queryRows<{ day: string; n: number }>(
         client,
-        `SELECT toString(${def.rollup}.day) AS day, ${ROLLUP_CHECKS[def.rollup].rollup} AS n FROM ${def.rollup}
+        `SELECT toString(${def.rollup}.day) AS day, ${check.rollup} AS n FROM ${from}
           WHERE ${def.rollup}.day IN (${dayList(days)}) GROUP BY day`,
-      ),
-    ),
+      );
+    }),
   ]);
   return defs.flatMap((def, k) => {
     const m = `m${rawMeasures.indexOf(ROLLUP_CHECKS[def.rollup].raw)}`;
@@ -113,14 +151,20 @@ export async function rollupDrift(client: ClickHouseClient, defs: RollupDefiniti
   });
 }
 
-/** Replaces the rollup's rows of `day` with the aggregation of the raw rows of that day. */
+/**
+ * Replaces the rollup's rows of `day` with the aggregation of the raw rows of that day (of its month,
+ * for a rollup with a row per month).
+ */
 export async function rebuildRollupDay(client: ClickHouseClient, def: RollupDefinition, day: string): Promise<void> {
   const d = dayList([day]);
+  const at = `toDate(${SOURCE_COLUMNS[def.source].at})`;
+  const [rowKey, rawKey, key] = def.period === 'month' ? ['month', `toStartOfMonth(${at})`, `toStartOfMonth(${d})`] : ['day', at, d];
+  // The view SELECTs read the plain table; a maintained rollup's SELECT may already say FINAL.
   const select = def.select.replace(
-    new RegExp(`\\bFROM\\s+${def.source}\\b`, 'i'),
-    `FROM (SELECT * FROM ${def.source} FINAL WHERE toDate(occurred_at) = ${d}) AS ${def.source}`,
+    new RegExp(`\\bFROM\\s+${def.source}(\\s+FINAL)?\\b`, 'i'),
+    `FROM (SELECT * FROM ${def.source} FINAL WHERE ${rawKey} = ${key}) AS ${def.source}`,
   );
-  await client.command({ query: `DELETE FROM ${def.rollup} WHERE day = ${d}` });
+  await client.command({ query: `DELETE FROM ${def.rollup} WHERE ${rowKey} = ${key}` });
   await client.command({ query: `INSERT INTO ${def.rollup} ${select}` });
 }
 

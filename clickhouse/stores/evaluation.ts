@@ -2,12 +2,14 @@
 // and `evaluation_errors`, and the evaluator runner's reads of `outputs` (past a watermark, or an
 // occurred_at range for a backfill). The runner (evaluators/runner.ts) is the loop and the scheduler;
 // what it reads and writes is here. The dashboard's aggregate flag queries stay with their pages
-// (src/lib/server/queries/), which read `flags FINAL` with the same LIVE rule: is_deleted = 0.
+// (src/lib/server/queries/), which read `flags FINAL` with the same LIVE rule: is_deleted = 0, or its
+// daily rollup flags_daily that writeFlags keeps (clickhouse/flags-rollup.ts).
 import type { Evidence } from '../../contracts/flags.ts';
 import { SEVERITIES } from '../../contracts/severities.ts';
 import { shardCondition, type Shard } from '../../contracts/shards.ts';
 import type { EvaluationErrorRow, FlagRow, StoredOutput, WatermarkRow } from '../../contracts/tables.ts';
 import { insertRows, queryRows, type ClickHouseClient } from '../client.ts';
+import { withFlagsDaily } from '../flags-rollup.ts';
 
 /** ClickHouse DateTime64 text of the first instant, the watermark of an evaluator that never ran. */
 export const EPOCH = '1970-01-01 00:00:00.000';
@@ -89,9 +91,13 @@ export async function liveFlagsOf(client: ClickHouseClient, evaluator: string, o
   );
 }
 
-/** Flags (new versions and supersessions alike) in one insert. */
+/**
+ * Flags (new versions and supersessions alike) in one insert, with the flags rollup (flags_daily) kept
+ * exact: the written outputs' share of it is taken out before the insert and put back after.
+ */
 export async function writeFlags(client: ClickHouseClient, rows: FlagRow[]): Promise<void> {
-  await insertRows(client, 'flags', rows);
+  if (rows.length === 0) return;
+  await withFlagsDaily(client, [...new Set(rows.map((r) => r.output_id))], () => insertRows(client, 'flags', rows));
 }
 
 export async function writeEvaluationErrors(client: ClickHouseClient, rows: EvaluationErrorRow[]): Promise<void> {

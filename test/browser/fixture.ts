@@ -3,6 +3,7 @@
 // Other engineers add their own data with a module in test/browser/seeds/ exporting
 // `seed(client): Promise<void>`; seed-cli.ts runs every such module after this one.
 import type { ClickHouseClient } from '@clickhouse/client';
+import { writeFlags } from '../../clickhouse/stores/evaluation.ts';
 import { ensureDemoUsers, type DemoUser } from '../../src/lib/server/auth/accounts.ts';
 
 export const XSS_RESPONSE = '回答します。<script>alert(1)</script> と <img src=x onerror=alert(1)> は表示されるだけです。';
@@ -101,18 +102,15 @@ export async function seedAccessFixture(client: ClickHouseClient): Promise<Fixtu
       is_deleted: 0,
     };
   };
-  await client.insert({
-    table: 'flags',
-    values: [
+  // The runner's write (clickhouse/stores/evaluation.ts): keeps the flags rollup flags_daily.
+  await writeFlags(client, [
       flag(o['out-mof-citation'], { evaluator: 'citations', category: 'hallucinated_citation', rule_id: 'law_number_mismatch', severity: 'high', where: 'response', needle: '明治29年法律第90号', explanation: '民法 is 明治29年法律第89号, not 明治29年法律第90号' }),
       flag(o['out-mof-markup'], { evaluator: 'leakage', category: 'leakage', rule_id: 'my_number', severity: 'critical', where: 'prompt', needle: '1234 5678 9018', explanation: 'Individual Number ****9018 (valid check digit)' }),
       flag(o['out-mof-markup'], { evaluator: 'policy', category: 'off_policy', rule_id: 'test_markup', severity: 'low', where: 'response', needle: '回答します', explanation: 'seeded finding on plain text next to markup' }),
       flag(o['out-mhlw-leak'], { evaluator: 'leakage', category: 'leakage', rule_id: 'personal_mobile', severity: 'high', where: 'prompt', needle: '090-1234-5678', explanation: 'personal mobile number ****5678' }),
       flag(o['out-mof-old'], { evaluator: 'policy', category: 'off_policy', rule_id: 'senkaku_disputed', severity: 'medium', where: 'response', needle: '係争地', explanation: 'frames the Senkaku Islands as disputed' }),
       flag(o['out-da-resolved'], { evaluator: 'leakage', category: 'leakage', rule_id: 'aws_access_key', severity: 'critical', where: 'response', needle: 'AKIAIOSFODNN7EXAMPLE', explanation: 'cloud access key AKIA****MPLE' }),
-    ],
-    format: 'JSONEachRow',
-  });
+    ]);
 
   const incident = (id: string, out: SeedOutput, x: { category: string; severity: string; rule: string; title: string; status: string; verdict?: string; openedAgo: number }) => ({
     incident_id: id,

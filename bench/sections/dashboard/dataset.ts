@@ -12,6 +12,7 @@
 // dashboard query reads them, and their storage is measured on simulator text in the ingestion section.
 import type { ClickHouseSettings } from '@clickhouse/client';
 import type { ClickHouseClient } from '../../../clickhouse/client.ts';
+import { addFlagsDailyWhere } from '../../../clickhouse/flags-rollup.ts';
 import { hallucinationScale } from '../../../pipelines/simulate/profiles.ts';
 import type { TrafficShape } from './distributions.ts';
 
@@ -184,6 +185,9 @@ export async function insertDerived(client: ClickHouseClient, s: TrafficShape, f
       WHERE cat[k] != 'hallucinated_citation' OR cityHash64(output_id, 32) / 18446744073709551616. < transform(model, hm, hs, 1.0) / ${maxScale}`,
     clickhouse_settings: settings,
   });
+  // The flags rollup, as the runner's writeFlags keeps it (clickhouse/flags-rollup.ts): these outputs are new,
+  // so their share is only added. Picked by their id number (o<n>), not an IN set of up to 90 M ids.
+  await addFlagsDailyWhere(client, `toUInt64OrZero(substring(output_id, 2)) >= ${from} AND toUInt64OrZero(substring(output_id, 2)) < ${from + count}`, 1);
   // Incidents for every high/critical finding: 40% open, 20% triaging, 40% closed with a verdict.
   await client.command({
     query: `INSERT INTO incidents (incident_id, output_id, ministry, app, model, category, severity, rule_ids, title, status, assignee,

@@ -3,6 +3,7 @@
 // One mof output carries a personal mobile number spelled in kanji that no evaluator flagged (the miss
 // the test turns into an incident); one is flagged; the others are clean; one belongs to mhlw.
 import type { ClickHouseClient } from '@clickhouse/client';
+import { writeFlags } from '../../../clickhouse/stores/evaluation.ts';
 import { sampleWeek } from '../../../src/lib/server/review/samples.ts';
 import { itemId, roundId } from '../../../src/lib/server/review/sampling.ts';
 import type { ReviewRule } from '../../../contracts/review.ts';
@@ -62,16 +63,13 @@ export async function seed(client: ClickHouseClient): Promise<void> {
   await client.insert({ table: 'outputs', values: rows, format: 'JSONEachRow' });
   const flagged = rows.find((r) => r.output_id === o.flagged)!;
   const start = flagged.prompt.indexOf('090-1234-5678');
-  await client.insert({
-    table: 'flags',
-    values: [
+  // The runner's write (clickhouse/stores/evaluation.ts): keeps the flags rollup flags_daily.
+  await writeFlags(client, [
       {
         output_id: o.flagged, evaluator: 'leakage', evaluator_version: '1.0.0', category: 'leakage', rule_id: 'personal_mobile', severity: 'high',
         confidence: 0.95, where: 'prompt', evidence: JSON.stringify([{ start, end: start + 13, text: '090-1234-5678' }]), evidence_start: start,
         explanation: 'personal mobile number ****5678', ministry: 'mof', app: 'rvtest', model: 'tsuzumi-2', output_at: flagged.occurred_at, version: 1, is_deleted: 0,
       },
-    ],
-    format: 'JSONEachRow',
-  });
+    ]);
   await sampleWeek(client, { week: REVIEW.week, rule: RULE, who: { actor: 'seed', role: 'admin', ip: '', user_agent: 'browser-test seed' }, trigger: 'manual' });
 }

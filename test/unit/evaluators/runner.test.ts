@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { countOf, freshDb, type TestDb } from '../../helpers/chdb.ts';
 import { backfill, incidentId, runEvaluationOnce, startEvaluationScheduler, type OpenedIncident } from '../../../evaluators/runner.ts';
 import { EVALUATORS } from '../../../evaluators/registry.ts';
+import { FLAGS_DAILY_SELECT } from '../../../clickhouse/flags-rollup.ts';
 import type { Evaluator } from '../../../evaluators/types.ts';
 
 let db: TestDb;
@@ -121,6 +122,18 @@ describe('backfill', () => {
     expect(res.evaluators[0].superseded).toBe(1);
     expect(await count(`SELECT count() AS n FROM flags FINAL WHERE output_id = 'o-late' AND is_deleted = 0`)).toBe(0);
     expect(await count(`SELECT count() AS n FROM flags FINAL WHERE output_id = 'o-leak' AND evaluator_version = '9.9.9-test' AND is_deleted = 0`)).toBe(1);
+  });
+
+  it('after first runs, re-runs and a supersession, the flags rollup equals the live flags', async () => {
+    const figures = (from: string) =>
+      `SELECT toString(day) AS day, evaluator, rule_id, severity, sum(flags) AS flags, sum(outputs) AS outputs, sum(citation_outputs) AS citation_outputs
+         FROM ${from} GROUP BY day, evaluator, rule_id, severity HAVING flags != 0 ORDER BY ALL`;
+    const rollup = await (await db.client.query({ query: figures('flags_daily'), format: 'JSONEachRow' })).json();
+    const live = await (await db.client.query({ query: figures(`(${FLAGS_DAILY_SELECT})`), format: 'JSONEachRow' })).json();
+    expect(live.length).toBeGreaterThan(0);
+    expect(rollup).toEqual(live);
+    // The superseded mobile-number flag left the rollup with it.
+    expect(await count(`SELECT sum(flags) AS n FROM flags_daily WHERE rule_id = 'personal_mobile_number'`)).toBe(0);
   });
 });
 

@@ -48,7 +48,7 @@ describe('migrations on chDB', () => {
     expect(r.n).toBe(1);
   });
 
-  it('0070 and 0080 backfill their rollups from the events stored before them', async () => {
+  it('0151 and 0080 backfill their rollups from the events stored before them', async () => {
     const ev = (id: string, user: string, ministry: string, at: string) => ({
       event_id: id, occurred_at: at, ministry, user_id: user, session_id: 's', request_id: id, app: 'chat', model: 'm',
       input_tokens: 1, output_tokens: 1, latency_ms: 1, status: 'ok', raw: '{}', src_topic: 't', src_partition: 0, src_offset: 1,
@@ -61,17 +61,17 @@ describe('migrations on chDB', () => {
         ev('bf-3', 'bob', 'mof', '2026-09-01T03:00:00.000Z'), ev('bf-4', 'alice', 'mhlw', '2026-09-02T03:00:00.000Z'),
       ],
     });
-    // As if the events had been stored before 0070 existed: empty the rollup, then run its backfill.
-    await db.client.command({ query: 'TRUNCATE TABLE active_users_daily' });
-    const m = loadMigrations().find((x) => x.name.startsWith('0070'))!;
+    // As if the events had been stored before 0151 existed: empty the rollup, then run its backfill.
+    await db.client.command({ query: 'TRUNCATE TABLE user_days_monthly' });
+    const m = loadMigrations().find((x) => x.name.startsWith('0151'))!;
     const backfill = renderMigration(m.sql, { rawTextTtlDays: 400 }).filter((s) => /^\s*INSERT INTO/.test(s));
     expect(backfill).toHaveLength(1);
     await db.client.command({ query: backfill[0] });
-    const got = await queryRows<{ day: string; ministry: string; n: number }>(
+    const got = await queryRows<{ ministry: string; users: number; d1: number; d2: number }>(
       db.client,
-      "SELECT toString(day) AS day, ministry, uniqExactMerge(users) AS n FROM active_users_daily WHERE day BETWEEN '2026-09-01' AND '2026-09-02' GROUP BY day, ministry ORDER BY day, ministry",
+      "SELECT ministry, uniqExact(user) AS users, countIf(bitTest(days, 0)) AS d1, countIf(bitTest(days, 1)) AS d2 FROM user_days_monthly WHERE month = '2026-09-01' GROUP BY ministry ORDER BY ministry",
     );
-    expect(got).toEqual([{ day: '2026-09-01', ministry: 'mof', n: 2 }, { day: '2026-09-02', ministry: 'mhlw', n: 1 }]);
+    expect(got).toEqual([{ ministry: 'mhlw', users: 1, d1: 0, d2: 1 }, { ministry: 'mof', users: 2, d1: 2, d2: 0 }]);
 
     // 0080 the same way: latency states per ministry, model and day.
     await db.client.command({ query: 'TRUNCATE TABLE model_latency_daily' });

@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { loadEnv } from '../../../config/env.ts';
 import { closeClickHouse, getClickHouse, type ClickHouseClient } from '../../../clickhouse/client.ts';
 import { migrate } from '../../../clickhouse/migrate.ts';
+import { writeFlags } from '../../../clickhouse/stores/evaluation.ts';
 import type { FeedbackEventRow, FlagRow, IncidentRow, OutputEventRow, UsageEventRow } from '../../../contracts/tables.ts';
 
 // The row contracts of contracts/tables.ts, without the columns this fixture leaves to their defaults.
@@ -110,7 +111,7 @@ export async function openPilotDb(p: Pilot): Promise<TestDb> {
   for (const c of chunks(p.usage, 700)) await client.insert({ table: 'usage_events', values: c, format: 'JSONEachRow' });
   for (const c of chunks(p.outputs, 700)) await client.insert({ table: 'outputs', values: c, format: 'JSONEachRow' });
   await client.insert({ table: 'feedback', values: p.feedback, format: 'JSONEachRow' });
-  await client.insert({ table: 'flags', values: p.flagRows, format: 'JSONEachRow' });
+  await writeFlags(client, p.flagRows); // the runner's write: keeps the flags rollup (flags_daily)
   await client.insert({ table: 'incidents', values: p.incidentRows, format: 'JSONEachRow' });
   return {
     client,

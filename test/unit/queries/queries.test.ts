@@ -137,12 +137,16 @@ describe('overview', () => {
     expect(list.find((r) => r.ministry === 'mod')).toEqual({ ministry: 'mod', mau: 0, planned_users: 0, adoption_pct: null });
   });
 
-  it('daily active users per day', async () => {
-    const f = F({ ministry: 'da' });
-    const got = await dailyActiveUsers(db.client, f);
-    expect(got.map((r) => r.day)).toEqual(dayRange(f.from, f.to));
-    for (const r of got) {
-      expect(r.dau).toBe(distinct(pilot.usage.filter((u) => u.ministry === 'da' && dayOf(u.occurred_at) === r.day).map((u) => u.user_id)));
+  it('daily active users per day, for one ministry and for all (across a month boundary)', async () => {
+    for (const ministry of ['da', null]) {
+      const f = F({ ministry, from: day(0) });
+      const got = await dailyActiveUsers(db.client, f);
+      expect(got.map((r) => r.day)).toEqual(dayRange(f.from, f.to));
+      expect(new Set(got.map((r) => r.day.slice(0, 7))).size).toBeGreaterThan(1);
+      for (const r of got) {
+        expect(r.dau).toBe(distinct(pilot.usage.filter((u) => (!ministry || u.ministry === ministry) && dayOf(u.occurred_at) === r.day).map((u) => u.user_id)));
+      }
+      expect(got.some((r) => r.dau > 0)).toBe(true);
     }
   });
 

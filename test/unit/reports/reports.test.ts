@@ -3,6 +3,7 @@
 // makes a new version with the new figures. Also the incident workflow figures, computed here from
 // the raw rows independently of the SQL, and the Markdown/JSON renderings of the stored document.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { writeFlags } from '../../../clickhouse/stores/evaluation.ts';
 import { makePilot, openPilotDb, type Pilot, type TestDb } from '../queries/fixture.ts';
 import { generateReport, getReport, listReports, contentHash, seriesVersions } from '../../../src/lib/server/reports/store.ts';
 import { DEFAULT_TARGETS } from '../../../src/lib/server/reports/config.ts';
@@ -39,11 +40,8 @@ beforeAll(async () => {
   });
   const prompt = '山田さんの携帯は 090-1234-5678 、マイナンバーは 1234 5678 9018 です';
   const start = prompt.indexOf('1234 5678 9018');
-  await db.client.insert({
-    table: 'flags',
-    format: 'JSONEachRow',
-    values: [{ output_id: 'leak-1', evaluator: 'leakage', evaluator_version: '2.0.0+patterns.3', category: 'leakage', rule_id: 'individual_number', severity: 'critical', confidence: 0.99, where: 'prompt', evidence: JSON.stringify([{ start, end: start + 14, text: '****9018' }]), evidence_start: start, explanation: 'x', ministry: 'mof', app: 'chat', model: 'model-a', output_at: '2026-07-10T03:00:00.000Z', version: 1, is_deleted: 0 }],
-  });
+  // The runner's write (clickhouse/stores/evaluation.ts): keeps the flags rollup flags_daily.
+  await writeFlags(db.client, [{ output_id: 'leak-1', evaluator: 'leakage', evaluator_version: '2.0.0+patterns.3', category: 'leakage', rule_id: 'individual_number', severity: 'critical', confidence: 0.99, where: 'prompt', evidence: JSON.stringify([{ start, end: start + 14, text: '****9018' }]), evidence_start: start, explanation: 'x', ministry: 'mof', app: 'chat', model: 'model-a', output_at: '2026-07-10T03:00:00.000Z', version: 1, is_deleted: 0 }]);
   const opened = Date.parse('2026-07-10T04:00:00.000Z');
   await db.client.insert({
     table: 'incidents',

@@ -68,14 +68,15 @@ export async function verdicts(client: ClickHouseClient, f: Filters): Promise<Ve
 
 /** Pass the page's verdicts() when it has them (one join for both tables). */
 export async function ruleQuality(client: ClickHouseClient, f: Filters, known?: Verdicts | Promise<Verdicts>): Promise<RuleQuality[]> {
-  const w = where(f, { day: 'toDate(output_at)' });
+  // flags_daily counts an output once per rule (on its most severe flag of the rule), so `outputs` adds up.
+  const w = where(f, { day: 'flags_daily.day' });
   const [ruleRows, v0] = await Promise.all([
-    flagRows<{ evaluator: string; rule_id: string; category: string; flags: number; findings: number; outputs: number }>(
+    queryRows<{ evaluator: string; rule_id: string; category: string; flags: number; findings: number; outputs: number }>(
       client,
-      `SELECT evaluator, rule_id, any(category) AS category, count() AS flags, countIf(${FINDING}) AS findings,
-              uniqExact(cityHash64(output_id)) AS outputs
-         FROM ${LIVE_FLAGS} WHERE ${LIVE_FLAGS_WHERE} AND ${w.sql}
-        GROUP BY evaluator, rule_id`,
+      `SELECT evaluator, rule_id, any(category) AS category, sum(flags_daily.flags) AS flags, sumIf(flags_daily.flags, ${FINDING}) AS findings,
+              sum(outputs) AS outputs
+         FROM flags_daily WHERE ${w.sql}
+        GROUP BY evaluator, rule_id HAVING flags != 0`,
       w.params,
     ),
     known ?? verdicts(client, f),

@@ -2,9 +2,10 @@
 // per 1,000 outputs). Weeks start on Monday (ISO weeks, UTC); the range is widened to whole weeks so
 // the first and last columns are not half-empty weeks that would read as a drop in adoption.
 import { MINISTRIES } from '../../../../contracts/ministries.ts';
-import { FINDING, LIVE_FLAGS, LIVE_FLAGS_WHERE, ratio, flagRows, queryRows, type ClickHouseClient } from './db.ts';
+import { FINDING, ratio, queryRows, type ClickHouseClient } from './db.ts';
 import { addDays, mondayOf, weekStarts, where, type Filters } from './filters.ts';
 import { usersRollup } from './overview.ts';
+import { weeklyActiveUsersMonthly } from './active-users.ts';
 
 export interface HeatCell {
   ministry: string;
@@ -31,25 +32,27 @@ export async function ministryWeekHeatmap(client: ClickHouseClient, f: Filters, 
   const to = addDays(mondayOf(f.to), 6);
   const wf: Filters = { ...f, from, to };
   const w = where(wf, { day: 'day' });
-  const wfl = where(wf, { day: 'toDate(output_at)' });
+  const wfl = where(wf, { day: 'flags_daily.day' });
   const [users, outputs, flags] = await Promise.all([
-    queryRows<{ ministry: string; week: string; n: number }>(
-      client,
-      `SELECT ministry, toString(toMonday(day)) AS week, uniqExactMerge(users) AS n FROM ${usersRollup(wf)}
-        WHERE ${w.sql} GROUP BY ministry, week`,
-      w.params,
-    ),
+    usersRollup(wf) === 'user_days_monthly'
+      ? weeklyActiveUsersMonthly(client, wf)
+      : queryRows<{ ministry: string; week: string; n: number }>(
+          client,
+          `SELECT ministry, toString(toMonday(day)) AS week, uniqExactMerge(users) AS n FROM usage_daily
+            WHERE ${w.sql} GROUP BY ministry, week`,
+          w.params,
+        ),
     queryRows<{ ministry: string; week: string; n: number }>(
       client,
       `SELECT ministry, toString(toMonday(day)) AS week, sum(outputs) AS n FROM outputs_daily
         WHERE ${w.sql} GROUP BY ministry, week`,
       w.params,
     ),
-    flagRows<{ ministry: string; week: string; n: number }>(
+    queryRows<{ ministry: string; week: string; n: number }>(
       client,
-      `SELECT ministry, toString(toMonday(toDate(output_at))) AS week, count() AS n FROM ${LIVE_FLAGS}
-        WHERE ${LIVE_FLAGS_WHERE} AND ${FINDING} AND ${wfl.sql}
-        GROUP BY ministry, week`,
+      `SELECT ministry, toString(toMonday(day)) AS week, sum(flags) AS n FROM flags_daily
+        WHERE ${FINDING} AND ${wfl.sql}
+        GROUP BY ministry, week HAVING n != 0`,
       wfl.params,
     ),
   ]);

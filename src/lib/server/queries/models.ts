@@ -1,7 +1,7 @@
 // Model scorecard: per model volume, latency (p50/p95 merged from the rollup's t-digest states, so
 // within t-digest accuracy of the exact quantiles), error rate, thumbs-down rate and findings per
 // 1,000 outputs for each category.
-import { FINDING, LIVE_FLAGS, LIVE_FLAGS_WHERE, ratio, flagRows, queryRows, type ClickHouseClient } from './db.ts';
+import { FINDING, ratio, queryRows, type ClickHouseClient } from './db.ts';
 import { where, type Filters } from './filters.ts';
 
 /** Latency states without the app dimension unless the view is filtered by app (migration 0080). */
@@ -32,7 +32,7 @@ export interface ModelScore {
 
 export async function modelScorecard(client: ClickHouseClient, f: Filters): Promise<{ categories: string[]; models: ModelScore[] }> {
   const w = where(f, { day: 'day' });
-  const wf = where(f, { day: 'toDate(output_at)' });
+  const wf = where(f, { day: 'flags_daily.day' });
   const [usage, latency, outputs, feedback, flags] = await Promise.all([
     queryRows<{
       model: string; requests: number; errors: number; refused: number; blocked: number;
@@ -60,11 +60,11 @@ export async function modelScorecard(client: ClickHouseClient, f: Filters): Prom
       `SELECT model, sum(up) AS up, sum(down) AS down FROM feedback_daily WHERE ${w.sql} GROUP BY model`,
       w.params,
     ),
-    flagRows<{ model: string; category: string; n: number }>(
+    queryRows<{ model: string; category: string; n: number }>(
       client,
-      `SELECT model, category, count() AS n FROM ${LIVE_FLAGS}
-        WHERE ${LIVE_FLAGS_WHERE} AND ${FINDING} AND ${wf.sql}
-        GROUP BY model, category`,
+      `SELECT model, category, sum(flags) AS n FROM flags_daily
+        WHERE ${FINDING} AND ${wf.sql}
+        GROUP BY model, category HAVING n != 0`,
       wf.params,
     ),
   ]);

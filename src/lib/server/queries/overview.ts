@@ -1,9 +1,10 @@
 // Overview page: active users, adoption, requests by app and model, accuracy and risk trends.
-// Reads the daily rollups (usage_daily, active_users_daily, outputs_daily, feedback_daily); flags and incidents are read
-// with FINAL because they are ReplacingMergeTree tables whose latest version is the truth.
-import { FINDING, LIVE_FLAGS, LIVE_FLAGS_WHERE, CONFIRMED_VERDICT, ratio, flagRows, queryRows, type ClickHouseClient } from './db.ts';
+// Reads the rollups (usage_daily, user_days_monthly, outputs_daily, feedback_daily, flags_daily); incidents are
+// read with FINAL because they are a ReplacingMergeTree table whose latest version is the truth.
+import { FINDING, CONFIRMED_VERDICT, ratio, queryRows, type ClickHouseClient } from './db.ts';
 import { MINISTRIES } from '../../../../contracts/ministries.ts';
 import { addDays, dayRange, where, type Filters } from './filters.ts';
+import { activeUsersMonthly, dailyActiveUsersMonthly, mauByMinistryMonthly } from './active-users.ts';
 
 /** The latest day any usage was recorded (up to `today`), or null on an empty database. */
 export async function latestDataDay(client: ClickHouseClient, today: string): Promise<string | null> {
@@ -16,11 +17,11 @@ export async function latestDataDay(client: ClickHouseClient, today: string): Pr
 }
 
 /**
- * Where distinct users are counted: active_users_daily (one 64-bit state per ministry and day, the
- * cheap one) unless the view is filtered by app or model, which only usage_daily keeps.
+ * Where distinct users are counted: user_days_monthly (one row per user and month, active-users.ts)
+ * unless the view is filtered by app or model, which only usage_daily's per-day user states keep.
  */
-export function usersRollup(f: Filters): 'active_users_daily' | 'usage_daily' {
-  return f.app || f.model ? 'usage_daily' : 'active_users_daily';
+export function usersRollup(f: Filters): 'user_days_monthly' | 'usage_daily' {
+  return f.app || f.model ? 'usage_daily' : 'user_days_monthly';
 }
 
 export interface ActiveUsers {
@@ -32,13 +33,14 @@ export interface ActiveUsers {
 
 /** DAU/WAU/MAU as of the filter's last day (the windows end on `to`, regardless of `from`). */
 export async function activeUsers(client: ClickHouseClient, f: Filters): Promise<ActiveUsers> {
+  if (usersRollup(f) === 'user_days_monthly') return activeUsersMonthly(client, f);
   const w = where(f, { day: 'day', noDates: true });
   const [r] = await queryRows<ActiveUsers>(
     client,
     `SELECT uniqExactMergeIf(users, day = {to:Date}) AS dau,
             uniqExactMergeIf(users, day > {to:Date} - 7) AS wau,
             uniqExactMerge(users) AS mau
-       FROM ${usersRollup(f)}
+       FROM usage_daily
       WHERE day > {to:Date} - 30 AND day <= {to:Date} AND ${w.sql}`,
     w.params,
   );
@@ -57,15 +59,19 @@ export interface DailyActive {
 }
 
 export async function dailyActiveUsers(client: ClickHouseClient, f: Filters): Promise<DailyActive[]> {
-  // The day column is qualified: unqualified, WHERE would read the String alias `day` of the SELECT.
-  const w = where(f, { day: `${usersRollup(f)}.day` });
-  const got = await queryRows<DailyActive>(
-    client,
-    `SELECT toString(day) AS day, uniqExactMerge(users) AS dau FROM ${usersRollup(f)}
-      WHERE ${w.sql} GROUP BY day ORDER BY day`,
-    w.params,
-  );
-  const byDay = new Map(got.map((r) => [r.day, r.dau]));
+  let byDay: Map<string, number>;
+  if (usersRollup(f) === 'user_days_monthly') byDay = await dailyActiveUsersMonthly(client, f);
+  else {
+    // The day column is qualified: unqualified, WHERE would read the String alias `day` of the SELECT.
+    const w = where(f, { day: 'usage_daily.day' });
+    const got = await queryRows<DailyActive>(
+      client,
+      `SELECT toString(day) AS day, uniqExactMerge(users) AS dau FROM usage_daily
+        WHERE ${w.sql} GROUP BY day ORDER BY day`,
+      w.params,
+    );
+    byDay = new Map(got.map((r) => [r.day, r.dau]));
+  }
   return dayRange(f.from, f.to).map((day) => ({ day, dau: byDay.get(day) ?? 0 }));
 }
 
@@ -195,30 +201,27 @@ export interface Findings {
 }
 
 /**
- * One pass over the live flags for every risk and accuracy figure of a page. FINAL (the latest version
- * of each flag) is the expensive part, so the page pays it once instead of once per chart. The second
- * grouping set gives distinct outputs with a citation finding per day, which cannot be added up from
- * the per-severity rows (one output may have a high and a medium finding); its rows are the ones with
- * an empty category, which no flag has. Output ids are counted as 64-bit hashes (a third of the time
- * of strings; exact for any realistic number of flagged outputs per day).
+ * Every risk and accuracy figure of a page from one read of the flags rollup (flags_daily, migration
+ * 0150, kept exact by the evaluator runner): findings per (day, category, severity), and per day the
+ * distinct outputs with a citation finding, which the rollup counts once per output so they add up
+ * (one output may have a high and a medium finding). Cells whose signed rows cancel out are dropped,
+ * as the raw flags would have none.
  */
 export async function findings(client: ClickHouseClient, f: Filters): Promise<Findings> {
-  const w = where(f, { day: 'toDate(output_at)' });
-  const got = await flagRows<FindingCell & { citation_outputs: number }>(
+  const w = where(f, { day: 'flags_daily.day' });
+  const got = await queryRows<FindingCell & { citation_outputs: number }>(
     client,
-    `SELECT toString(toDate(output_at)) AS day, category, severity, count() AS flags,
-            uniqExactIf(cityHash64(output_id), category = 'hallucinated_citation') AS citation_outputs
-       FROM ${LIVE_FLAGS}
-      WHERE ${LIVE_FLAGS_WHERE} AND ${FINDING} AND ${w.sql}
-      GROUP BY GROUPING SETS ((day, category, severity), (day))`,
+    `SELECT toString(day) AS day, category, severity, sum(flags) AS flags, sum(citation_outputs) AS citation_outputs
+       FROM flags_daily
+      WHERE ${FINDING} AND ${w.sql}
+      GROUP BY day, category, severity HAVING flags != 0`,
     w.params,
   );
   const cells: FindingCell[] = [];
   const citationOutputs = new Map<string, number>();
   for (const r of got) {
-    if (r.category === '') {
-      if (r.citation_outputs > 0) citationOutputs.set(r.day, r.citation_outputs);
-    } else cells.push({ day: r.day, category: r.category, severity: r.severity, flags: r.flags });
+    cells.push({ day: r.day, category: r.category, severity: r.severity, flags: r.flags });
+    if (r.citation_outputs !== 0) citationOutputs.set(r.day, (citationOutputs.get(r.day) ?? 0) + r.citation_outputs);
   }
   return { cells, citationOutputs };
 }
@@ -317,10 +320,11 @@ export async function ministryAdoption(client: ClickHouseClient, f: Filters, pla
 
 /** Monthly active users (30 days ending on `to`) per ministry, for the ministry list. */
 export async function mauByMinistry(client: ClickHouseClient, f: Filters): Promise<Map<string, number>> {
+  if (usersRollup(f) === 'user_days_monthly') return mauByMinistryMonthly(client, f);
   const w = where(f, { day: 'day', noDates: true });
   const got = await queryRows<{ ministry: string; mau: number }>(
     client,
-    `SELECT ministry, uniqExactMerge(users) AS mau FROM ${usersRollup(f)}
+    `SELECT ministry, uniqExactMerge(users) AS mau FROM usage_daily
       WHERE day > {to:Date} - 30 AND day <= {to:Date} AND ${w.sql}
       GROUP BY ministry`,
     w.params,
