@@ -204,8 +204,9 @@ export async function startKafkaIngester(opts: KafkaIngesterOptions): Promise<Ka
     },
     minBytes: Math.min(batchBytes, 4 << 20),
     maxWaitTimeInMs: env.INGEST_BATCH_MS,
-    maxBytesPerPartition: 1 << 20,
-    maxBytes: 16 << 20,
+    // One fetch is at most the in-flight limit too, so uncommitted bytes stay under twice the limit.
+    maxBytesPerPartition: Math.min(1 << 20, maxInFlightBytes),
+    maxBytes: Math.min(16 << 20, maxInFlightBytes),
     sessionTimeout: opts.sessionTimeoutMs ?? 30_000,
     heartbeatInterval: HEARTBEAT_EVERY_MS,
     allowAutoTopicCreation: false,

@@ -22,7 +22,29 @@ const hooks = new Map<string, Set<Hook>>();
 
 interface ConsumerGroupLike {
   groupId: string;
+  memberId: string | null;
+  generationId: number;
+  coordinator?: { heartbeat(req: { groupId: string; memberId: string; groupGenerationId: number }): Promise<unknown> };
   joinAndSync(...args: unknown[]): Promise<unknown>;
+}
+
+const KEEPALIVE_MS = 3000;
+
+/**
+ * While the hooks run, keep the member's session alive: the coordinator answers a heartbeat during a
+ * rebalance with REBALANCE_IN_PROGRESS but still counts it, so a member finishing its inserts is not
+ * expelled after the session timeout (which would hand its partitions over mid-insert). The wait is
+ * still bounded by the group's rebalance timeout, which is why in-flight data is bounded.
+ */
+async function keepingAlive(group: ConsumerGroupLike, work: Promise<unknown>): Promise<void> {
+  let done = false;
+  const finished = work.finally(() => (done = true));
+  while (!done) {
+    await Promise.race([finished, new Promise((r) => setTimeout(r, KEEPALIVE_MS).unref())]);
+    if (!done && group.memberId && group.coordinator) {
+      await group.coordinator.heartbeat({ groupId: group.groupId, memberId: group.memberId, groupGenerationId: group.generationId }).catch(() => {});
+    }
+  }
 }
 
 let installed = false;
@@ -38,7 +60,7 @@ function install(): void {
   ConsumerGroup.prototype.joinAndSync = async function (this: ConsumerGroupLike, ...args: unknown[]) {
     const registered = hooks.get(this.groupId);
     // All hooks of the group: two members of one group in one process (tests) only wait a little longer.
-    if (registered?.size) await Promise.all([...registered].map((h) => h().catch(() => {})));
+    if (registered?.size) await keepingAlive(this, Promise.all([...registered].map((h) => h().catch(() => {}))));
     return original.apply(this, args);
   };
   installed = true;
