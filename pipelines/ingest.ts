@@ -9,7 +9,7 @@
 // so the dedup lookup of a batch always sees the inserts of the batches before it.
 import type { ClickHouseClient } from '@clickhouse/client';
 import type { EventKind } from '../contracts/events.ts';
-import { dropRepeats, storedKeys } from './dedup.ts';
+import { dropRepeats, restoreIds, storedKeys } from './dedup.ts';
 import { toDlqMessage, writeIngestErrors, type DlqSink, type SourceRef } from './dlq.ts';
 import { enrichFeedback, OutputMetaCache } from './enrich.ts';
 import { metrics } from './metrics.ts';
@@ -41,6 +41,12 @@ export interface IngestPathOptions {
   onStall?: (err: unknown, attempt: number, delayMs: number) => void;
   /** Writes succeed again after a stall. */
   onRecover?: () => void;
+  /**
+   * False when no interrupted insert can have written the event at this source position (the Kafka
+   * ingester knows each partition's replay range, kafka-ingester.ts): its lookup then skips the
+   * raw-table half (dedup.ts). Default: every event may be a replay (the file source).
+   */
+  mayBeReplay?: (src: SourceRef) => boolean;
   /** A rollup day was rebuilt after an insert whose views failed (see repairRollups). */
   onRollupRepair?: (line: string) => void;
 }
@@ -299,7 +305,13 @@ export class IngestPath {
   private async store(items: Item[], state: StoreState): Promise<void> {
     const lookupStarted = performance.now();
     const candidates = items.filter((it) => !state.poison.has(it.key));
-    const stored = candidates.length ? await storedKeys(this.client, this.kind, candidates) : new Set<string>();
+    // Once anything of this batch was sent, an insert of ours may have been cut between the raw part
+    // and the id table, so every later lookup of the batch reads the raw table too.
+    const mayBeReplay = this.opts.mayBeReplay;
+    const replayable = mayBeReplay && state.sent.size === 0 ? (it: Accepted) => mayBeReplay((it as Item).src) : undefined;
+    const found = candidates.length ? await storedKeys(this.client, this.kind, candidates, replayable) : { stored: new Set<string>(), missingIds: new Set<string>() };
+    const stored = found.stored;
+    if (found.missingIds.size) await restoreIds(this.client, this.kind, candidates.filter((it) => found.missingIds.has(it.key)));
     metrics.lookupSeconds.observe({ kind: this.kind }, (performance.now() - lookupStarted) / 1000);
     const fresh: Item[] = [];
     for (const it of candidates) {

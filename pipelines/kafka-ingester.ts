@@ -26,6 +26,7 @@ import { OutputMetaCache } from './enrich.ts';
 import { createIngestPath, type InsertFn, type IngestCounts, type IngestPath } from './ingest.ts';
 import { InFlightRounds } from './in-flight.ts';
 import { fenceRejoins } from './kafka-rejoin-fence.ts';
+import { ReplayRanges } from './replay-range.ts';
 import { metrics } from './metrics.ts';
 import { addOtlpMessages } from './otlp/kafka-source.ts';
 import type { RetryPolicy } from './retry.ts';
@@ -248,6 +249,9 @@ export async function startKafkaIngester(opts: KafkaIngesterOptions): Promise<Ka
   });
   const cache = new OutputMetaCache();
   const dlq = kafkaDlqSink(producer, prefix + TOPICS.dlq);
+  // Raw tables per topic for the replay range (feedback's lookup has no raw-table half; OTLP spans
+  // land in two tables and are always looked up in full).
+  const replay = new ReplayRanges(client, (topic) => (topic === topics.usage ? ['usage_events'] : topic === topics.outputs ? ['outputs'] : []));
   const paths = {} as Record<EventKind, IngestPath>;
   for (const kind of Object.keys(topics) as EventKind[]) {
     paths[kind] = createIngestPath(client, kind, {
@@ -258,6 +262,7 @@ export async function startKafkaIngester(opts: KafkaIngesterOptions): Promise<Ka
       outputCache: cache,
       insert: opts.insert,
       retry: opts.retry,
+      mayBeReplay: (src) => src.topic !== otlpTopic && replay.mayBeReplay(src),
       ...stallHooks(),
     });
   }
@@ -270,18 +275,24 @@ export async function startKafkaIngester(opts: KafkaIngesterOptions): Promise<Ka
     if (stopping) return; // stop() leaves it uncommitted; the next start reads it again
     log(`batch of ${round.topic}[${round.partition}] from offset ${round.firstOffset} failed (${oneLine(err)}); reading it again`);
     rewound.set(key, BigInt(round.firstOffset));
+    replay.forget(round.topic, round.partition);
     consumer.seek({ topic: round.topic, partition: round.partition, offset: round.firstOffset });
   });
   // The fence (kafka-rejoin-fence.ts): before this member (re)joins the group, every round it handed
   // to the ingest path is stored and committed, so the next owner of a partition never inserts while
   // this member still does.
-  const unfence = fenceRejoins(groupId, () => inFlight.settled());
+  // Then the replay ranges are read again after the join (replay-range.ts says why that is safe).
+  const unfence = fenceRejoins(groupId, async () => {
+    await inFlight.settled();
+    replay.reset();
+  });
   // stop() must let in-flight rounds commit before the consumer stops (KafkaJS skips commits of a
   // stopped consumer), and no new batch may start once stopping.
   let stopping = false;
 
   const eachBatch = async (payload: EachBatchPayload) => {
     if (stopping) return;
+    await replay.ensure(payload.batch.topic);
     try {
       processBatch(payload);
     } catch (err) {
