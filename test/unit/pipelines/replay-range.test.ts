@@ -74,4 +74,30 @@ describe('replay ranges', () => {
     expect(await n(`SELECT count() AS n FROM usage_events WHERE event_id = 'rr2-u-1'`)).toBe(1);
     expect(await n(`SELECT sum(requests) AS n FROM usage_daily WHERE model = 'm-rr2'`)).toBe(1);
   });
+
+  it('a batch looked up while the batch before it is still being inserted drops the events that batch stores', async () => {
+    const topic = 'rr3.usage';
+    let firstInsert = true;
+    const path = createIngestPath(client, 'usage', {
+      batchSize: 2,
+      batchMs: 60_000,
+      maxMessageBytes: 100_000,
+      insert: async (table, rows) => {
+        // The first insert is slow, so the second batch's lookup runs before its rows are visible.
+        if (firstInsert) (firstInsert = false), await new Promise((r) => setTimeout(r, 400));
+        await client.insert({ table, values: rows, format: 'JSONEachRow' });
+      },
+    });
+    const e = line(usage(1, 'rr3'));
+    const done = [
+      path.add(rec(topic, 0, 0, e)),
+      path.add(rec(topic, 0, 1, line(usage(2, 'rr3')))),
+      path.add(rec(topic, 0, 2, e)), // the producer sent it twice, in the next batch
+      path.add(rec(topic, 0, 3, line(usage(3, 'rr3')))),
+    ];
+    await Promise.all(done);
+    expect(path.counts).toMatchObject({ read: 4, inserted: 3, duplicates: 1, batches: 2 });
+    expect(await n(`SELECT count() AS n FROM usage_events WHERE model = 'm-rr3'`)).toBe(3);
+    expect(await n(`SELECT sum(requests) AS n FROM usage_daily WHERE model = 'm-rr3'`)).toBe(3);
+  });
 });
