@@ -96,8 +96,8 @@ describe('in-flight rounds', () => {
 });
 
 describe('INGEST_MAX_IN_FLIGHT_BYTES', () => {
-  it('defaults to 16 MiB and must be a positive integer', () => {
-    expect(loadEnv({}).INGEST_MAX_IN_FLIGHT_BYTES).toBe(16 * 1024 * 1024);
+  it('defaults to 8 MiB and must be a positive integer', () => {
+    expect(loadEnv({}).INGEST_MAX_IN_FLIGHT_BYTES).toBe(8 * 1024 * 1024);
     expect(loadEnv({ INGEST_MAX_IN_FLIGHT_BYTES: '1048576' }).INGEST_MAX_IN_FLIGHT_BYTES).toBe(1_048_576);
     expect(() => loadEnv({ INGEST_MAX_IN_FLIGHT_BYTES: '0' })).toThrow(/INGEST_MAX_IN_FLIGHT_BYTES/);
     expect(() => loadEnv({ INGEST_MAX_IN_FLIGHT_BYTES: 'lots' })).toThrow(/INGEST_MAX_IN_FLIGHT_BYTES/);
