@@ -54,7 +54,13 @@ export class InFlightRounds {
         await round.durable;
       } catch (err) {
         // Only the first failing round rewinds; later rounds of the partition just stay uncommitted.
-        if (earlierOk) this.onFailure(round, err);
+        if (earlierOk) {
+          try {
+            this.onFailure(round, err);
+          } catch {
+            // The chain must settle whatever the handler does: a rejoin waits for it.
+          }
+        }
         ok = false;
       }
       if (ok) await round.commit().catch(() => {});

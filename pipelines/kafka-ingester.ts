@@ -1,15 +1,18 @@
 // The Kafka source: one consumer group member reading genai.usage.v1, genai.outputs.v1 and
 // genai.feedback.v1 into the shared ingest path.
 //
-// Delivery: at-least-once from Kafka, exactly-once in the tables. eachBatch hands a partition's messages
-// to the ingest path and returns only when they are durable (inserted, or in ingest_errors and the DLQ
-// topic); then, and only then, their offsets are committed. KafkaJS fetches the next round only when
-// every eachBatch of the current one has returned, so:
-//   - backpressure is built in: no fetch happens while a flush is pending (and partitions are paused
-//     explicitly while ClickHouse is failing);
-//   - a rebalance waits for in-flight batches, so a partition never has two owners inserting at once;
+// Delivery: at-least-once from Kafka, exactly-once in the tables, pipelined (issue 15). eachBatch
+// validates a partition's messages, hands them to the ingest path and returns without waiting for the
+// insert, so KafkaJS fetches and decodes the next round while ClickHouse stores this one (chDB runs
+// inserts and queries on libuv worker threads, off the event loop). Then:
+//   - offsets are committed only after their events are durable (inserted, or in ingest_errors and
+//     the DLQ topic), in offset order per partition (in-flight.ts);
+//   - backpressure: past INGEST_MAX_IN_FLIGHT_BYTES of uncommitted messages eachBatch waits, so the
+//     next fetch waits (and partitions are paused explicitly while ClickHouse is failing);
+//   - a (re)join waits until every in-flight round is stored and committed (kafka-rejoin-fence.ts), so
+//     a partition never has two owners inserting at once;
 //   - what a crash loses is only uncommitted work, which is re-read and then dropped by the dedup
-//     lookup of rows already stored.
+//     lookup of rows already stored (whose raw-table half covers the replay range, replay-range.ts).
 // Batching: the broker holds a fetch until about a batch of bytes is ready or INGEST_BATCH_MS passed
 // (minBytes / maxWaitTimeInMs), and all partitions of one fetch share one insert per topic; more than
 // INGEST_BATCH_SIZE messages are split into several inserts.
@@ -276,7 +279,12 @@ export async function startKafkaIngester(opts: KafkaIngesterOptions): Promise<Ka
     log(`batch of ${round.topic}[${round.partition}] from offset ${round.firstOffset} failed (${oneLine(err)}); reading it again`);
     rewound.set(key, BigInt(round.firstOffset));
     replay.forget(round.topic, round.partition);
-    consumer.seek({ topic: round.topic, partition: round.partition, offset: round.firstOffset });
+    try {
+      consumer.seek({ topic: round.topic, partition: round.partition, offset: round.firstOffset });
+    } catch (seekErr) {
+      // Not running (a crash or a rejoin is under way): it fetches from the committed offset anyway.
+      log(`could not rewind ${round.topic}[${round.partition}] (${oneLine(seekErr)}); it is read again from the committed offset after the restart`);
+    }
   });
   // The fence (kafka-rejoin-fence.ts): before this member (re)joins the group, every round it handed
   // to the ingest path is stored and committed, so the next owner of a partition never inserts while
@@ -285,6 +293,8 @@ export async function startKafkaIngester(opts: KafkaIngesterOptions): Promise<Ka
   const unfence = fenceRejoins(groupId, async () => {
     await inFlight.settled();
     replay.reset();
+    // After the join every partition is fetched from its committed offset: pending rewinds are moot.
+    rewound.clear();
   });
   // stop() must let in-flight rounds commit before the consumer stops (KafkaJS skips commits of a
   // stopped consumer), and no new batch may start once stopping.
