@@ -6,7 +6,9 @@
 // the DLQ like any reject; only an outage (network, disk, a failing view) stalls the batch and retries.
 // A source learns that its records are durable when the promise returned by add() resolves; only then
 // may it commit (Kafka offsets) or report them as done. Batches are flushed one at a time and in order,
-// so the dedup lookup of a batch always sees the inserts of the batches before it.
+// so the dedup lookup of a batch sees the inserts of the batches before it; the one exception is the
+// batch right before, whose insert the lookup overlaps (lookUpEarly), and whose outcome is added to
+// the lookup's answer before this batch inserts.
 import type { ClickHouseClient } from '@clickhouse/client';
 import type { EventKind } from '../contracts/events.ts';
 import { dropRepeats, restoreIds, storedKeys, type StoredKeys } from './dedup.ts';
