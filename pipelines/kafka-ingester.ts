@@ -336,18 +336,19 @@ export async function startKafkaIngester(opts: KafkaIngesterOptions): Promise<Ka
       inFlight.restart(batch.topic, batch.partition);
     }
     opts.beforeBatch?.(batch.topic, batch.partition);
-    const durable: Promise<void>[] = [];
+    // One promise per sealed batch, not per message: a Set keeps Promise.all small.
+    const durable = new Set<Promise<void>>();
     let bytes = 0;
     for (const m of batch.messages) bytes += (m.value?.length ?? 0) + (m.key?.length ?? 0);
     if (kind) {
       const path = paths[kind];
       for (const m of batch.messages) {
-        durable.push(path.add({ topic: batch.topic, partition: batch.partition, offset: m.offset, key: m.key, value: m.value }));
+        durable.add(path.add({ topic: batch.topic, partition: batch.partition, offset: m.offset, key: m.key, value: m.value }));
       }
       path.flushSoon();
     } else {
       const otlp = { client, paths, topic: batch.topic, partition: batch.partition, encoding: env.KAFKA_OTLP_ENCODING, maxMessageBytes: env.INGEST_MAX_MESSAGE_BYTES, dlq, log };
-      for (const p of addOtlpMessages(batch.messages, otlp)) durable.push(p);
+      for (const p of addOtlpMessages(batch.messages, otlp)) durable.add(p);
     }
     const last = batch.messages[batch.messages.length - 1].offset;
     const highWatermark = batch.highWatermark;

@@ -65,17 +65,28 @@ export class ReplayRanges {
     }
     if (generation !== this.generation) return; // a rejoin started meanwhile: this answer may be stale
     for (const [k, o] of found) if (this.highest.get(k) !== Number.POSITIVE_INFINITY) this.highest.set(k, o);
+    this.version++;
     this.highest.set(`${topic}|*`, 1); // marks the topic as loaded: partitions without rows have none stored
   }
 
   /** A round of this partition failed: until the next join, its messages are all treated as replays. */
   forget(topic: string, partition: number): void {
     this.highest.set(`${topic}|${partition}`, Number.POSITIVE_INFINITY);
+    this.version++;
   }
 
   mayBeReplay(src: SourceRef): boolean {
+    // Called for every event of a lookup: the last partition's answer is kept (events come in runs).
+    if (this.last && this.last.topic === src.topic && this.last.partition === src.partition && this.last.generation === this.generation && this.last.version === this.version) {
+      return Number(src.offset) <= this.last.hi;
+    }
     if (!this.highest.has(`${src.topic}|*`)) return true;
     const hi = this.highest.get(`${src.topic}|${src.partition}`) ?? -1;
+    this.last = { topic: src.topic, partition: src.partition, hi, generation: this.generation, version: this.version };
     return Number(src.offset) <= hi;
   }
+
+  private last: { topic: string; partition: number; hi: number; generation: number; version: number } | undefined;
+  /** Bumped whenever `highest` changes within a generation (a load or forget()). */
+  private version = 0;
 }
