@@ -281,7 +281,10 @@ export async function runKafkaBench(ctx: SectionContext): Promise<{ rows: BenchR
       note:
         `${n.toLocaleString()} simulated events, ${partitions} partitions, ${(bytes / n).toFixed(0)} B/event; bare loop ${Math.round(bare.rate).toLocaleString()}/s; ` +
         `rate between first and last commit (${(end.done - first.done).toLocaleString()} events)` +
-        (timings ? `; ingester time: insert ${timings.insert?.seconds} s, dedup lookup ${timings.dedup_lookup?.seconds} s of batches ${timings.batch?.seconds} s` : '') +
+        (timings
+          ? `; ingester time: insert ${timings.insert?.seconds} s, dedup lookup ${timings.dedup_lookup?.seconds} s of batches ${timings.batch?.seconds} s ` +
+            '(a lookup overlaps the previous insert, so the two add up to more than the batches; embedded chDB runs one statement at a time per connection, so a lookup time includes waiting for that insert)'
+          : '') +
         `; pipelined (fetch and validation overlap the insert), INGEST_BATCH_SIZE=${ctx.env.INGEST_BATCH_SIZE}, INGEST_MAX_IN_FLIGHT_BYTES=${ctx.env.INGEST_MAX_IN_FLIGHT_BYTES}` +
         (timings?.in_flight_waits ? ` (fetching waited at the limit ${timings.in_flight_waits.count} times)` : ''),
     });
