@@ -50,6 +50,9 @@ const EnvSchema = z.object({
   INGEST_BATCH_SIZE: intFrom(20_000),
   INGEST_BATCH_MS: intFrom(1000),
   INGEST_MAX_MESSAGE_BYTES: intFrom(1_048_576),
+  // Kafka message bytes the ingester may hold fetched but not yet committed (pipelines/in-flight.ts);
+  // beyond it the next fetch waits. Bounds the ingester's memory; at least two batches keep it pipelined.
+  INGEST_MAX_IN_FLIGHT_BYTES: intFrom(8 * 1_048_576),
   EVAL_INTERVAL_SECONDS: intFrom(60),
   // "i/n": this process evaluates shard i of n (evaluators/runner.ts); unset: all outputs.
   OVERSIGHT_EVAL_SHARD: z

@@ -61,22 +61,31 @@ export function tsvField(s: string): string {
 }
 
 /**
- * The SELECT that returns which of `items` (their ids) are stored already. The keys travel as one TSV
+ * The SELECT that returns which of `items` (their ids) are stored already, and where it found them
+ * (`w`: 'id' from the id table, 'raw' from the raw table). The keys travel as one TSV
  * string literal read by format(): a literal list of thousands of tuples costs ClickHouse about a
  * second to parse, the TSV string a few milliseconds. The id table is read by its primary key; for
  * usage and outputs the raw table is read by its ORDER BY tuple (ministry, toDate(occurred_at), id)
  * plus the occurred_at range, so partition pruning (by month) and the primary index both apply
  * (use_index_for_in_with_subqueries).
+ *
+ * The raw-table half is only for `replayable` items (default: all). It finds events whose INSERT was
+ * cut between the raw part and the id table's view (a kill -9), and such an insert can only have
+ * been one of an earlier run or an earlier attempt: the caller passes `replayable` false for events
+ * that no interrupted insert can have written (see IngestPathOptions.mayBeReplay). It is the larger
+ * half of the lookup's cost, because the raw table is read by (ministry, day, id) rather than by id.
  */
-export function storedKeysQuery(kind: EventKind, items: Accepted[]): string {
+export function storedKeysQuery(kind: EventKind, items: Accepted[], replayable: (it: Accepted) => boolean = () => true): string {
   const table = TABLE_BY_KIND[kind];
   const id = ID_COLUMN[kind];
   const ids = items.map((it) => tsvField(it.key)).join('\n');
-  const byId = `SELECT ${id} AS k FROM ${ID_TABLE[kind]} WHERE ${id} IN (SELECT id FROM format(TSV, 'id String', ${sqlString(ids)})) GROUP BY k`;
+  const byId = `SELECT ${id} AS k, 'id' AS w FROM ${ID_TABLE[kind]} WHERE ${id} IN (SELECT id FROM format(TSV, 'id String', ${sqlString(ids)})) GROUP BY k`;
   if (kind === 'feedback') return byId;
+  const replays = items.filter(replayable);
+  if (replays.length === 0) return byId;
   let minDay = '9999-12-31';
   let maxDay = '0000-01-01';
-  const lines = items.map((it) => {
+  const lines = replays.map((it) => {
     const row = it.row as unknown as Record<string, string>;
     const day = utcDay(row.occurred_at);
     if (day < minDay) minDay = day;
@@ -84,20 +93,40 @@ export function storedKeysQuery(kind: EventKind, items: Accepted[]): string {
     return `${tsvField(row.ministry)}\t${day}\t${tsvField(row[id])}`;
   });
   const bySortKey =
-    `SELECT ${id} AS k FROM ${table} ` +
+    `SELECT ${id} AS k, 'raw' AS w FROM ${table} ` +
     `WHERE occurred_at >= toDateTime64('${minDay} 00:00:00', 3, 'UTC') AND occurred_at < toDateTime64('${maxDay} 00:00:00', 3, 'UTC') + INTERVAL 1 DAY ` +
     `AND (ministry, toDate(occurred_at), ${id}) IN (SELECT m, d, id FROM format(TSV, 'm String, d Date, id String', ${sqlString(lines.join('\n'))})) GROUP BY k`;
   return `${byId} UNION ALL ${bySortKey}`;
 }
 
-/** Keys of `items` that the table already holds. */
-export async function storedKeys(client: ClickHouseClient, kind: EventKind, items: Accepted[]): Promise<Set<string>> {
-  const found = new Set<string>();
+export interface StoredKeys {
+  /** Keys of the items that are stored already. */
+  stored: Set<string>;
+  /**
+   * Stored in the raw table but missing from the id table: an insert was cut between the two. The
+   * caller writes them to the id table, so a later repeat of the id is found by the id half alone.
+   */
+  missingIds: Set<string>;
+}
+
+/** Which keys of `items` the table already holds (see storedKeysQuery for `replayable`). */
+export async function storedKeys(client: ClickHouseClient, kind: EventKind, items: Accepted[], replayable?: (it: Accepted) => boolean): Promise<StoredKeys> {
+  const byId = new Set<string>();
+  const byRaw = new Set<string>();
   // The query carries each id twice plus ministry and day: 3 bytes per UTF-16 unit of the id and 40
   // for the rest bound it (escaping may add a little; the 4 MiB setting leaves room).
   for (const chunk of chunkByBytes(items, (it) => it.key.length * 6 + 40)) {
-    const rs = await client.query({ query: storedKeysQuery(kind, chunk), format: 'JSONEachRow', clickhouse_settings: LOOKUP_SETTINGS });
-    for (const r of await rs.json<{ k: string }>()) found.add(r.k);
+    const rs = await client.query({ query: storedKeysQuery(kind, chunk, replayable), format: 'JSONEachRow', clickhouse_settings: LOOKUP_SETTINGS });
+    for (const r of await rs.json<{ k: string; w: string }>()) (r.w === 'raw' ? byRaw : byId).add(r.k);
   }
-  return found;
+  const missingIds = new Set([...byRaw].filter((k) => !byId.has(k)));
+  return { stored: new Set([...byId, ...byRaw]), missingIds };
+}
+
+/** Writes ids found in the raw table only into the id table (ReplacingMergeTree: a repeat is harmless). */
+export async function restoreIds(client: ClickHouseClient, kind: EventKind, items: Accepted[]): Promise<void> {
+  if (kind === 'feedback' || items.length === 0) return;
+  const columns = kind === 'usage' ? ['event_id', 'occurred_at', 'ministry'] : ['output_id', 'occurred_at', 'ministry', 'app', 'model'];
+  const values = items.map((it) => columns.map((c) => (it.row as unknown as Record<string, unknown>)[c]));
+  await client.insert({ table: ID_TABLE[kind], columns: columns as [string, ...string[]], values, format: 'JSONCompactEachRow' });
 }

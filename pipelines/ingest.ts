@@ -6,10 +6,12 @@
 // the DLQ like any reject; only an outage (network, disk, a failing view) stalls the batch and retries.
 // A source learns that its records are durable when the promise returned by add() resolves; only then
 // may it commit (Kafka offsets) or report them as done. Batches are flushed one at a time and in order,
-// so the dedup lookup of a batch always sees the inserts of the batches before it.
+// so the dedup lookup of a batch sees the inserts of the batches before it; the one exception is the
+// batch right before, whose insert the lookup overlaps (lookUpEarly), and whose outcome is added to
+// the lookup's answer before this batch inserts.
 import type { ClickHouseClient } from '@clickhouse/client';
 import type { EventKind } from '../contracts/events.ts';
-import { dropRepeats, storedKeys } from './dedup.ts';
+import { dropRepeats, restoreIds, storedKeys, type StoredKeys } from './dedup.ts';
 import { toDlqMessage, writeIngestErrors, type DlqSink, type SourceRef } from './dlq.ts';
 import { enrichFeedback, OutputMetaCache } from './enrich.ts';
 import { metrics } from './metrics.ts';
@@ -41,6 +43,12 @@ export interface IngestPathOptions {
   onStall?: (err: unknown, attempt: number, delayMs: number) => void;
   /** Writes succeed again after a stall. */
   onRecover?: () => void;
+  /**
+   * False when no interrupted insert can have written the event at this source position (the Kafka
+   * ingester knows each partition's replay range, kafka-ingester.ts): its lookup then skips the
+   * raw-table half (dedup.ts). Default: every event may be a replay (the file source).
+   */
+  mayBeReplay?: (src: SourceRef) => boolean;
   /** A rollup day was rebuilt after an insert whose views failed (see repairRollups). */
   onRollupRepair?: (line: string) => void;
 }
@@ -109,6 +117,13 @@ interface Batch {
   rejectCategories: string[];
   done: Deferred;
   size: number;
+  /** Set when sealed: the first occurrence of each key, and how many repeats were dropped. */
+  unique?: Item[];
+  repeats?: number;
+  /** The lookup of `unique`, started while the batch before it (`after`) was still being stored. */
+  early?: { after: Batch | undefined; result: Promise<StoredKeys | undefined> };
+  /** Once stored: what its attempts found out (the next batch's early lookup may not have seen it). */
+  state?: StoreState;
 }
 const newBatch = (): Batch => ({ items: [], rejects: [], rejectCategories: [], done: deferred(), size: 0 });
 
@@ -213,16 +228,27 @@ export class IngestPath {
 
   private lastError: unknown;
 
+  /** Sealed batches not stored yet, oldest first (the first one is being stored). */
+  private readonly unfinished: Batch[] = [];
+  /** Batches whose makeDurable succeeded (their StoreState is complete). */
+  private readonly finishedOk = new WeakSet<Batch>();
+
   private seal(): void {
     clearTimeout(this.timer);
     this.timer = undefined;
     const batch = this.current;
     if (batch.size === 0) return;
     this.current = newBatch();
+    const { unique, repeats } = dropRepeats(batch.items);
+    batch.unique = unique;
+    batch.repeats = repeats;
+    this.unfinished.push(batch);
+    if (this.unfinished.length <= 2) this.lookUpEarly(batch, this.unfinished.length === 2 ? this.unfinished[0] : undefined);
     this.chain = this.chain.then(() =>
       this.makeDurable(batch).then(
         () => {
           this.pending -= batch.size;
+          this.finishedOk.add(batch);
           batch.done.resolve();
         },
         (err) => {
@@ -231,7 +257,33 @@ export class IngestPath {
           batch.done.reject(err);
         },
       ),
+    ).finally(() => {
+      this.unfinished.shift();
+      // The next-but-one batch may look up now: everything before it is stored except the one running.
+      if (this.unfinished.length >= 2) this.lookUpEarly(this.unfinished[1], this.unfinished[0]);
+    });
+  }
+
+  /**
+   * Overlaps a batch's dedup lookup with the insert of the batch before it (`after`): chDB runs both
+   * on worker threads, and lookup plus insert are the ingester's largest costs. It is exact because
+   * every batch before `after` is stored already, so the lookup sees them, and whatever `after` itself
+   * stores or finds stored is in its StoreState when this batch's turn comes (store() adds it). Only
+   * the first attempt uses it; retries and bisections look up again.
+   */
+  private lookUpEarly(batch: Batch, after: Batch | undefined): void {
+    if (batch.early || !batch.unique?.length) return;
+    const mayBeReplay = this.opts.mayBeReplay;
+    const replayable = mayBeReplay ? (it: Accepted) => mayBeReplay((it as Item).src) : undefined;
+    const started = performance.now();
+    const result = storedKeys(this.client, this.kind, batch.unique, replayable).then(
+      (found) => {
+        metrics.lookupSeconds.observe({ kind: this.kind }, (performance.now() - started) / 1000);
+        return found;
+      },
+      () => undefined, // an outage: the batch looks up again in its turn, with retries
     );
+    batch.early = { after, result };
   }
 
   private retrying<T>(fn: () => Promise<T>): Promise<T> {
@@ -253,13 +305,21 @@ export class IngestPath {
 
   private async makeDurable(batch: Batch): Promise<void> {
     const started = performance.now();
-    const { unique, repeats } = dropRepeats(batch.items);
+    const unique = batch.unique ?? [];
+    const repeats = batch.repeats ?? 0;
     if (repeats) metrics.deduplicated.inc({ kind: this.kind, where: 'batch' }, repeats);
     const state = newStoreState();
+    batch.state = state;
+    const early = await this.earlyLookup(batch);
     if (unique.length) {
       // Lookup and insert are retried together: if an insert reached ClickHouse but its answer was lost,
       // the next lookup finds those rows and nothing is inserted twice.
-      await this.retrying(() => this.store(unique, state));
+      let first: StoredKeys | undefined = early;
+      await this.retrying(() => {
+        const known = first;
+        first = undefined;
+        return this.store(unique, state, known);
+      });
       if (state.partial.size) await this.retrying(() => this.repairRollups([...state.partial.values()]));
       if (this.kind === 'outputs') {
         // A repeat of a stored output may name another ministry: forget what add() remembered, so a
@@ -292,15 +352,42 @@ export class IngestPath {
   }
 
   /**
+   * The early lookup's answer completed with what the batch before it stored, or undefined when it
+   * cannot be used (none was made, it failed, or the batch before did not finish).
+   */
+  private async earlyLookup(batch: Batch): Promise<StoredKeys | undefined> {
+    const early = batch.early;
+    batch.early = undefined;
+    if (!early) return undefined;
+    const found = await early.result;
+    const before = early.after;
+    if (!found) return undefined;
+    if (!before) return found;
+    if (before.state === undefined || !this.finishedOk.has(before)) return undefined;
+    const s = before.state;
+    const stored = new Set(found.stored);
+    for (const set of [s.confirmed, s.duplicates, s.partial.keys()]) for (const k of set) stored.add(k);
+    // The batch before is done with; its state is not needed any more.
+    before.state = undefined;
+    return { stored, missingIds: found.missingIds };
+  }
+
+  /**
    * One attempt to store `items`: look up which are stored, insert the rest. When ClickHouse refuses the
    * insert for a data reason, each half is stored on its own (with its own lookup), down to single rows,
    * which go to the DLQ. An outage throws, and the caller retries with the same `state`.
    */
-  private async store(items: Item[], state: StoreState): Promise<void> {
+  private async store(items: Item[], state: StoreState, known?: StoredKeys): Promise<void> {
     const lookupStarted = performance.now();
     const candidates = items.filter((it) => !state.poison.has(it.key));
-    const stored = candidates.length ? await storedKeys(this.client, this.kind, candidates) : new Set<string>();
-    metrics.lookupSeconds.observe({ kind: this.kind }, (performance.now() - lookupStarted) / 1000);
+    // Once anything of this batch was sent, an insert of ours may have been cut between the raw part
+    // and the id table, so every later lookup of the batch reads the raw table too.
+    const mayBeReplay = this.opts.mayBeReplay;
+    const replayable = mayBeReplay && state.sent.size === 0 ? (it: Accepted) => mayBeReplay((it as Item).src) : undefined;
+    const found = known ?? (candidates.length ? await storedKeys(this.client, this.kind, candidates, replayable) : { stored: new Set<string>(), missingIds: new Set<string>() });
+    const stored = found.stored;
+    if (found.missingIds.size) await restoreIds(this.client, this.kind, candidates.filter((it) => found.missingIds.has(it.key)));
+    if (!known) metrics.lookupSeconds.observe({ kind: this.kind }, (performance.now() - lookupStarted) / 1000);
     const fresh: Item[] = [];
     for (const it of candidates) {
       if (!stored.has(it.key)) fresh.push(it);

@@ -1,15 +1,18 @@
 // The Kafka source: one consumer group member reading genai.usage.v1, genai.outputs.v1 and
 // genai.feedback.v1 into the shared ingest path.
 //
-// Delivery: at-least-once from Kafka, exactly-once in the tables. eachBatch hands a partition's messages
-// to the ingest path and returns only when they are durable (inserted, or in ingest_errors and the DLQ
-// topic); then, and only then, their offsets are committed. KafkaJS fetches the next round only when
-// every eachBatch of the current one has returned, so:
-//   - backpressure is built in: no fetch happens while a flush is pending (and partitions are paused
-//     explicitly while ClickHouse is failing);
-//   - a rebalance waits for in-flight batches, so a partition never has two owners inserting at once;
+// Delivery: at-least-once from Kafka, exactly-once in the tables, pipelined (issue 15). eachBatch
+// validates a partition's messages, hands them to the ingest path and returns without waiting for the
+// insert, so KafkaJS fetches and decodes the next round while ClickHouse stores this one (chDB runs
+// inserts and queries on libuv worker threads, off the event loop). Then:
+//   - offsets are committed only after their events are durable (inserted, or in ingest_errors and
+//     the DLQ topic), in offset order per partition (in-flight.ts);
+//   - backpressure: past INGEST_MAX_IN_FLIGHT_BYTES of uncommitted messages eachBatch waits, so the
+//     next fetch waits (and partitions are paused explicitly while ClickHouse is failing);
+//   - a (re)join waits until every in-flight round is stored and committed (kafka-rejoin-fence.ts), so
+//     a partition never has two owners inserting at once;
 //   - what a crash loses is only uncommitted work, which is re-read and then dropped by the dedup
-//     lookup of rows already stored.
+//     lookup of rows already stored (whose raw-table half covers the replay range, replay-range.ts).
 // Batching: the broker holds a fetch until about a batch of bytes is ready or INGEST_BATCH_MS passed
 // (minBytes / maxWaitTimeInMs), and all partitions of one fetch share one insert per topic; more than
 // INGEST_BATCH_SIZE messages are split into several inserts.
@@ -24,6 +27,9 @@ import { kafkaDlqSink } from './dlq.ts';
 import { checkKafkaSecurity, connectionErrorLine, createKafka } from './kafka-client.ts';
 import { OutputMetaCache } from './enrich.ts';
 import { createIngestPath, type InsertFn, type IngestCounts, type IngestPath } from './ingest.ts';
+import { InFlightRounds } from './in-flight.ts';
+import { fenceRejoins } from './kafka-rejoin-fence.ts';
+import { ReplayRanges } from './replay-range.ts';
 import { metrics } from './metrics.ts';
 import { addOtlpMessages } from './otlp/kafka-source.ts';
 import type { RetryPolicy } from './retry.ts';
@@ -189,6 +195,7 @@ export async function startKafkaIngester(opts: KafkaIngesterOptions): Promise<Ka
   });
   const producer: Producer = kafka.producer({ allowAutoTopicCreation: false });
   const batchBytes = env.INGEST_BATCH_SIZE * TYPICAL_EVENT_BYTES;
+  const maxInFlightBytes = env.INGEST_MAX_IN_FLIGHT_BYTES;
   const restartDelayMs = opts.restartDelayMs ?? 2000;
   const consumer: Consumer = kafka.consumer({
     groupId,
@@ -201,8 +208,9 @@ export async function startKafkaIngester(opts: KafkaIngesterOptions): Promise<Ka
     },
     minBytes: Math.min(batchBytes, 4 << 20),
     maxWaitTimeInMs: env.INGEST_BATCH_MS,
-    maxBytesPerPartition: 1 << 20,
-    maxBytes: 16 << 20,
+    // One fetch is at most the in-flight limit too, so uncommitted bytes stay under twice the limit.
+    maxBytesPerPartition: Math.min(1 << 20, maxInFlightBytes),
+    maxBytes: Math.min(16 << 20, maxInFlightBytes),
     sessionTimeout: opts.sessionTimeoutMs ?? 30_000,
     heartbeatInterval: HEARTBEAT_EVERY_MS,
     allowAutoTopicCreation: false,
@@ -244,6 +252,9 @@ export async function startKafkaIngester(opts: KafkaIngesterOptions): Promise<Ka
   });
   const cache = new OutputMetaCache();
   const dlq = kafkaDlqSink(producer, prefix + TOPICS.dlq);
+  // Raw tables per topic for the replay range (feedback's lookup has no raw-table half; OTLP spans
+  // land in two tables and are always looked up in full).
+  const replay = new ReplayRanges(client, (topic) => (topic === topics.usage ? ['usage_events'] : topic === topics.outputs ? ['outputs'] : []));
   const paths = {} as Record<EventKind, IngestPath>;
   for (const kind of Object.keys(topics) as EventKind[]) {
     paths[kind] = createIngestPath(client, kind, {
@@ -254,37 +265,81 @@ export async function startKafkaIngester(opts: KafkaIngesterOptions): Promise<Ka
       outputCache: cache,
       insert: opts.insert,
       retry: opts.retry,
+      mayBeReplay: (src) => src.topic !== otlpTopic && replay.mayBeReplay(src),
       ...stallHooks(),
     });
   }
   const committer = new OffsetCommitter(consumer, log);
-  // stop() must let running eachBatch calls commit before the consumer stops (KafkaJS skips commits of
-  // a stopped consumer), and no new batch may start once stopping.
+  // Partitions rewound after a failed round: batches fetched beyond the rewind point before the seek
+  // took effect are skipped (they are read again after it).
+  const rewound = new Map<string, bigint>();
+  const inFlight = new InFlightRounds((round, err) => {
+    const key = `${round.topic}|${round.partition}`;
+    if (stopping) return; // stop() leaves it uncommitted; the next start reads it again
+    log(`batch of ${round.topic}[${round.partition}] from offset ${round.firstOffset} failed (${oneLine(err)}); reading it again`);
+    rewound.set(key, BigInt(round.firstOffset));
+    replay.forget(round.topic, round.partition);
+    try {
+      consumer.seek({ topic: round.topic, partition: round.partition, offset: round.firstOffset });
+    } catch (seekErr) {
+      // Not running (a crash or a rejoin is under way): it fetches from the committed offset anyway.
+      log(`could not rewind ${round.topic}[${round.partition}] (${oneLine(seekErr)}); it is read again from the committed offset after the restart`);
+    }
+  });
+  // The fence (kafka-rejoin-fence.ts): before this member (re)joins the group, every round it handed
+  // to the ingest path is stored and committed, so the next owner of a partition never inserts while
+  // this member still does.
+  // Then the replay ranges are read again after the join (replay-range.ts says why that is safe).
+  const unfence = fenceRejoins(groupId, async () => {
+    await inFlight.settled();
+    replay.reset();
+    // After the join every partition is fetched from its committed offset: pending rewinds are moot.
+    rewound.clear();
+  });
+  // stop() must let in-flight rounds commit before the consumer stops (KafkaJS skips commits of a
+  // stopped consumer), and no new batch may start once stopping.
   let stopping = false;
-  let inFlight = 0;
-  let idle: (() => void) | undefined;
 
   const eachBatch = async (payload: EachBatchPayload) => {
     if (stopping) return;
-    inFlight++;
+    await replay.ensure(payload.batch.topic);
     try {
-      await processBatch(payload);
+      processBatch(payload);
     } catch (err) {
       // Whatever went wrong, KafkaJS must retry and then restart, never stop: it gives up at once on a
       // RangeError, TypeError, ReferenceError or SyntaxError, which would end consumption on every
-      // topic. Nothing of this batch was committed, so it is fetched again and the dedup lookup absorbs
-      // what was stored.
+      // topic. Nothing of this batch was handed on, so it is fetched again.
       throw new RetriableBatchError(err);
-    } finally {
-      if (--inFlight === 0) idle?.();
+    }
+    // Backpressure: past the in-flight limit the next fetch waits (this eachBatch is what it waits for).
+    if (inFlight.bytes > maxInFlightBytes) {
+      metrics.inFlightWaits.inc();
+      await withHeartbeats(inFlight.below(maxInFlightBytes), payload.heartbeat);
     }
   };
-  const processBatch = async ({ batch, heartbeat, isRunning, isStale }: EachBatchPayload) => {
+
+  /**
+   * Pipelining: validates the batch and hands it to the ingest path, then returns at once, so KafkaJS
+   * fetches and decodes the next round while this one is inserted (chDB runs the insert on a libuv
+   * worker thread, off the event loop). InFlightRounds commits each partition's rounds in order, each
+   * only after its events are durable; the rejoin fence keeps a rebalance from overlapping an insert.
+   */
+  const processBatch = ({ batch, isRunning, isStale }: EachBatchPayload): void => {
     if (!isRunning() || isStale() || batch.messages.length === 0) return;
     const kind = kindOf.get(batch.topic);
     if (!kind && batch.topic !== otlpTopic) return;
+    const key = `${batch.topic}|${batch.partition}`;
+    const from = rewound.get(key);
+    if (from !== undefined) {
+      if (BigInt(batch.firstOffset()!) > from) return; // fetched before the seek took effect
+      rewound.delete(key);
+      inFlight.restart(batch.topic, batch.partition);
+    }
     opts.beforeBatch?.(batch.topic, batch.partition);
+    // One promise per sealed batch, not per message: a Set keeps Promise.all small.
     const durable = new Set<Promise<void>>();
+    let bytes = 0;
+    for (const m of batch.messages) bytes += (m.value?.length ?? 0) + (m.key?.length ?? 0);
     if (kind) {
       const path = paths[kind];
       for (const m of batch.messages) {
@@ -295,10 +350,19 @@ export async function startKafkaIngester(opts: KafkaIngesterOptions): Promise<Ka
       const otlp = { client, paths, topic: batch.topic, partition: batch.partition, encoding: env.KAFKA_OTLP_ENCODING, maxMessageBytes: env.INGEST_MAX_MESSAGE_BYTES, dlq, log };
       for (const p of addOtlpMessages(batch.messages, otlp)) durable.add(p);
     }
-    await withHeartbeats(Promise.all(durable), heartbeat);
     const last = batch.messages[batch.messages.length - 1].offset;
-    await committer.commit(batch.topic, batch.partition, (BigInt(last) + 1n).toString());
-    metrics.lag.set({ topic: batch.topic, partition: String(batch.partition) }, Math.max(0, Number(batch.highWatermark) - Number(last) - 1));
+    const highWatermark = batch.highWatermark;
+    inFlight.add({
+      topic: batch.topic,
+      partition: batch.partition,
+      firstOffset: batch.messages[0].offset,
+      bytes,
+      durable: Promise.all(durable),
+      commit: async () => {
+        await committer.commit(batch.topic, batch.partition, (BigInt(last) + 1n).toString());
+        metrics.lag.set({ topic: batch.topic, partition: String(batch.partition) }, Math.max(0, Number(highWatermark) - Number(last) - 1));
+      },
+    });
   };
 
   await consumer.connect();
@@ -311,7 +375,7 @@ export async function startKafkaIngester(opts: KafkaIngesterOptions): Promise<Ka
   });
   // An idle fetch round (nothing in flight) shows the consumer is alive though no batch completes.
   consumer.on(consumer.events.FETCH, () => {
-    if (inFlight === 0) metrics.lastBatchCompleted.set(Date.now() / 1000);
+    if (inFlight.rounds === 0) metrics.lastBatchCompleted.set(Date.now() / 1000);
   });
   const runConfig: ConsumerRunConfig = { eachBatch, autoCommit: false, eachBatchAutoResolve: true, partitionsConsumedConcurrently: 64 };
   let restartTimer: NodeJS.Timeout | undefined;
@@ -350,14 +414,14 @@ export async function startKafkaIngester(opts: KafkaIngesterOptions): Promise<Ka
       const drainTimeoutMs = opts.drainTimeoutMs ?? 30_000;
       stopping = true;
       clearTimeout(restartTimer);
-      // Seal what is buffered now, so in-flight eachBatch calls can commit and return.
-      const batchesDone = inFlight === 0 ? Promise.resolve() : new Promise<void>((r) => (idle = r));
-      const flushed = Promise.allSettled(Object.values(paths).map((p) => p.flush())).then(() => batchesDone);
+      // Seal what is buffered now, so in-flight rounds can be stored and committed.
+      const flushed = Promise.allSettled(Object.values(paths).map((p) => p.flush())).then(() => inFlight.settled());
       const timer = new Promise<'timeout'>((r) => setTimeout(() => r('timeout'), drainTimeoutMs).unref());
       let drained = (await Promise.race([flushed.then(() => 'ok' as const), timer])) === 'ok';
       if (!drained) {
         log(`pending batches were not stored within ${drainTimeoutMs} ms; leaving them uncommitted (they will be re-read)`);
         for (const p of Object.values(paths)) p.close();
+        await inFlight.settled();
       }
       // stop() waits for running eachBatch calls; a fetch that returns meanwhile is discarded unprocessed.
       await consumer.disconnect();
@@ -366,6 +430,7 @@ export async function startKafkaIngester(opts: KafkaIngesterOptions): Promise<Ka
         p.close();
       }
       await producer.disconnect();
+      unfence();
       drainedAll = drained;
     },
   };

@@ -60,6 +60,18 @@ function create() {
       help: 'Times the Kafka consumer crashed (it restarts itself with backoff)',
       registers: [registry],
     }),
+    // The pipelined Kafka ingester (in-flight.ts): message bytes fetched but not committed yet, and how
+    // often fetching waited because they passed INGEST_MAX_IN_FLIGHT_BYTES.
+    inFlightBytes: new Gauge({
+      name: 'oversight_ingest_in_flight_bytes',
+      help: 'Kafka message bytes handed to the ingest path and not yet committed (bounded by INGEST_MAX_IN_FLIGHT_BYTES)',
+      registers: [registry],
+    }),
+    inFlightWaits: new Counter({
+      name: 'oversight_ingest_in_flight_waits_total',
+      help: 'Times fetching paused because the in-flight bytes passed INGEST_MAX_IN_FLIGHT_BYTES',
+      registers: [registry],
+    }),
     paused: new Gauge({ name: 'oversight_ingest_paused', help: '1 while consumption is paused because ClickHouse is failing', registers: [registry] }),
   };
   return m;
