@@ -98,6 +98,9 @@ export function kafkaSecurity(env: SecurityEnv): KafkaSecurity {
   return out;
 }
 
+/** The ingest consumer group: the ingester joins it and /pipeline reads its committed offsets for the lag. */
+export const ingestGroupId = (env: { KAFKA_GROUP_PREFIX?: string }): string => `${env.KAFKA_GROUP_PREFIX ?? 'oversight'}-ingest`;
+
 export interface KafkaClientOptions {
   env: SecurityEnv & Pick<Env, 'KAFKA_CLIENT_ID'>;
   brokers: string[];

@@ -24,7 +24,7 @@ import type { ClickHouseClient } from '@clickhouse/client';
 import type { Env } from '../config/env.ts';
 import { TOPICS, type EventKind } from '../contracts/events.ts';
 import { kafkaDlqSink } from './dlq.ts';
-import { checkKafkaSecurity, connectionErrorLine, createKafka } from './kafka-client.ts';
+import { checkKafkaSecurity, connectionErrorLine, createKafka, ingestGroupId } from './kafka-client.ts';
 import { OutputMetaCache } from './enrich.ts';
 import { createIngestPath, type InsertFn, type IngestCounts, type IngestPath } from './ingest.ts';
 import { InFlightRounds } from './in-flight.ts';
@@ -168,7 +168,7 @@ export async function startKafkaIngester(opts: KafkaIngesterOptions): Promise<Ka
   const brokers = opts.brokers ?? env.KAFKA_BROKERS;
   if (!brokers.length) throw new Error('KAFKA_BROKERS is not set: give the Kafka bootstrap servers, e.g. KAFKA_BROKERS=kafka-1:9092,kafka-2:9092');
   const prefix = opts.topicPrefix ?? '';
-  const groupId = opts.groupId ?? `${env.KAFKA_GROUP_PREFIX}-ingest`;
+  const groupId = opts.groupId ?? ingestGroupId(env);
   const topics: Record<EventKind, string> = {
     usage: prefix + TOPICS.usage,
     outputs: prefix + TOPICS.outputs,

@@ -5,7 +5,7 @@
 // whose spans are not model calls, a reject (ingest_errors), a duplicate. The ingester commits only
 // after a durable insert, so a committed offset is never ahead of what is stored.
 import { logLevel, type Admin } from 'kafkajs';
-import { createKafka, type KafkaClientOptions } from '../../../../pipelines/kafka-client.ts';
+import { createKafka, ingestGroupId, type KafkaClientOptions } from '../../../../pipelines/kafka-client.ts';
 import { TOPICS } from '../../../../contracts/events.ts';
 import type { Env } from '../../../../config/env.ts';
 import type { StoredOffset } from './pipeline.ts';
@@ -19,7 +19,6 @@ export function lagTopics(env: Pick<LagEnv, 'KAFKA_OTLP_TOPIC'>): string[] {
 }
 
 /** The consumer group of `oversight serve`'s ingester (pipelines/kafka-ingester.ts). */
-export const ingestGroupId = (env: Pick<LagEnv, 'KAFKA_GROUP_PREFIX'>) => `${env.KAFKA_GROUP_PREFIX ?? 'oversight'}-ingest`;
 
 export interface PartitionLag {
   topic: string;
