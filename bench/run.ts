@@ -10,7 +10,7 @@ import { loadEnv } from '../config/env.ts';
 import { machineInfo } from './lib/machine.ts';
 import { markdownTable, notAvailable, type BenchRow } from './lib/report.ts';
 import { progress } from './lib/stats.ts';
-import { sizesFor, type BenchSizes } from './sizes.ts';
+import { sizeLabel, sizesFor, sizesForDashboardRun, type BenchSizes } from './sizes.ts';
 import { BENCH_SECTIONS, type BenchSection, type SectionContext } from './section.ts';
 
 export interface BenchOptions {
@@ -22,6 +22,12 @@ export interface BenchOptions {
   keep: boolean;
   /** Write V8 CPU profiles of the ingester child (node --cpu-prof) into this directory. */
   profile: boolean;
+  /**
+   * `--size 100M` (or a list like `1M,10M,100M`): the dashboard's dataset sizes for a growth run over
+   * half a year. Its results are `bench/results/size-<largest>.{json,md}`, next to latest.*, never
+   * replacing the full run's.
+   */
+  size?: string;
 }
 
 const RESULTS_DIR = join(dirname(fileURLToPath(import.meta.url)), 'results');
@@ -60,11 +66,13 @@ function stamp(d: Date): string {
 export async function runBench(opts: BenchOptions): Promise<void> {
   const started = new Date();
   const sizes = sizesFor(opts.quick);
+  if (opts.size) sizes.dashboard = sizesForDashboardRun(opts.size);
+  const mode = opts.size ? `size-${sizeLabel(Math.max(...sizes.dashboard.sizes))}` : opts.quick ? 'quick' : 'full';
   const workDir = mkdtempSync(join(tmpdir(), 'oversight-bench-'));
   const dataDir = join(workDir, 'db');
   // The bench always measures the embedded engine in its own directory, never ./data or a server.
   const env = loadEnv({ ...process.env, CLICKHOUSE_URL: undefined, CLICKHOUSE_CLUSTER: undefined, OVERSIGHT_DATA_DIR: dataDir });
-  progress(`${opts.quick ? 'quick' : 'full'} run; data under ${workDir}`);
+  progress(`${mode} run; data under ${workDir}`);
   const client = await getClickHouse(env);
   const rows: BenchRow[] = [];
   const details: Record<string, unknown> = {};
@@ -100,7 +108,7 @@ export async function runBench(opts: BenchOptions): Promise<void> {
   }
   const finished = new Date();
   const result = {
-    mode: opts.quick ? 'quick' : 'full',
+    mode,
     sections: ORDER.filter((s) => opts.sections.has(s)),
     started_at: started.toISOString(),
     finished_at: finished.toISOString(),
@@ -112,7 +120,9 @@ export async function runBench(opts: BenchOptions): Promise<void> {
   };
   const table = markdownTable(rows);
   process.stdout.write(`\n${table}\n\n`);
-  const outDir = resolve(opts.outDir ?? (opts.quick || opts.partial ? join(RESULTS_DIR, 'tmp') : RESULTS_DIR));
+  // A --size run is a result of its own (size-100M.*), committed next to latest.*.
+  const scratch = opts.size ? false : opts.quick || opts.partial;
+  const outDir = resolve(opts.outDir ?? (scratch ? join(RESULTS_DIR, 'tmp') : RESULTS_DIR));
   writeResults(outDir, result, table, stamp(started));
   progress(`${result.mode} run finished in ${result.duration_s} s; results in ${outDir}`);
   // The rollup and raw answers must agree: a disagreement means the rollups drifted from the raw data,
@@ -125,8 +135,12 @@ export async function runBench(opts: BenchOptions): Promise<void> {
   }
 }
 
-function markdownReport(result: { mode: string; started_at: string; duration_s: number; machine: object; sizes: BenchSizes }, table: string): string {
+function markdownReport(result: { mode: string; started_at: string; duration_s: number; machine: object; sizes: BenchSizes; details?: object }, table: string): string {
   const m = result.machine as Record<string, unknown>;
+  // Sections may add tables of their own (the dashboard's growth table) after the main one.
+  const extra = Object.values(result.details ?? {})
+    .map((d) => (d && typeof d === 'object' && typeof (d as { markdown?: unknown }).markdown === 'string' ? (d as { markdown: string }).markdown : ''))
+    .filter(Boolean);
   return [
     `# Oversight bench (${result.mode} run, ${result.started_at})`,
     '',
@@ -138,6 +152,7 @@ function markdownReport(result: { mode: string; started_at: string; duration_s: 
     '',
     table,
     '',
+    ...extra.flatMap((md) => [md, '']),
   ].join('\n');
 }
 
@@ -145,9 +160,9 @@ function writeResults(outDir: string, result: Parameters<typeof markdownReport>[
   mkdirSync(join(outDir, 'history'), { recursive: true });
   const json = JSON.stringify(result, null, 2) + '\n';
   const md = markdownReport(result, table);
-  const prefix = result.mode === 'quick' ? 'quick-' : '';
-  writeFileSync(join(outDir, `${prefix}latest.json`), json);
-  writeFileSync(join(outDir, `${prefix}latest.md`), md);
+  const name = result.mode === 'quick' ? 'quick-latest' : result.mode === 'full' ? 'latest' : result.mode;
+  writeFileSync(join(outDir, `${name}.json`), json);
+  writeFileSync(join(outDir, `${name}.md`), md);
   writeFileSync(join(outDir, 'history', `${ts}-${result.mode}.json`), json);
   writeFileSync(join(outDir, 'history', `${ts}-${result.mode}.md`), md);
 }

@@ -189,7 +189,10 @@ export const AUDIT_EXPORT_MAX = 100_000;
 /**
  * Newest first. The rows have no id of their own, so the order runs through every column: rows that
  * differ in anything keep one fixed order and pages neither repeat nor skip one (rows identical in
- * every column are interchangeable anyway).
+ * every column are interchangeable anyway). Every column descends: the order then begins with the
+ * table's sorting key (at, actor) read backwards, so ClickHouse reads a page from the newest parts
+ * instead of sorting the whole log (with `actor` ascending it sorted everything: 430 ms for one page
+ * of 169k rows against 28 ms, and it grows with the log).
  */
 export async function queryAudit(client: ClickHouseClient, filter: AuditFilter, window: PageWindow): Promise<AuditRow[]> {
   const { sql, params } = auditWhere(filter);
@@ -197,7 +200,7 @@ export async function queryAudit(client: ClickHouseClient, filter: AuditFilter, 
     client,
     `SELECT at, actor, role, action, target, ministry, ip, user_agent, detail
        FROM audit_log WHERE ${sql}
-      ORDER BY at DESC, actor, action, target, ministry, role, ip, user_agent, detail
+      ORDER BY at DESC, actor DESC, action DESC, target DESC, ministry DESC, role DESC, ip DESC, user_agent DESC, detail DESC
       LIMIT {limit:UInt32} OFFSET {offset:UInt64}`,
     { ...params, limit: Math.min(window.limit, AUDIT_EXPORT_MAX), offset: window.offset },
   );
