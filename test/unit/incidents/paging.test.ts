@@ -133,6 +133,14 @@ describe('audit log pages', () => {
     ]);
   });
 
+  it('gives any window the rows of the whole order, also when it ends inside rows sharing one instant', async () => {
+    const all = (await queryAudit(client, {}, { limit: 1000, offset: 0 })).map((r) => r.target);
+    expect(all).toHaveLength(150);
+    for (const [offset, limit] of [[125, 10], [135, 3], [0, 1], [149, 5], [160, 5]]) {
+      expect((await queryAudit(client, {}, { limit, offset })).map((r) => r.target), `${offset}+${limit}`).toEqual(all.slice(offset, offset + limit));
+    }
+  });
+
   it('filters the rows and the total alike', async () => {
     const f = parseAuditFilter(new URLSearchParams('action=triage_note&actor=bob'));
     expect(await countAudit(client, f)).toBe(10);
