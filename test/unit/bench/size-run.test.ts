@@ -15,6 +15,9 @@ import { DEFAULT_FLAG_MIX, insertDerived, insertRequests } from '../../../bench/
 import { trafficShape } from '../../../bench/sections/dashboard/distributions.ts';
 import { insertStaff, insertStaffActivity } from '../../../bench/sections/dashboard/triage-data.ts';
 import { TRIAGE_PAGES } from '../../../bench/sections/dashboard/triage-pages.ts';
+import { listIncidents } from '../../../clickhouse/stores/incidents.ts';
+import { parseIncidentFilter } from '../../../src/lib/server/incident-queue.ts';
+import { getIncidentOutput } from '../../../src/lib/server/incident-detail.ts';
 
 describe('--size', () => {
   it('reads sizes and measures 1M and 10M on the way to 100M, over half a year', () => {
@@ -149,5 +152,23 @@ describe('triage data and pages on generated data (chDB)', () => {
     };
     expect(csv.rows).toBeGreaterThan(0);
     expect(csv.bytes).toBeGreaterThan(csv.rows * 40);
+  });
+
+  it('gives every queue window the rows and order of the whole queue, for each sort and filter', async () => {
+    for (const q of ['', 'sort=severity', 'status=open&sort=updated_at&dir=asc', 'category=leakage&sort=assignee', 'status=new&severity=high']) {
+      const f = parseIncidentFilter(new URLSearchParams(q));
+      const all = await listIncidents(client, f, null, { limit: 5_000, offset: 0 }); // as an export reads it
+      for (const [offset, limit] of [[0, 50], [37, 100], [all.length - 3, 50]]) {
+        const page = await listIncidents(client, f, null, { limit, offset: Math.max(0, offset) });
+        expect(page.map((i) => i.incident_id), `${q} ${offset}+${limit}`).toEqual(all.slice(Math.max(0, offset), Math.max(0, offset) + limit).map((i) => i.incident_id));
+      }
+    }
+  });
+
+  it("finds an incident's output through its ministry and day, and nothing for an unknown id", async () => {
+    const [some] = await queryRows<{ output_id: string; ministry: string }>(client, 'SELECT output_id, ministry FROM outputs ORDER BY cityHash64(output_id) LIMIT 1');
+    const got = await getIncidentOutput(client, some.output_id);
+    expect(got?.output_id).toBe(some.output_id);
+    expect(await getIncidentOutput(client, 'o-none')).toBeUndefined();
   });
 });
