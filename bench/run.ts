@@ -28,6 +28,11 @@ export interface BenchOptions {
    * replacing the full run's.
    */
   size?: string;
+  /**
+   * A work directory kept by an earlier `--keep` run: its data is reused (the dashboard tops it up to
+   * the sizes asked for and measures the sizes at or above what it holds) and the directory is kept.
+   */
+  reuse?: string;
 }
 
 const RESULTS_DIR = join(dirname(fileURLToPath(import.meta.url)), 'results');
@@ -68,7 +73,7 @@ export async function runBench(opts: BenchOptions): Promise<void> {
   const sizes = sizesFor(opts.quick);
   if (opts.size) sizes.dashboard = sizesForDashboardRun(opts.size);
   const mode = opts.size ? `size-${sizeLabel(Math.max(...sizes.dashboard.sizes))}` : opts.quick ? 'quick' : 'full';
-  const workDir = mkdtempSync(join(tmpdir(), 'oversight-bench-'));
+  const workDir = opts.reuse ? resolve(opts.reuse) : mkdtempSync(join(tmpdir(), 'oversight-bench-'));
   const dataDir = join(workDir, 'db');
   // The bench always measures the embedded engine in its own directory, never ./data or a server.
   const env = loadEnv({ ...process.env, CLICKHOUSE_URL: undefined, CLICKHOUSE_CLUSTER: undefined, OVERSIGHT_DATA_DIR: dataDir });
@@ -104,7 +109,7 @@ export async function runBench(opts: BenchOptions): Promise<void> {
     }
   } finally {
     await closeClickHouse();
-    if (!opts.keep) rmSync(workDir, { recursive: true, force: true });
+    if (!opts.keep && !opts.reuse) rmSync(workDir, { recursive: true, force: true });
   }
   const finished = new Date();
   const result = {

@@ -13,6 +13,7 @@ interface BenchCliOptions {
   keep?: boolean;
   profile?: boolean;
   size?: string;
+  reuse?: string;
 }
 
 export function registerBench(program: Command): void {
@@ -24,6 +25,7 @@ export function registerBench(program: Command): void {
     .option('--out <dir>', 'results directory (default: bench/results, or bench/results/tmp for --quick and --only)')
     .option('--keep', 'keep the temporary data directories under /tmp for inspection')
     .option('--size <outputs>', 'dashboard growth run over half a year: 100M measures 1M, 10M and 100M on the way up; a list (1M,10M,100M) as given; only the dashboard section unless --only says otherwise; writes bench/results/size-<largest>.*')
+    .option('--reuse <dir>', 'reuse the data directory an earlier --keep run printed (its dashboard data is topped up, not regenerated; sizes below what it holds are skipped); it is kept')
     .option('--profile', 'CPU-profile the ingester child (node --cpu-prof) into bench/results/tmp/profiles and list its hot functions')
     .action(async (opts: BenchCliOptions) => {
       // A --size run is about the dashboard's data; the other sections' sizes do not change with it.
@@ -46,6 +48,7 @@ export function registerBench(program: Command): void {
         keep: opts.keep ?? false,
         profile: opts.profile ?? false,
         size: opts.size,
+        reuse: opts.reuse,
       });
     });
 }
