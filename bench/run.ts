@@ -10,7 +10,7 @@ import { loadEnv } from '../config/env.ts';
 import { machineInfo } from './lib/machine.ts';
 import { markdownTable, notAvailable, type BenchRow } from './lib/report.ts';
 import { progress } from './lib/stats.ts';
-import { sizesFor, type BenchSizes } from './sizes.ts';
+import { sizeLabel, sizesFor, sizesForDashboardRun, type BenchSizes } from './sizes.ts';
 import { BENCH_SECTIONS, type BenchSection, type SectionContext } from './section.ts';
 
 export interface BenchOptions {
@@ -22,6 +22,17 @@ export interface BenchOptions {
   keep: boolean;
   /** Write V8 CPU profiles of the ingester child (node --cpu-prof) into this directory. */
   profile: boolean;
+  /**
+   * `--size 100M` (or a list like `1M,10M,100M`): the dashboard's dataset sizes for a growth run over
+   * half a year. Its results are `bench/results/size-<largest>.{json,md}`, next to latest.*, never
+   * replacing the full run's.
+   */
+  size?: string;
+  /**
+   * A work directory kept by an earlier `--keep` run: its data is reused (the dashboard tops it up to
+   * the sizes asked for and measures the sizes at or above what it holds) and the directory is kept.
+   */
+  reuse?: string;
 }
 
 const RESULTS_DIR = join(dirname(fileURLToPath(import.meta.url)), 'results');
@@ -63,11 +74,13 @@ function stamp(d: Date): string {
 export async function runBench(opts: BenchOptions): Promise<void> {
   const started = new Date();
   const sizes = sizesFor(opts.quick);
-  const workDir = mkdtempSync(join(tmpdir(), 'oversight-bench-'));
+  if (opts.size) sizes.dashboard = sizesForDashboardRun(opts.size);
+  const mode = opts.size ? `size-${sizeLabel(Math.max(...sizes.dashboard.sizes))}` : opts.quick ? 'quick' : 'full';
+  const workDir = opts.reuse ? resolve(opts.reuse) : mkdtempSync(join(tmpdir(), 'oversight-bench-'));
   const dataDir = join(workDir, 'db');
   // The bench always measures the embedded engine in its own directory, never ./data or a server.
   const env = loadEnv({ ...process.env, CLICKHOUSE_URL: undefined, CLICKHOUSE_CLUSTER: undefined, OVERSIGHT_DATA_DIR: dataDir });
-  progress(`${opts.quick ? 'quick' : 'full'} run; data under ${workDir}`);
+  progress(`${mode} run; data under ${workDir}`);
   const client = await getClickHouse(env);
   const rows: BenchRow[] = [];
   const details: Record<string, unknown> = {};
@@ -99,11 +112,11 @@ export async function runBench(opts: BenchOptions): Promise<void> {
     }
   } finally {
     await closeClickHouse();
-    if (!opts.keep) rmSync(workDir, { recursive: true, force: true });
+    if (!opts.keep && !opts.reuse) rmSync(workDir, { recursive: true, force: true });
   }
   const finished = new Date();
   const result = {
-    mode: opts.quick ? 'quick' : 'full',
+    mode,
     sections: ORDER.filter((s) => opts.sections.has(s)),
     started_at: started.toISOString(),
     finished_at: finished.toISOString(),
@@ -115,7 +128,9 @@ export async function runBench(opts: BenchOptions): Promise<void> {
   };
   const table = markdownTable(rows);
   process.stdout.write(`\n${table}\n\n`);
-  const outDir = resolve(opts.outDir ?? (opts.quick || opts.partial ? join(RESULTS_DIR, 'tmp') : RESULTS_DIR));
+  // A --size run is a result of its own (size-100M.*), committed next to latest.*.
+  const scratch = opts.size ? false : opts.quick || opts.partial;
+  const outDir = resolve(opts.outDir ?? (scratch ? join(RESULTS_DIR, 'tmp') : RESULTS_DIR));
   writeResults(outDir, result, table, stamp(started));
   progress(`${result.mode} run finished in ${result.duration_s} s; results in ${outDir}`);
   // The rollup and raw answers must agree: a disagreement means the rollups drifted from the raw data,
@@ -128,8 +143,12 @@ export async function runBench(opts: BenchOptions): Promise<void> {
   }
 }
 
-function markdownReport(result: { mode: string; started_at: string; duration_s: number; machine: object; sizes: BenchSizes }, table: string): string {
+function markdownReport(result: { mode: string; started_at: string; duration_s: number; machine: object; sizes: BenchSizes; details?: object }, table: string): string {
   const m = result.machine as Record<string, unknown>;
+  // Sections may add tables of their own (the dashboard's growth table) after the main one.
+  const extra = Object.values(result.details ?? {})
+    .map((d) => (d && typeof d === 'object' && typeof (d as { markdown?: unknown }).markdown === 'string' ? (d as { markdown: string }).markdown : ''))
+    .filter(Boolean);
   return [
     `# Oversight bench (${result.mode} run, ${result.started_at})`,
     '',
@@ -141,6 +160,7 @@ function markdownReport(result: { mode: string; started_at: string; duration_s: 
     '',
     table,
     '',
+    ...extra.flatMap((md) => [md, '']),
   ].join('\n');
 }
 
@@ -148,9 +168,9 @@ function writeResults(outDir: string, result: Parameters<typeof markdownReport>[
   mkdirSync(join(outDir, 'history'), { recursive: true });
   const json = JSON.stringify(result, null, 2) + '\n';
   const md = markdownReport(result, table);
-  const prefix = result.mode === 'quick' ? 'quick-' : '';
-  writeFileSync(join(outDir, `${prefix}latest.json`), json);
-  writeFileSync(join(outDir, `${prefix}latest.md`), md);
+  const name = result.mode === 'quick' ? 'quick-latest' : result.mode === 'full' ? 'latest' : result.mode;
+  writeFileSync(join(outDir, `${name}.json`), json);
+  writeFileSync(join(outDir, `${name}.md`), md);
   writeFileSync(join(outDir, 'history', `${ts}-${result.mode}.json`), json);
   writeFileSync(join(outDir, 'history', `${ts}-${result.mode}.md`), md);
 }

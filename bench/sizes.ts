@@ -40,3 +40,35 @@ export function sizesFor(quick: boolean): BenchSizes {
         memoryServingOutputs: 1_000_000,
       };
 }
+
+/** Half a year: the span of a `--size` run (docs/CAPACITY.md: 100 M outputs ≈ six months at 180,000 users). */
+export const SIZE_RUN_DAYS = 182;
+
+/** The steps a `--size` run measures on its way up, so one run yields the growth table. */
+const GROWTH_STEPS = [1_000_000, 10_000_000, 100_000_000];
+
+/** "1M", "10M", "100M", "250k" → outputs. */
+export function parseSize(text: string): number {
+  const m = /^\s*(\d+(?:\.\d+)?)\s*([kKmM]?)\s*$/.exec(text);
+  if (!m) throw new Error(`cannot read "${text}" as a dataset size (examples: 1M, 10M, 100M, 250k)`);
+  const n = Math.round(Number(m[1]) * (m[2].toLowerCase() === 'm' ? 1e6 : m[2].toLowerCase() === 'k' ? 1e3 : 1));
+  if (n < 1_000) throw new Error(`dataset size ${text} is below 1,000 outputs`);
+  return n;
+}
+
+/** The size a result file is named after: 1000000 → "1M", 250000 → "250k". */
+export function sizeLabel(n: number): string {
+  return n >= 1e6 ? `${+(n / 1e6).toFixed(2)}M` : `${+(n / 1e3).toFixed(1)}k`;
+}
+
+/**
+ * `--size 100M` measures 1M, 10M and 100M on the way up (each a top-up of the one before, so the
+ * three columns of the growth table come from one dataset and one run); a list (`1M,10M,100M`) is
+ * measured as given. The span is half a year, and every size gets the same number of timed loads.
+ */
+export function sizesForDashboardRun(spec: string): BenchSizes['dashboard'] {
+  const asked = spec.split(',').filter((s) => s.trim() !== '').map(parseSize);
+  if (asked.length === 0) throw new Error('--size needs at least one size (e.g. 100M or 1M,10M,100M)');
+  const sizes = asked.length === 1 ? [...GROWTH_STEPS.filter((s) => s < asked[0]), asked[0]] : asked;
+  return { sizes: [...new Set(sizes)].sort((a, b) => a - b), days: SIZE_RUN_DAYS, rollupRuns: 20, rawRuns: 3 };
+}

@@ -9,6 +9,8 @@ export interface TableStorage {
   uncompressed_bytes: number;
   ratio: number | null;
   bytes_per_row: number | null;
+  /** Everything the table's active parts take on disk: columns, marks, primary and skipping indexes, projections. */
+  bytes_on_disk: number;
 }
 
 export interface ColumnStorage {
@@ -20,18 +22,29 @@ export interface ColumnStorage {
 
 export async function tableStorage(client: ClickHouseClient, tables: string[]): Promise<TableStorage[]> {
   const rs = await client.query({
-    query: `SELECT table, sum(rows) AS rows, sum(data_compressed_bytes) AS compressed_bytes, sum(data_uncompressed_bytes) AS uncompressed_bytes
+    query: `SELECT table, sum(rows) AS rows, sum(data_compressed_bytes) AS compressed_bytes, sum(data_uncompressed_bytes) AS uncompressed_bytes,
+                   sum(bytes_on_disk) AS bytes_on_disk
               FROM system.parts WHERE active AND database = currentDatabase() AND table IN {tables:Array(String)}
              GROUP BY table ORDER BY table`,
     query_params: { tables },
     format: 'JSONEachRow',
   });
-  const got = await rs.json<{ table: string; rows: number; compressed_bytes: number; uncompressed_bytes: number }>();
-  return got.map((r) => ({
+  const got = await rs.json<{ table: string; rows: number; compressed_bytes: number; uncompressed_bytes: number; bytes_on_disk: number }>();
+  // 64-bit sums arrive as JSON strings: numbers here, so callers can add them up.
+  return got.map((raw) => ({ ...raw, rows: Number(raw.rows), compressed_bytes: Number(raw.compressed_bytes), uncompressed_bytes: Number(raw.uncompressed_bytes), bytes_on_disk: Number(raw.bytes_on_disk) })).map((r) => ({
     ...r,
     ratio: r.compressed_bytes > 0 ? r.uncompressed_bytes / r.compressed_bytes : null,
     bytes_per_row: r.rows > 0 ? r.compressed_bytes / r.rows : null,
   }));
+}
+
+/** Every table of the current database that has active parts (the dataset's tables, rollups, lookups). */
+export async function allTables(client: ClickHouseClient): Promise<string[]> {
+  const rs = await client.query({
+    query: 'SELECT DISTINCT table FROM system.parts WHERE active AND database = currentDatabase() ORDER BY table',
+    format: 'JSONEachRow',
+  });
+  return (await rs.json<{ table: string }>()).map((r) => r.table);
 }
 
 export async function columnStorage(client: ClickHouseClient, tables: string[]): Promise<ColumnStorage[]> {

@@ -10,11 +10,12 @@
 // events `f<n>` with no output. Feedback, flags, incidents and DLQ rows are derived from the outputs
 // with fixed rates (see FLAG_MIX and the constants below). Raw text columns are left empty: no
 // dashboard query reads them, and their storage is measured on simulator text in the ingestion section.
-import type { ClickHouseSettings } from '@clickhouse/client';
 import type { ClickHouseClient } from '../../../clickhouse/client.ts';
 import { addFlagsDailyWhere } from '../../../clickhouse/flags-rollup.ts';
 import { hallucinationScale } from '../../../pipelines/simulate/profiles.ts';
 import type { TrafficShape } from './distributions.ts';
+import { insertTriagedIncidents } from './triage-data.ts';
+import { GENERATION_SETTINGS, lit, U, Z } from './sql.ts';
 
 /** One kind of flag and its rate per output. */
 export interface FlagKind {
@@ -51,21 +52,6 @@ export const FEEDBACK_RATE = 0.06;
 export const THUMBS_DOWN_SHARE = 0.18;
 export const DLQ_RATE = 0.0001;
 
-/** Two threads: the bench machine has 2 cores, and generation should not starve the page timings' neighbours. */
-const GENERATION_SETTINGS: ClickHouseSettings = { max_insert_threads: '2', max_threads: 2 };
-
-const lit = (v: unknown): string => {
-  if (typeof v === 'string') return `'${v.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
-  if (typeof v === 'number') return Number.isInteger(v) ? String(v) : v.toPrecision(12);
-  if (Array.isArray(v)) return `[${v.map(lit).join(', ')}]`;
-  throw new Error(`cannot render ${String(v)} as SQL`);
-};
-
-/** A uniform draw in [0, 1) for row `n` and stream `k`. */
-const U = (k: number) => `(cityHash64(n, ${k}) / 18446744073709551616.)`;
-/** A standard normal draw (Box-Muller over two streams). */
-const Z = (a: number, b: number) => `(sqrt(-2 * log(1 - ${U(a)})) * cos(2 * pi() * ${U(b)}))`;
-
 function constants(s: TrafficShape): string {
   const c: Record<string, unknown> = {
     ministries: s.ministries,
@@ -89,13 +75,13 @@ function constants(s: TrafficShape): string {
 }
 
 /** A request drawn from the traffic shape; `modelsCum` picks which model mix (all vs failed requests). */
-function requestSelect(s: TrafficShape, from: number, count: number, modelsCum: 'cumModels' | 'cumFailModels'): string {
+function requestSelect(s: TrafficShape, from: number, count: number, modelsCum: 'cumModels' | 'cumFailModels', poolBase: number): string {
   return `WITH
   ${constants(s)}
 SELECT
   number + ${from} AS n,
   toInt64(arrayFirstIndex(x -> x > ${U(4)}, cumDays)) - 1 AS day_idx,
-  greatest(1, toUInt64(${count} * dayShare[day_idx + 1] / ${s.requestsPerActiveDay})) AS day_pool,
+  greatest(1, toUInt64(${poolBase} * dayShare[day_idx + 1] / ${s.requestsPerActiveDay})) AS day_pool,
   cityHash64(day_idx, toUInt64(${U(1)} * day_pool)) % ${s.totalUsers} AS user_idx,
   arrayFirstIndex(x -> x > user_idx, cumUsers) AS mi,
   ministries[mi] AS ministry,
@@ -120,13 +106,18 @@ FROM numbers(${count})`;
 
 const USAGE_COLS = 'event_id, occurred_at, ministry, user_id, session_id, request_id, app, model, input_tokens, output_tokens, latency_ms, status, raw, src_topic, src_partition, src_offset, ingested_at';
 
-export async function insertRequests(client: ClickHouseClient, s: TrafficShape, from: number, count: number): Promise<void> {
+/**
+ * Requests n = from .. from+count-1. `poolBase` is the size of the dataset being built: a day's pool of
+ * active users is sized for it, so a top-up written in several chunks draws from one pool per day
+ * (sized by the chunk, each chunk would give the same users ever more requests).
+ */
+export async function insertRequests(client: ClickHouseClient, s: TrafficShape, from: number, count: number, poolBase = count): Promise<void> {
   const settings = GENERATION_SETTINGS;
   await client.command({
     query: `INSERT INTO usage_events (${USAGE_COLS})
       SELECT concat('e', toString(n)), occurred_at, ministry, user_id, session_id, concat('r', toString(n)), app, model,
              input_tokens, output_tokens_ok, latency_ok, 'ok', '', 'genai.usage.v1', 0, n, ingested_at
-      FROM (${requestSelect(s, from, count, 'cumModels')})`,
+      FROM (${requestSelect(s, from, count, 'cumModels', poolBase)})`,
     clickhouse_settings: settings,
   });
   await client.command({
@@ -134,17 +125,18 @@ export async function insertRequests(client: ClickHouseClient, s: TrafficShape, 
                                  prompt, response, sources, raw, src_topic, src_partition, src_offset, ingested_at)
       SELECT concat('o', toString(n)), concat('r', toString(n)), occurred_at, ministry, app, model, user_id, language,
              confidentiality_level, '', '', '[]', '', 'genai.outputs.v1', 0, n, ingested_at
-      FROM (${requestSelect(s, from, count, 'cumModels')})`,
+      FROM (${requestSelect(s, from, count, 'cumModels', poolBase)})`,
     clickhouse_settings: settings,
   });
   // Failed requests, in their own id space so top-ups never collide.
-  const failed = Math.round((count * s.failShare) / (1 - s.failShare));
   const failFrom = Math.round((from * s.failShare) / (1 - s.failShare));
+  const failed = Math.round(((from + count) * s.failShare) / (1 - s.failShare)) - failFrom;
+  const failPool = Math.round((poolBase * s.failShare) / (1 - s.failShare));
   await client.command({
     query: `INSERT INTO usage_events (${USAGE_COLS})
       SELECT concat('f', toString(n)), occurred_at, ministry, user_id, session_id, concat('rf', toString(n)), app, model,
              input_tokens, 0, first_token_ms, fail_status, '', 'genai.usage.v1', 1, n, ingested_at
-      FROM (${requestSelect(s, 1_000_000_000 + failFrom, failed, 'cumFailModels')})`,
+      FROM (${requestSelect(s, 1_000_000_000 + failFrom, failed, 'cumFailModels', failPool)})`,
     clickhouse_settings: settings,
   });
 }
@@ -188,17 +180,9 @@ export async function insertDerived(client: ClickHouseClient, s: TrafficShape, f
   // The flags rollup, as the runner's writeFlags keeps it (clickhouse/flags-rollup.ts): these outputs are new,
   // so their share is only added. Picked by their id number (o<n>), not an IN set of up to 90 M ids.
   await addFlagsDailyWhere(client, `toUInt64OrZero(substring(output_id, 2)) >= ${from} AND toUInt64OrZero(substring(output_id, 2)) < ${from + count}`, 1);
-  // Incidents for every high/critical finding: 40% open, 20% triaging, 40% closed with a verdict.
-  await client.command({
-    query: `INSERT INTO incidents (incident_id, output_id, ministry, app, model, category, severity, rule_ids, title, status, assignee,
-                                   verdict, output_at, opened_at, version)
-      SELECT concat('inc-', output_id), output_id, ministry, app, model, category, severity, [rule_id], concat(category, ': ', rule_id),
-             multiIf(h < 0.4, 'open', h < 0.6, 'triaging', 'closed'), if(h < 0.4, '', 'reviewer1'),
-             multiIf(h < 0.6, '', h < 0.88, 'confirmed', 'rejected'), output_at, output_at + toIntervalMinute(5), 1
-      FROM (SELECT *, cityHash64(output_id, 40) / 18446744073709551616. AS h FROM flags
-            WHERE severity IN ('high', 'critical') AND output_id IN (SELECT output_id FROM outputs WHERE ${range}))`,
-    clickhouse_settings: settings,
-  });
+  // Incidents for every high/critical finding, triaged as far as their age allows, with their history
+  // and the reviewers' audit trail (triage-data.ts).
+  await insertTriagedIncidents(client, from, count);
   await client.command({
     query: `INSERT INTO ingest_errors (topic, partition, offset, error, original_base64, failed_at)
       SELECT 'genai.outputs.v1', 0, src_offset, 'ministry: unknown ministry code "xx"', base64Encode('{}'), occurred_at

@@ -5,11 +5,15 @@ import { MINISTRIES } from '../../../contracts/ministries.ts';
 import type { BenchRow } from '../../lib/report.ts';
 import { notAvailable } from '../../lib/report.ts';
 import { percentile, progress, sleep, timed } from '../../lib/stats.ts';
-import { tableStorage } from '../../lib/storage.ts';
+import { allTables, tableStorage } from '../../lib/storage.ts';
+import { sizeLabel } from '../../sizes.ts';
 import { compareAnswers } from './compare.ts';
 import { DEFAULT_FLAG_MIX, insertDerived, insertRequests, type FlagKind } from './dataset.ts';
 import { trafficShape } from './distributions.ts';
-import { PAGES, type PageLoader } from './pages.ts';
+import { PAGES as ANALYTICS_PAGES, type PageLoader, type VariantContext } from './pages.ts';
+import { insertStaff, insertStaffActivity } from './triage-data.ts';
+import { TRIAGE_PAGES } from './triage-pages.ts';
+import { growthMarkdown, growthRows } from './growth.ts';
 import { instrumentedClient, rollupDefinitions, type QueryLog } from './raw-client.ts';
 
 export interface DashboardOptions {
@@ -26,7 +30,20 @@ export interface DashboardOptions {
 export interface DashboardDetails {
   dataset: Record<string, unknown>[];
   pages: Record<string, unknown>[];
+  /** Each page's p95 at every size, side by side (growth.ts), as Markdown for the result file. */
+  markdown?: string;
 }
+
+const PAGES = [...ANALYTICS_PAGES, ...TRIAGE_PAGES];
+
+/** Rows per INSERT ... SELECT: bounds the engine's memory for the derived inserts and gives progress lines. */
+const GENERATION_CHUNK = 10_000_000;
+
+/** Every table whose rows and bytes on disk the dataset lines report. */
+const COUNTED_TABLES = [
+  'usage_events', 'outputs', 'feedback', 'flags', 'incidents', 'incident_events', 'audit_log', 'users', 'ingest_errors',
+  'usage_daily', 'outputs_daily', 'feedback_daily',
+];
 
 const SECTION = 'Dashboard';
 const P95_TARGET_MS = 300;
@@ -67,7 +84,7 @@ async function countOf(client: ClickHouseClient, table: string): Promise<number>
   return Number((await rs.json<{ n: number }>())[0].n);
 }
 
-async function timeLoader(loader: PageLoader, client: ClickHouseClient, variants: Filters[], runs: number): Promise<number[]> {
+async function timeLoader(loader: PageLoader, client: ClickHouseClient, variants: unknown[], runs: number): Promise<number[]> {
   const samples: number[] = [];
   for (let i = 0; i < runs; i++) samples.push((await timed(() => loader(client, variants[i % variants.length]))).ms);
   return samples;
@@ -92,23 +109,41 @@ export async function runDashboardBench(client: ClickHouseClient, opts: Dashboar
   }
   const p95BySize = new Map<string, Map<number, number>>();
 
-  let have = 0;
+  // A reused data directory (--reuse) already holds outputs o0 .. o<have-1>: top up from there.
+  let have = await countOf(client, 'outputs');
+  if (have > 0) progress(`dashboard: reusing ${have.toLocaleString()} outputs already stored`);
   for (const size of opts.sizes) {
+    if (size < have) {
+      progress(`dashboard: skipping ${size.toLocaleString()} outputs: the reused data already holds ${have.toLocaleString()}`);
+      continue;
+    }
     const gen = await timed(async () => {
       progress(`dashboard: generating outputs ${have.toLocaleString()} → ${size.toLocaleString()} (${startDay}..${to})`);
-      await insertRequests(client, shape, have, size - have);
-      await insertDerived(client, shape, have, size - have, mix);
+      if (have === 0) {
+        await insertStaff(client);
+        await insertStaffActivity(client, startDay, opts.days);
+      }
+      for (let at = have; at < size; at += GENERATION_CHUNK) {
+        const n = Math.min(GENERATION_CHUNK, size - at);
+        const t0 = Date.now();
+        await insertRequests(client, shape, at, n, size);
+        await insertDerived(client, shape, at, n, mix);
+        progress(`dashboard:   outputs ${(at + n).toLocaleString()} of ${size.toLocaleString()} written (${((Date.now() - t0) / 1000).toFixed(0)} s for this chunk)`);
+      }
     });
     have = size;
     const pending = await waitForMerges(client, 60_000);
     const counts: Record<string, number> = {};
-    for (const t of ['usage_events', 'outputs', 'feedback', 'flags', 'incidents', 'ingest_errors', 'usage_daily', 'outputs_daily', 'feedback_daily']) {
+    for (const t of COUNTED_TABLES) {
       counts[t] = await countOf(client, t);
     }
-    const storage = await tableStorage(client, Object.keys(counts));
-    details.dataset.push({ size, generate_ms: Math.round(gen.ms), merges_still_running: pending, rows: counts, storage });
+    const storage = await tableStorage(client, await allTables(client));
+    const bytesOnDisk = storage.reduce((a, t) => a + t.bytes_on_disk, 0);
+    details.dataset.push({ size, generate_ms: Math.round(gen.ms), merges_still_running: pending, rows: counts, storage, bytes_on_disk: bytesOnDisk });
+    progress(`dashboard: ${(bytesOnDisk / 1e9).toFixed(2)} GB on disk in ${storage.length} tables`);
     progress(`dashboard: ${size.toLocaleString()} outputs ready in ${(gen.ms / 1000).toFixed(1)} s: ${JSON.stringify(counts)}`);
-    const label = size >= 1e6 ? `${size / 1e6}M` : `${size / 1e3}k`;
+    const label = sizeLabel(size);
+    const variantCtx: VariantContext = { client, to, back: (n) => isoDay(new Date(Date.parse(`${to}T00:00:00Z`) - (n - 1) * 86_400_000)) };
 
     for (const page of PAGES) {
       const loader = loaders.get(page.name)!;
@@ -118,7 +153,8 @@ export async function runDashboardBench(client: ClickHouseClient, opts: Dashboar
         continue;
       }
       try {
-        const variants = filterVariants(to, page.ministryScoped ?? false);
+        const variants = page.variants ? await page.variants(variantCtx) : filterVariants(to, page.ministryScoped ?? false);
+        if (variants.length === 0) throw new Error('no views to load (no data for this page)');
         const rollupLog: QueryLog = { queries: 0, rollupQueries: 0, tables: new Set() };
         const rawLog: QueryLog = { queries: 0, rollupQueries: 0, tables: new Set() };
         const viaRollup = instrumentedClient(client, 'rollup', defs, rollupLog);
@@ -171,25 +207,8 @@ export async function runDashboardBench(client: ClickHouseClient, opts: Dashboar
       }
     }
   }
-  if (opts.sizes.length >= 2) {
-    const [a, b] = [opts.sizes[0], opts.sizes[opts.sizes.length - 1]];
-    const rowsAt = (size: number, table: string) =>
-      ((details.dataset.find((d) => d.size === size)?.rows as Record<string, number> | undefined) ?? {})[table];
-    for (const [page, bySize] of p95BySize) {
-      const pa = bySize.get(a);
-      const pb = bySize.get(b);
-      if (pa === undefined || pb === undefined) continue;
-      rows.push({
-        section: SECTION,
-        measure: `${page} p95 growth ${a / 1e6}M → ${b / 1e6}M`,
-        value: pb / pa,
-        unit: '×',
-        note:
-          `outputs grew ${(b / a).toFixed(0)}×; usage_daily rows ${rowsAt(a, 'usage_daily')?.toLocaleString()} → ${rowsAt(b, 'usage_daily')?.toLocaleString()}, ` +
-          `flags ${rowsAt(a, 'flags')?.toLocaleString()} → ${rowsAt(b, 'flags')?.toLocaleString()}`,
-      });
-    }
-  }
+  rows.push(...growthRows(SECTION, opts.sizes, p95BySize, details.dataset));
+  details.markdown = growthMarkdown(opts.sizes, p95BySize, details.dataset);
   details.dataset.push({ flag_mix_source: opts.flagMixSource ?? 'assumed (DEFAULT_FLAG_MIX)', flag_mix: mix, days: opts.days, from: startDay, to });
   return { rows, details };
 }

@@ -5,7 +5,17 @@ import type { ClickHouseClient } from '../../../clickhouse/client.ts';
 import type { Filters } from '../../../src/lib/server/queries/filters.ts';
 import { plannedUsers } from '../../../contracts/ministries.ts';
 
-export type PageLoader = (client: ClickHouseClient, f: Filters) => Promise<unknown>;
+/** Loads one view of a page; the view is Filters for the analytics pages, the page's own shape otherwise. */
+export type PageLoader = (client: ClickHouseClient, view: any) => Promise<unknown>;
+
+/** What a page's views may be drawn from at each dataset size. */
+export interface VariantContext {
+  client: ClickHouseClient;
+  /** The last day of data (yesterday, UTC). */
+  to: string;
+  /** The day n days back from `to`, inclusive (back(7) .. to is a week). */
+  back: (days: number) => string;
+}
 
 export interface Page {
   name: string;
@@ -14,6 +24,8 @@ export interface Page {
   /** Pages scoped to one ministry. */
   ministryScoped?: boolean;
   load: () => Promise<PageLoader>;
+  /** The views timed loads cycle through; without it, the analytics date ranges (last 30, 7, 90 days). */
+  variants?: (ctx: VariantContext) => Promise<unknown[]>;
 }
 
 const Q = '../../../src/lib/server/queries/';

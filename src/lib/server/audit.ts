@@ -191,12 +191,29 @@ export const AUDIT_EXPORT_MAX = 100_000;
  * Newest first. The rows have no id of their own, so the order runs through every column: rows that
  * differ in anything keep one fixed order and pages neither repeat nor skip one (rows identical in
  * every column are interchangeable anyway).
+ *
+ * Two steps, so a page costs what it shows rather than what the log holds: first the `at` of the
+ * page's last row (only that column is read and sorted), then the page itself among the rows at or
+ * after it — every row ranked before the page's end has an `at` at least that recent, so the result
+ * is the same as over the whole log. One query sorting all columns read the newest granules of every
+ * part in full: 370–430 ms for one page of a 727k-row log, against 10 ms for the `at` step.
  */
 export async function queryAudit(client: ClickHouseClient, filter: AuditFilter, window: PageWindow): Promise<AuditRow[]> {
-  const { sql, params } = auditSelect(filter);
+  const limit = Math.min(window.limit, AUDIT_EXPORT_MAX);
+  if (limit <= 0) return [];
+  const { sql: where, params } = auditWhere(filter);
+  const [cut] = await queryRows<{ at: string }>(
+    client,
+    `SELECT at FROM audit_log WHERE ${where} ORDER BY at DESC LIMIT 1 OFFSET {last:UInt64}`,
+    { ...params, last: window.offset + limit - 1 },
+  );
+  // No cut: the log ends within this page, so every matching row may be on it.
+  const bound = cut ? ` AND at >= {cut:DateTime64(3, 'UTC')}` : '';
+  const { sql } = auditSelect(filter, bound);
   return queryRows<AuditRow>(client, `${sql} LIMIT {limit:UInt32} OFFSET {offset:UInt64}`, {
     ...params,
-    limit: Math.min(window.limit, AUDIT_EXPORT_MAX),
+    ...(cut ? { cut: cut.at } : {}),
+    limit,
     offset: window.offset,
   });
 }
@@ -207,12 +224,13 @@ export function streamAudit(client: ClickHouseClient, filter: AuditFilter, limit
   return streamRows<AuditRow>(client, `${sql} LIMIT {limit:UInt64}`, { ...params, limit });
 }
 
-function auditSelect(filter: AuditFilter): { sql: string; params: Record<string, unknown> } {
+/** The page's SELECT and order, shared by the page and the export so both list rows the same way. */
+function auditSelect(filter: AuditFilter, extraWhere = ''): { sql: string; params: Record<string, unknown> } {
   const { sql, params } = auditWhere(filter);
   return {
     sql: `SELECT at, actor, role, action, target, ministry, ip, user_agent, detail
-       FROM audit_log WHERE ${sql}
-      ORDER BY at DESC, actor, action, target, ministry, role, ip, user_agent, detail`,
+       FROM audit_log WHERE ${sql}${extraWhere}
+      ORDER BY at DESC, actor DESC, action DESC, target DESC, ministry DESC, role DESC, ip DESC, user_agent DESC, detail DESC`,
     params,
   };
 }
@@ -231,9 +249,12 @@ export async function auditPage(client: ClickHouseClient, filter: AuditFilter & 
   return { rows, paging };
 }
 
-/** Distinct actors, for the filter drop-down. */
+/**
+ * Distinct actors, for the filter drop-down. GROUP BY (not DISTINCT) so ClickHouse answers it from the
+ * p_actors projection (migration 0160): a few rows per part instead of every row of the log.
+ */
 export async function auditActors(client: ClickHouseClient): Promise<string[]> {
-  const rows = await queryRows<{ actor: string }>(client, `SELECT DISTINCT actor FROM audit_log WHERE actor != '' ORDER BY actor`);
+  const rows = await queryRows<{ actor: string }>(client, `SELECT actor FROM audit_log WHERE actor != '' GROUP BY actor ORDER BY actor`);
   return rows.map((r) => r.actor);
 }
 

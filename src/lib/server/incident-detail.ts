@@ -6,11 +6,18 @@ import type { OutputEventRow } from '../../../contracts/tables.ts';
 
 export type IncidentOutput = Pick<OutputEventRow, 'output_id' | 'occurred_at' | 'app' | 'model' | 'language' | 'confidentiality_level' | 'prompt' | 'response'>;
 
+/**
+ * outputs is ordered by (ministry, day, output_id): the output's ministry and day come first from
+ * output_ids (ordered by the id, kept by a view in the same insert), so the read touches the primary
+ * key range of that one day instead of checking the output_id bloom filter of every granule, which
+ * grows with the history.
+ */
 export async function getIncidentOutput(client: ClickHouseClient, outputId: string): Promise<IncidentOutput | undefined> {
   const [row] = await queryRows<IncidentOutput>(
     client,
     `SELECT output_id, occurred_at, app, model, language, confidentiality_level, prompt, response
-       FROM outputs FINAL WHERE output_id = {id:String}`,
+       FROM outputs FINAL WHERE output_id = {id:String}
+        AND (ministry, toDate(occurred_at)) IN (SELECT ministry, toDate(occurred_at) FROM output_ids WHERE output_id = {id:String})`,
     { id: outputId },
   );
   return row;

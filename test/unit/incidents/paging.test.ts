@@ -127,15 +127,24 @@ describe('audit log pages', () => {
     const last = await auditPage(client, { ...f, page: 3 });
     expect(last.rows.map((r) => r.target)).toEqual([
       ...Array.from({ length: 30 }, (_, i) => `a${100 + i}`),
-      ...Array.from({ length: 10 }, (_, i) => `tie${String(2 * i).padStart(2, '0')}`), // alice first
-      ...Array.from({ length: 10 }, (_, i) => `tie${String(2 * i + 1).padStart(2, '0')}`), // then bob
+      // every column descends (the sorting key read backwards): bob before alice, each one's targets in reverse
+      ...Array.from({ length: 10 }, (_, i) => `tie${String(19 - 2 * i).padStart(2, '0')}`), // bob first
+      ...Array.from({ length: 10 }, (_, i) => `tie${String(18 - 2 * i).padStart(2, '0')}`), // then alice
     ]);
+  });
+
+  it('gives any window the rows of the whole order, also when it ends inside rows sharing one instant', async () => {
+    const all = (await queryAudit(client, {}, { limit: 1000, offset: 0 })).map((r) => r.target);
+    expect(all).toHaveLength(150);
+    for (const [offset, limit] of [[125, 10], [135, 3], [0, 1], [149, 5], [160, 5]]) {
+      expect((await queryAudit(client, {}, { limit, offset })).map((r) => r.target), `${offset}+${limit}`).toEqual(all.slice(offset, offset + limit));
+    }
   });
 
   it('filters the rows and the total alike', async () => {
     const f = parseAuditFilter(new URLSearchParams('action=triage_note&actor=bob'));
     expect(await countAudit(client, f)).toBe(10);
-    expect((await queryAudit(client, f, { limit: 4, offset: 4 })).map((r) => r.target)).toEqual(['tie09', 'tie11', 'tie13', 'tie15']);
+    expect((await queryAudit(client, f, { limit: 4, offset: 4 })).map((r) => r.target)).toEqual(['tie11', 'tie09', 'tie07', 'tie05']);
   });
 });
 

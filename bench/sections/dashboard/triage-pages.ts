@@ -1,0 +1,224 @@
+// The triage and admin pages' data, loaded the way their +page.server.ts loads do (the same functions
+// with the same arguments), with the views the bench cycles through: the incident queue with its
+// filters and sorts, an incident's detail, the audit log with its filters, the filter-option queries
+// behind the pages' selects, and the two CSV exports.
+//
+// CSV exports are timed to the last byte of the body. The export routes on this branch build the body
+// in memory (listIncidents / queryAudit with the export cap, then toCsv), so that is the code path
+// measured here; once the routes stream (the csv work), this should read the streamed response.
+import type { ClickHouseClient } from '../../../clickhouse/client.ts';
+import { MINISTRIES } from '../../../contracts/ministries.ts';
+import type { Page, VariantContext } from './pages.ts';
+import { REVIEWERS } from './triage-data.ts';
+
+const SERVER = '../../../src/lib/server/';
+const STORES = '../../../clickhouse/stores/';
+
+type IncidentFilter = import('../../../src/lib/server/incident-queue.ts').IncidentFilter;
+type AuditFilter = import('../../../src/lib/server/audit.ts').AuditFilter;
+type Incident = import('../../../clickhouse/stores/incidents.ts').Incident;
+
+/** A queue view: the URL's query string and the visitor's scope (a CAIO's ministry, or null). */
+interface QueueView {
+  query: string;
+  scope: string | null;
+}
+
+function biggestMinistries(n: number): string[] {
+  return [...MINISTRIES].sort((a, b) => b.planned_users - a.planned_users).slice(0, n).map((m) => m.code);
+}
+
+async function parseQueue(v: QueueView): Promise<IncidentFilter> {
+  const q = await import(`${SERVER}incident-queue.ts`);
+  return q.parseIncidentFilter(new URLSearchParams(v.query));
+}
+
+/** The queue page's load: one page with its position, the facets and the assignable users. */
+async function queuePageLoader() {
+  const q = await import(`${SERVER}incident-queue.ts`);
+  const s = await import(`${STORES}incidents.ts`);
+  const u = await import(`${SERVER}triage-users.ts`);
+  return async (client: ClickHouseClient, v: QueueView) => {
+    const filter = await parseQueue(v);
+    const [page, facets, users] = await Promise.all([q.incidentQueuePage(client, filter, v.scope), s.incidentFacets(client, v.scope), u.assignableUsers(client, v.scope)]);
+    return { page, facets, users: users.length };
+  };
+}
+
+const reviewerName = (i: number) => `reviewer${String(i).padStart(2, '0')}`;
+
+export const TRIAGE_PAGES: Page[] = [
+  {
+    name: 'incident queue',
+    about: 'the queue unfiltered, newest first and sorted by each column, first and a deep page',
+    load: queuePageLoader as Page['load'],
+    variants: async () =>
+      ['', 'sort=severity', 'sort=status&dir=asc', 'sort=updated_at', 'sort=assignee&dir=asc', 'sort=ministry', 'page=40', 'sort=severity&page=200'].map(
+        (query) => ({ query, scope: null }) satisfies QueueView,
+      ),
+  },
+  {
+    name: 'incident queue filtered',
+    about: 'status, severity, ministry, category, assignee and age filters with sorts; a CAIO scope',
+    load: queuePageLoader as Page['load'],
+    variants: async () => {
+      const [m1, m2] = biggestMinistries(2);
+      return [
+        { query: 'status=open&sort=severity', scope: null },
+        { query: 'status=new&severity=high', scope: null },
+        { query: `ministry=${m1}&category=leakage&sort=updated_at`, scope: null },
+        { query: `status=triaged&assignee=${reviewerName(3)}`, scope: null },
+        { query: 'severity=critical&status=resolved&sort=updated_at', scope: null },
+        { query: 'category=hallucinated_citation&status=confirmed&age=gt7d', scope: null },
+        { query: 'status=open&sort=severity', scope: m2 },
+        { query: 'category=off_policy&sort=opened_at&dir=asc', scope: null },
+      ] satisfies QueueView[];
+    },
+  },
+  {
+    name: 'incident detail',
+    about: 'one incident: its state, output, live flags, history, assignable users, and the view_raw audit row',
+    load: async () => {
+      const inc = await import(`${SERVER}incidents.ts`);
+      const det = await import(`${SERVER}incident-detail.ts`);
+      const ev = await import(`${STORES}evaluation.ts`);
+      const s = await import(`${STORES}incidents.ts`);
+      const u = await import(`${SERVER}triage-users.ts`);
+      const audit = await import(`${SERVER}audit.ts`);
+      return async (client: ClickHouseClient, id: string) => {
+        const incident = await inc.visibleIncident(client, id, null);
+        const [output, flags, events, users] = await Promise.all([
+          det.getIncidentOutput(client, incident.output_id),
+          ev.liveFlagsOfOutput(client, incident.output_id),
+          s.getIncidentEvents(client, incident.incident_id),
+          u.assignableUsers(client, null),
+        ]);
+        await audit.writeAudit(client, { actor: reviewerName(1), role: 'reviewer', ip: '10.0.0.1', user_agent: 'bench' }, {
+          action: 'view_raw',
+          target: incident.incident_id,
+          ministry: incident.ministry,
+          detail: { output_id: incident.output_id, page: 'incident_detail' },
+        });
+        if (!output) throw new Error(`incident ${id}: its output ${incident.output_id} is missing`);
+        return { incident, output, flags, events, users: users.length };
+      };
+    },
+    // Incidents spread over the whole span (recent and old, every status), the same ones at each size where they exist.
+    variants: async ({ client }: VariantContext) => {
+      const rs = await client.query({ query: 'SELECT incident_id FROM incidents ORDER BY cityHash64(incident_id) LIMIT 20', format: 'JSONEachRow' });
+      return (await rs.json<{ incident_id: string }>()).map((r) => r.incident_id);
+    },
+  },
+  {
+    name: 'audit log',
+    about: 'the audit log newest first: first, a middle and a deep page, with the actor select',
+    load: async () => {
+      const a = await import(`${SERVER}audit.ts`);
+      return async (client: ClickHouseClient, query: string) => {
+        const filter = a.parseAuditFilter(new URLSearchParams(query));
+        const [{ rows, paging }, actors] = await Promise.all([a.auditPage(client, filter), a.auditActors(client)]);
+        return { rows, paging, actors };
+      };
+    },
+    variants: async () => ['', 'page=10', 'page=100&per=200', 'page=2'],
+  },
+  {
+    name: 'audit log filtered',
+    about: 'the audit log by actor, action, day range and their combinations',
+    load: async () => {
+      const a = await import(`${SERVER}audit.ts`);
+      return async (client: ClickHouseClient, query: string) => {
+        const filter = a.parseAuditFilter(new URLSearchParams(query));
+        const [{ rows, paging }, actors] = await Promise.all([a.auditPage(client, filter), a.auditActors(client)]);
+        return { rows, paging, actors };
+      };
+    },
+    variants: async ({ to, back }: VariantContext) => [
+      `actor=${reviewerName(7)}`,
+      'action=triage_status',
+      `from=${back(7)}&to=${to}`,
+      `actor=${reviewerName(12)}&action=view_raw&from=${back(30)}&to=${to}`,
+      'action=login&page=3',
+      `actor=caio-${biggestMinistries(1)[0]}`,
+    ],
+  },
+  {
+    name: 'filter options: dashboard',
+    about: 'the app and model selects and the default day (every analytics page, openView)',
+    load: async () => {
+      const o = await import('../../../src/lib/server/queries/overview.ts');
+      return async (client: ClickHouseClient, v: { scope: string | null; today: string }) => {
+        const [options, latest] = await Promise.all([o.filterOptions(client, v.scope), o.latestDataDay(client, v.today)]);
+        return { options, latest };
+      };
+    },
+    variants: async ({ to }: VariantContext) => [null, ...biggestMinistries(2)].map((scope) => ({ scope, today: to })),
+  },
+  {
+    name: 'filter options: incidents',
+    about: 'the queue selects: categories, ministries and models of stored incidents, and assignable users',
+    load: async () => {
+      const s = await import(`${STORES}incidents.ts`);
+      const u = await import(`${SERVER}triage-users.ts`);
+      return async (client: ClickHouseClient, scope: string | null) => {
+        const [facets, users] = await Promise.all([s.incidentFacets(client, scope), u.assignableUsers(client, scope)]);
+        return { facets, users: users.map((x: { username: string }) => x.username) };
+      };
+    },
+    variants: async () => [null, ...biggestMinistries(2)],
+  },
+  {
+    name: 'filter options: audit log',
+    about: 'the actor select of the audit log',
+    load: async () => {
+      const a = await import(`${SERVER}audit.ts`);
+      return async (client: ClickHouseClient) => a.auditActors(client);
+    },
+    variants: async () => [null],
+  },
+  {
+    name: 'incidents CSV export',
+    about: 'every matching incident (up to the export cap) as the CSV body, to its last byte',
+    load: async () => {
+      const s = await import(`${STORES}incidents.ts`);
+      const q = await import(`${SERVER}incident-queue.ts`);
+      const a = await import(`${SERVER}audit.ts`);
+      const f = await import('../../../src/lib/i18n/findings.ts');
+      return async (client: ClickHouseClient, v: QueueView) => {
+        const filter = await parseQueue(v);
+        const rows = await s.listIncidents(client, filter, v.scope, { limit: s.INCIDENT_EXPORT_MAX, offset: 0 });
+        const header = [...q.INCIDENT_CSV_COLUMNS, 'rule_ids', 'rule_titles'];
+        const cells = rows.map((r: Incident) => [
+          ...q.INCIDENT_CSV_COLUMNS.map((c: keyof Incident) => (c === 'title' ? f.incidentTitle(r, 'ja') : r[c])),
+          r.rule_ids.join(' '),
+          r.rule_ids.map((id: string) => f.ruleTitle(id, 'ja')).join('、'),
+        ]);
+        const body: string = a.toCsv(header, cells);
+        return { rows: rows.length, bytes: Buffer.byteLength(body) };
+      };
+    },
+    variants: async () => {
+      const [m1] = biggestMinistries(1);
+      return [
+        { query: 'status=open', scope: null },
+        { query: `ministry=${m1}`, scope: null },
+        { query: 'severity=critical', scope: null },
+      ] satisfies QueueView[];
+    },
+  },
+  {
+    name: 'audit CSV export',
+    about: 'the audit log with a filter (up to the export cap) as the CSV body, to its last byte',
+    load: async () => {
+      const a = await import(`${SERVER}audit.ts`);
+      const COLUMNS = ['at', 'actor', 'role', 'action', 'target', 'ministry', 'ip', 'user_agent', 'detail'];
+      return async (client: ClickHouseClient, query: string) => {
+        const { page: _p, per: _q, ...filter } = a.parseAuditFilter(new URLSearchParams(query)) as AuditFilter & { page: number; per: number };
+        const rows = await a.queryAudit(client, filter, { limit: a.AUDIT_EXPORT_MAX, offset: 0 });
+        const body: string = a.toCsv(COLUMNS, rows.map((r: Record<string, unknown>) => COLUMNS.map((c) => r[c])));
+        return { rows: rows.length, bytes: Buffer.byteLength(body) };
+      };
+    },
+    variants: async ({ to, back }: VariantContext) => [`from=${back(7)}&to=${to}`, `actor=${reviewerName(REVIEWERS)}`, 'action=triage_status'],
+  },
+];
