@@ -3,9 +3,8 @@
 // filters and sorts, an incident's detail, the audit log with its filters, the filter-option queries
 // behind the pages' selects, and the two CSV exports.
 //
-// CSV exports are timed to the last byte of the body. The export routes on this branch build the body
-// in memory (listIncidents / queryAudit with the export cap, then toCsv), so that is the code path
-// measured here; once the routes stream (the csv work), this should read the streamed response.
+// CSV exports are timed to the last byte of the streamed response the export routes return
+// (src/lib/server/streamed-exports.ts: count, audit row, then the rows as the engine produces them).
 import type { ClickHouseClient } from '../../../clickhouse/client.ts';
 import { MINISTRIES } from '../../../contracts/ministries.ts';
 import type { Page, VariantContext } from './pages.ts';
@@ -22,6 +21,24 @@ type Incident = import('../../../clickhouse/stores/incidents.ts').Incident;
 interface QueueView {
   query: string;
   scope: string | null;
+}
+
+/** The request an export is audited under: the bench's own reviewer account. */
+const BENCH_EVENT = {
+  locals: { user: { username: 'bench', role: 'reviewer', ministry: null } },
+  request: new Request('http://bench.invalid/export.csv'),
+  getClientAddress: () => '127.0.0.1',
+} as unknown as import('../../../src/lib/server/audit.ts').RequestLike;
+
+/** Reads a response body to its last byte: the download's time, and its size (lines less the header). */
+async function drain(res: Response): Promise<{ rows: number; bytes: number }> {
+  let bytes = 0;
+  let lines = 0;
+  for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
+    bytes += chunk.byteLength;
+    for (const b of chunk) if (b === 10) lines++;
+  }
+  return { rows: Math.max(0, lines - 1), bytes };
 }
 
 function biggestMinistries(n: number): string[] {
@@ -178,24 +195,11 @@ export const TRIAGE_PAGES: Page[] = [
   },
   {
     name: 'incidents CSV export',
-    about: 'every matching incident (up to the export cap) as the CSV body, to its last byte',
+    about: 'every matching incident (up to the export cap) as the streamed CSV response, to its last byte',
     load: async () => {
-      const s = await import(`${STORES}incidents.ts`);
-      const q = await import(`${SERVER}incident-queue.ts`);
-      const a = await import(`${SERVER}audit.ts`);
-      const f = await import('../../../src/lib/i18n/findings.ts');
-      return async (client: ClickHouseClient, v: QueueView) => {
-        const filter = await parseQueue(v);
-        const rows = await s.listIncidents(client, filter, v.scope, { limit: s.INCIDENT_EXPORT_MAX, offset: 0 });
-        const header = [...q.INCIDENT_CSV_COLUMNS, 'rule_ids', 'rule_titles'];
-        const cells = rows.map((r: Incident) => [
-          ...q.INCIDENT_CSV_COLUMNS.map((c: keyof Incident) => (c === 'title' ? f.incidentTitle(r, 'ja') : r[c])),
-          r.rule_ids.join(' '),
-          r.rule_ids.map((id: string) => f.ruleTitle(id, 'ja')).join('、'),
-        ]);
-        const body: string = a.toCsv(header, cells);
-        return { rows: rows.length, bytes: Buffer.byteLength(body) };
-      };
+      const x = await import(`${SERVER}streamed-exports.ts`);
+      return async (client: ClickHouseClient, v: QueueView) =>
+        drain(await x.incidentsCsv(client, BENCH_EVENT, { filter: await parseQueue(v), scope: v.scope, lang: 'ja', filters: v.query }));
     },
     variants: async () => {
       const [m1] = biggestMinistries(1);
@@ -208,15 +212,13 @@ export const TRIAGE_PAGES: Page[] = [
   },
   {
     name: 'audit CSV export',
-    about: 'the audit log with a filter (up to the export cap) as the CSV body, to its last byte',
+    about: 'the audit log with a filter (up to the export cap) as the streamed CSV response, to its last byte',
     load: async () => {
       const a = await import(`${SERVER}audit.ts`);
-      const COLUMNS = ['at', 'actor', 'role', 'action', 'target', 'ministry', 'ip', 'user_agent', 'detail'];
+      const x = await import(`${SERVER}streamed-exports.ts`);
       return async (client: ClickHouseClient, query: string) => {
         const { page: _p, per: _q, ...filter } = a.parseAuditFilter(new URLSearchParams(query)) as AuditFilter & { page: number; per: number };
-        const rows = await a.queryAudit(client, filter, { limit: a.AUDIT_EXPORT_MAX, offset: 0 });
-        const body: string = a.toCsv(COLUMNS, rows.map((r: Record<string, unknown>) => COLUMNS.map((c) => r[c])));
-        return { rows: rows.length, bytes: Buffer.byteLength(body) };
+        return drain(await x.auditCsv(client, BENCH_EVENT, filter));
       };
     },
     variants: async ({ to, back }: VariantContext) => [`from=${back(7)}&to=${to}`, `actor=${reviewerName(REVIEWERS)}`, 'action=triage_status'],
