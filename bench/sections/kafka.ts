@@ -205,6 +205,46 @@ export async function stopChild(child: ChildProcess, timeoutMs: number): Promise
   return code;
 }
 
+export interface IngesterRun {
+  tStart: number;
+  /** The first and the last commit seen (the rate is measured between them); null if none came in time. */
+  first: { at: number; done: number } | null;
+  end: { at: number; done: number } | null;
+  done: number;
+  peakJsMb: number | null;
+  memory: ReturnType<ReturnType<typeof watchPeakMemory>['stop']>;
+}
+
+/** Polls the group's committed offset until all `n` usage events are in (or the timeout), watching the child's memory. */
+export async function watchIngester(ingester: { child: ChildProcess; log: string[] }, admin: Admin, groupId: string, n: number, timeoutMs: number): Promise<IngesterRun> {
+  const mem = watchPeakMemory(ingester.child.pid!);
+  const tStart = performance.now();
+  let first: IngesterRun['first'] = null;
+  let end: IngesterRun['end'] = null;
+  let done = 0;
+  let polls = 0;
+  let peakJsMb: number | null = null;
+  while (performance.now() - tStart < timeoutMs) {
+    if (polls++ % 5 === 0) {
+      const js = await ingesterJsMb(ingester.log);
+      if (js !== null) peakJsMb = Math.max(peakJsMb ?? 0, js);
+    }
+    if (ingester.child.exitCode !== null) {
+      mem.stop();
+      throw new Error(`oversight ingest exited with ${ingester.child.exitCode}: ${ingester.log.slice(-3).join(' | ')}`);
+    }
+    done = await committed(admin, groupId, TOPICS.usage).catch(() => done);
+    const at = performance.now();
+    if (done > 0 && !first) first = { at, done };
+    if (done >= n) {
+      end = { at, done };
+      break;
+    }
+    await sleep(100);
+  }
+  return { tStart, first, end, done, peakJsMb, memory: mem.stop() };
+}
+
 export async function runKafkaBench(ctx: SectionContext): Promise<{ rows: BenchRow[]; details: unknown }> {
   const n = ctx.sizes.kafkaEvents;
   const partitions = ctx.sizes.kafkaPartitions;
@@ -254,29 +294,7 @@ export async function runKafkaBench(ctx: SectionContext): Promise<{ rows: BenchR
 
     const groupId = `bench-ingest-${Date.now()}`;
     ingester = startIngester(ctx, broker.brokers, groupId);
-    const mem = watchPeakMemory(ingester.child.pid!);
-    const tStart = performance.now();
-    let first: { at: number; done: number } | null = null;
-    let end: { at: number; done: number } | null = null;
-    let done = 0;
-    let polls = 0;
-    let peakJsMb: number | null = null;
-    while (performance.now() - tStart < timeoutMs) {
-      if (polls++ % 5 === 0) {
-        const js = await ingesterJsMb(ingester.log);
-        if (js !== null) peakJsMb = Math.max(peakJsMb ?? 0, js);
-      }
-      if (ingester.child.exitCode !== null) throw new Error(`oversight ingest exited with ${ingester.child.exitCode}: ${ingester.log.slice(-3).join(' | ')}`);
-      done = await committed(admin, groupId, TOPICS.usage).catch(() => done);
-      const at = performance.now();
-      if (done > 0 && !first) first = { at, done };
-      if (done >= n) {
-        end = { at, done };
-        break;
-      }
-      await sleep(100);
-    }
-    const memory = mem.stop();
+    const { tStart, first, end, done, peakJsMb, memory } = await watchIngester(ingester, admin, groupId, n, timeoutMs);
     const timings = await ingesterTimings(ingester.log);
     // Idle: the same process once the last commit is in and nothing more arrives (fetches keep polling).
     const idle = end ? await sampleSteadyMemory(ingester.child.pid!, ctx.sizes.idleSeconds * 1000) : null;

@@ -18,7 +18,7 @@ import { progress, sleep } from '../lib/stats.ts';
 import { readMemory, sampleSteadyMemory, watchPeakMemory, type MemorySample, type PeakMemory } from '../lib/proc-memory.ts';
 import { describeChdbBounds } from '../../clickhouse/chdb-memory.ts';
 import { startDiscardSink } from '../lib/discard-sink.ts';
-import { KAFKA_SCRIPT, committed, ingesterJsMb, produce, startIngester, stopChild, usageMessages, type Broker } from './kafka.ts';
+import { KAFKA_SCRIPT, produce, startIngester, stopChild, usageMessages, watchIngester, type Broker } from './kafka.ts';
 
 const SECTION = 'Memory';
 const SERVER_RSS_TARGET_MB = 200;
@@ -137,30 +137,8 @@ async function serverModeRun(ctx: SectionContext, brokers: string, admin: Admin,
   // mode the ingester never opens it.
   const ingester = startIngester(ctx, brokers, groupId, { CLICKHOUSE_URL: sink.url, OVERSIGHT_DATA_DIR: join(ctx.workDir, 'server-mode-unused'), NODE_OPTIONS: nodeOptions });
   try {
-    const mem = watchPeakMemory(ingester.child.pid!);
     const timeoutMs = Math.max(120_000, (n / 5000) * 1000);
-    const tStart = performance.now();
-    let first: { at: number; done: number } | null = null;
-    let end: { at: number; done: number } | null = null;
-    let done = 0;
-    let polls = 0;
-    let peakJsMb: number | null = null;
-    while (performance.now() - tStart < timeoutMs) {
-      if (polls++ % 5 === 0) {
-        const js = await ingesterJsMb(ingester.log);
-        if (js !== null) peakJsMb = Math.max(peakJsMb ?? 0, js);
-      }
-      if (ingester.child.exitCode !== null) throw new Error(`oversight ingest exited with ${ingester.child.exitCode}: ${ingester.log.slice(-3).join(' | ')}`);
-      done = await committed(admin, groupId, TOPICS.usage).catch(() => done);
-      const at = performance.now();
-      if (done > 0 && !first) first = { at, done };
-      if (done >= n) {
-        end = { at, done };
-        break;
-      }
-      await sleep(100);
-    }
-    const memory = mem.stop();
+    const { first, end, done, peakJsMb, memory } = await watchIngester(ingester, admin, groupId, n, timeoutMs);
     if (!first || !end) throw new Error(`server-mode ingester committed ${done} of ${n} messages in ${timeoutMs / 1000} s: ${ingester.log.slice(-3).join(' | ')}`);
     const idle = await sampleSteadyMemory(ingester.child.pid!, ctx.sizes.idleSeconds * 1000);
     const exit = await stopChild(ingester.child, 30_000);
