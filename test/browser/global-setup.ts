@@ -7,13 +7,13 @@
 // never rebuilds it); OVERSIGHT_BROWSER_KEEP=1 keeps the data directory for a look afterwards.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { TestProject } from 'vitest/node';
 import type { Fixture } from './fixture.ts';
 import { ensureBuild } from '../helpers/build.ts';
+import { freePort } from '../helpers/ports.ts';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 
@@ -34,16 +34,6 @@ function seed(dataDir: string): Fixture {
   return JSON.parse(run.stdout.trim().split('\n').at(-1)!) as Fixture;
 }
 
-function freePort(): Promise<number> {
-  return new Promise((res, rej) => {
-    const srv = createServer();
-    srv.once('error', rej);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as { port: number };
-      srv.close(() => res(port));
-    });
-  });
-}
 
 async function waitUntilUp(url: string, child: ChildProcess, log: () => string): Promise<void> {
   const deadline = Date.now() + 60_000;

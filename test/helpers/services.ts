@@ -2,22 +2,14 @@
 // state, stopped by the test that started it. The binaries come from scripts/tools.mjs (cached in .cache/).
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 // @ts-expect-error: plain ESM script without types
 import { toolPath } from '../../scripts/tools.mjs';
+import { freePort } from './ports.ts';
 
-export function freePort(): Promise<number> {
-  return new Promise((res, rej) => {
-    const srv = createServer();
-    srv.on('error', rej);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as { port: number };
-      srv.close(() => res(port));
-    });
-  });
-}
+export { freePort };
+
 
 export interface Started {
   child: ChildProcess;

@@ -5,7 +5,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, existsSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
@@ -19,18 +18,12 @@ import { BUILD_HANDLER } from '../../service/service.ts';
 import { adminFilePath } from '../../service/admin-file.ts';
 import { overviewPageData } from '../../src/lib/server/queries/page-data.ts';
 import { parseFilters } from '../../src/lib/server/queries/filters.ts';
+import { freePort } from '../helpers/ports.ts';
 
 const PLATFORM_TOKEN = 'platform-token-0123456789abcdef';
 const MOF_TOKEN = 'mof-token-0123456789abcdef';
 const LEAK = 'アクセスキーは AKIA2E0A8F3B244C9986 です。';
 
-async function freePort(): Promise<number> {
-  const srv = createServer();
-  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', () => r()));
-  const port = (srv.address() as { port: number }).port;
-  await new Promise((r) => srv.close(r));
-  return port;
-}
 
 const hasBuild = existsSync(BUILD_HANDLER);
 describe.skipIf(!hasBuild)('OTLP/HTTP traces into oversight serve', () => {

@@ -5,7 +5,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { closeClickHouse, getClickHouse, queryRows } from '../../clickhouse/client.ts';
@@ -14,16 +13,10 @@ import { loadEnv } from '../../config/env.ts';
 import { BUILD_HANDLER } from '../../service/service.ts';
 import { adminFilePath } from '../../service/admin-file.ts';
 import { issueApiToken } from '../../src/lib/server/api/tokens.ts';
+import { freePort } from '../helpers/ports.ts';
 
 const INGEST = 'platform-ingest-token-0123456789';
 
-async function freePort(): Promise<number> {
-  const srv = createServer();
-  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', () => r()));
-  const port = (srv.address() as { port: number }).port;
-  await new Promise((r) => srv.close(r));
-  return port;
-}
 
 describe.skipIf(!existsSync(BUILD_HANDLER))('read API /api/v1', () => {
   let dir: string;
