@@ -1,13 +1,9 @@
 // The bench's own logic: percentiles, the table, the rollup → raw rewrite (read from the real
 // migrations) and, on chDB, that generated data gives the same page answers through the rollups and
 // through the raw rewrite — the agreement the bench reports.
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { closeClickHouse, getClickHouse, type ClickHouseClient } from '../../../clickhouse/client.ts';
-import { migrate } from '../../../clickhouse/migrate.ts';
-import { loadEnv } from '../../../config/env.ts';
+import { openGeneratedDb, windowEndingYesterday } from './generated-db.ts';
+import type { ClickHouseClient } from '../../../clickhouse/client.ts';
 import { markdownTable, notAvailable } from '../../../bench/lib/report.ts';
 import { percentile } from '../../../bench/lib/stats.ts';
 import { compareAnswers } from '../../../bench/sections/dashboard/compare.ts';
@@ -49,23 +45,19 @@ describe('bench helpers', () => {
 });
 
 describe('dashboard pages on generated data (chDB)', () => {
-  let dir: string;
   let client: ClickHouseClient;
+  let close: () => Promise<void>;
   const days = 40;
-  const to = new Date(Date.now() - 86_400_000).toISOString().slice(0, 10);
-  const from = new Date(Date.parse(`${to}T00:00:00Z`) - (days - 1) * 86_400_000).toISOString().slice(0, 10);
+  const { from, to } = windowEndingYesterday(days);
 
   beforeAll(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'oversight-bench-test-'));
-    client = await getClickHouse(loadEnv({ OVERSIGHT_DATA_DIR: dir }));
-    await migrate(client, { rawTextTtlDays: 400 });
+    ({ client, close } = await openGeneratedDb('oversight-bench-test-'));
     const shape = trafficShape(from, days);
     await insertRequests(client, shape, 0, 20_000);
     await insertDerived(client, shape, 0, 20_000, DEFAULT_FLAG_MIX);
   });
   afterAll(async () => {
-    await closeClickHouse();
-    rmSync(dir, { recursive: true, force: true });
+    await close();
   });
 
   it('generates the requested outputs, failed requests and derived rows inside the window', async () => {

@@ -1,13 +1,9 @@
 // The `--size` growth run: size parsing, the growth rows and table, and on chDB the triage data the
 // generator writes (incidents moved along the status flow, their history and audit trail) with the
 // triage and admin pages loading from it the way the bench times them.
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { closeClickHouse, getClickHouse, queryRows, type ClickHouseClient } from '../../../clickhouse/client.ts';
-import { migrate } from '../../../clickhouse/migrate.ts';
-import { loadEnv } from '../../../config/env.ts';
+import { openGeneratedDb, windowEndingYesterday } from './generated-db.ts';
+import { queryRows, type ClickHouseClient } from '../../../clickhouse/client.ts';
 import { INCIDENT_STATUSES, TRANSITIONS, type IncidentStatus } from '../../../contracts/incidents.ts';
 import { parseSize, sizeLabel, sizesForDashboardRun } from '../../../bench/sizes.ts';
 import { growthMarkdown, growthRows } from '../../../bench/sections/dashboard/growth.ts';
@@ -58,16 +54,13 @@ describe('--size', () => {
 });
 
 describe('triage data and pages on generated data (chDB)', () => {
-  let dir: string;
   let client: ClickHouseClient;
+  let close: () => Promise<void>;
   const days = 40;
-  const to = new Date(Date.now() - 86_400_000).toISOString().slice(0, 10);
-  const from = new Date(Date.parse(`${to}T00:00:00Z`) - (days - 1) * 86_400_000).toISOString().slice(0, 10);
+  const { from, to } = windowEndingYesterday(days);
 
   beforeAll(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'oversight-size-test-'));
-    client = await getClickHouse(loadEnv({ OVERSIGHT_DATA_DIR: dir }));
-    await migrate(client, { rawTextTtlDays: 400 });
+    ({ client, close } = await openGeneratedDb('oversight-size-test-'));
     const shape = trafficShape(from, days);
     await insertStaff(client);
     await insertStaffActivity(client, from, days);
@@ -78,8 +71,7 @@ describe('triage data and pages on generated data (chDB)', () => {
     await insertDerived(client, shape, 20_000, 20_000, DEFAULT_FLAG_MIX);
   });
   afterAll(async () => {
-    await closeClickHouse();
-    rmSync(dir, { recursive: true, force: true });
+    await close();
   });
 
   it('opens one incident per high or critical finding, with a history that walks the status flow to its state', async () => {
