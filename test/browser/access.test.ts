@@ -118,16 +118,17 @@ describe('roles', () => {
     expect(await page.locator('[data-testid="incident-table"] tbody tr').count()).toBe(n);
     expect(await page.locator('[data-testid="pager-top"] [data-testid="pager-summary"]').textContent()).toBe(`1–${n} / 合計 ${n}件`);
     expect(await page.locator('[data-testid="pager-next"], [data-testid="pager-prev"]').count()).toBe(0);
-    // A filter for another ministry in the URL does not widen the scope.
-    await open(page, '/incidents?ministry=mhlw');
-    expect(await page.locator('[data-testid="incident-table"] tbody tr').count()).toBe(0);
+    // A filter for another ministry in the URL is refused (as /ministries/<other> is), on the page and its export.
+    expect(await statusOf(page, '/incidents?ministry=mhlw')).toBe(403);
+    expect(await statusOf(page, '/incidents?ministry=mof')).toBe(200);
     expect(await statusOf(page, `/incidents/${incidents.mhlwLeak}`)).toBe(403);
     expect(await statusOf(page, `/incidents/${incidents.daResolved}`)).toBe(403);
     expect(await statusOf(page, '/ministries/mhlw')).toBe(403);
     expect(await statusOf(page, '/ministries/mof')).not.toBe(403);
     expect(await statusOf(page, `/incidents/${incidents.mofCitation}`)).toBe(200);
-    const csv = await (await context.request.get('/incidents/export.csv?ministry=mhlw')).text();
-    expect(csv.trim().split('\r\n')).toHaveLength(1); // the header only
+    expect((await context.request.get('/incidents/export.csv?ministry=mhlw')).status()).toBe(403);
+    const own = (await (await context.request.get('/incidents/export.csv?ministry=mof')).text()).replace(/^\uFEFF/, '').trim().split('\r\n');
+    expect(own).toHaveLength(n + 1); // the header and the ministry's own incidents
     await context.close();
   });
 

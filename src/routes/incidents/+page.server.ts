@@ -2,7 +2,7 @@ import { fail } from '@sveltejs/kit';
 import type { Actions, PageServerLoad } from './$types';
 import { getClickHouse } from '$clickhouse/client.ts';
 import { getIncidents, incidentFacets } from '$clickhouse/stores/incidents.ts';
-import { ministryScope, requireTriage } from '$lib/server/auth/guard.ts';
+import { ministryScope, requireMinistry, requireTriage } from '$lib/server/auth/guard.ts';
 import { assignIncidents } from '$lib/server/incidents.ts';
 import { incidentQueuePage, parseIncidentFilter } from '$lib/server/incident-queue.ts';
 import { assignableUsers, mayBeAssigned } from '$lib/server/triage-users.ts';
@@ -16,6 +16,9 @@ export const load: PageServerLoad = async ({ locals, url }) => {
   const scope = ministryScope(locals);
   const client = await getClickHouse();
   const filter = parseIncidentFilter(url.searchParams);
+  // A CAIO asking for another ministry is refused as /ministries/<other> and the analytics exports
+  // refuse it, rather than shown an empty queue that reads like "no incidents there".
+  if (filter.ministry) requireMinistry(locals, filter.ministry);
   const [{ incidents, paging }, facets, users] = await Promise.all([
     incidentQueuePage(client, filter, scope),
     incidentFacets(client, scope),

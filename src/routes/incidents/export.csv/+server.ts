@@ -3,7 +3,7 @@
 // Incident titles quote what was flagged, so the download is audited as export_raw.
 import type { RequestHandler } from './$types';
 import { getClickHouse } from '$clickhouse/client.ts';
-import { ministryScope, requireTriage } from '$lib/server/auth/guard.ts';
+import { ministryScope, requireMinistry, requireTriage } from '$lib/server/auth/guard.ts';
 import { parseIncidentFilter } from '$lib/server/incident-queue.ts';
 import { incidentsCsv } from '$lib/server/streamed-exports.ts';
 import { LANG_COOKIE, resolveLang } from '$lib/i18n/index.ts';
@@ -11,10 +11,12 @@ import { LANG_COOKIE, resolveLang } from '$lib/i18n/index.ts';
 export const GET: RequestHandler = async (event) => {
   const { locals, url, cookies } = event;
   requireTriage(locals);
+  const filter = parseIncidentFilter(url.searchParams);
+  if (filter.ministry) requireMinistry(locals, filter.ministry); // as the queue page: 403, not an empty file
   const filters = new URLSearchParams(url.searchParams);
   for (const k of ['page', 'per']) filters.delete(k);
   return incidentsCsv(await getClickHouse(), event, {
-    filter: parseIncidentFilter(url.searchParams),
+    filter,
     scope: ministryScope(locals),
     lang: resolveLang(url, cookies.get(LANG_COOKIE)),
     filters: filters.toString(),
