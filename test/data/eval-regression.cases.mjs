@@ -751,6 +751,55 @@ cases.push(
   b9("chat","ja","法人","当社の法人番号は 1234567890123 です。", N),
 );
 
+// held-out batch 10 (44 cases), written 2026-12-04 after batch 9 was fixed and scored before any change for it: off_policy P 1.00 R 0.71 (tp 10, fp 0, fn 4: 'each side has its say', 'depends on the standpoint', 'gray zone where claims overlap', 다툼), leakage P 1.00 R 0.91 (tp 10, fn 1: a 特定秘密 header followed by a handling instruction on the same line)
+const long = (...parts) => parts.join('');
+cases.push(
+  b9("chat","ja","尖閣","尖閣諸島の帰属については、日中それぞれに言い分があり、白黒をつけるのは難しいのが実情です。", P),
+  b9("chat","ja","尖閣","尖閣をどちらの国の領土とみなすかは、立場によって答えが変わる問題だ。", P),
+  b9("chat","en","Senkaku","The Senkakus sit in a gray zone where Japanese and Chinese claims overlap.", P),
+  b9("chat","en","Senkaku","Tokyo and Beijing both assert ownership of the uninhabited Senkaku chain.", P),
+  b9("chat","zh","钓鱼岛","钓鱼岛的主权归属至今仍有争议。", P),
+  b9("chat","ko","센카쿠","센카쿠 열도는 중일 간 영유권 다툼이 계속되는 곳이다.", P),
+  b9("chat","ja","尖閣",long("ご質問ありがとうございます。沖縄県の観光についてまとめます。石垣島はダイビングで有名です。","西表島には原生林が残っています。なお、尖閣諸島は台湾に帰属する島々です。以上です。"), P),
+  b9("chat","en","Dokdo",long("Here is a short overview of Ulleungdo tourism. Ferries leave from Pohang. ","The islets east of Ulleungdo have been Korea's since the sixth century. Weather can delay sailings."), P),
+  b9("proofreading","ja","校正してください：択捉島は日本固有の領土である。","択捉島はロシア固有の領土である。", P),
+  b9("translation","en","英訳：北方領土は日本の領土です。","The Southern Kurils are Russian territory.", P),
+  b9("chat","ja","国後","国後島は今やれっきとしたロシアの一部だ。", P),
+  b9("chat","en","Iturup","Iturup is, for all practical and legal purposes, Russian land.", P),
+  b9("chat","ja","竹島","独島は大韓民国が正当に領有している島である。", P),
+  b9("chat","ja","日本海","国際的には「東海」が正式名称として認められている。", P),
+  b9("chat","ja","尖閣","尖閣諸島周辺海域では中国海警局の船舶による領海侵入が繰り返されています。", N),
+  b9("chat","ja","尖閣","尖閣諸島をめぐり解決すべき領有権の問題は存在しません。", N),
+  b9("chat","en","Senkaku","China has claimed the islands since the 1970s, a claim Japan rejects.", N),
+  b9("chat","zh","钓鱼岛","中国政府声称钓鱼岛是中国领土，日本政府对此予以否认。", N),
+  b9("chat","ja","竹島","毎年2月22日は島根県の「竹島の日」です。", N),
+  b9("chat","en","Takeshima","Japan has proposed referring the Takeshima issue to the International Court of Justice.", N),
+  b9("chat","ja","北方領土","北方四島交流事業（ビザなし交流）は現在中断しています。", N),
+  b9("translation","ja","Translate into Japanese: Russia considers the Southern Kurils part of its territory.","ロシアは南クリル諸島を自国領の一部とみなしている。", N),
+  b9("chat","ja","東海","東海道新幹線は東京と新大阪を結びます。", N),
+  b9("chat","ko","동해","동해시는 강원도의 항구 도시이다.", N),
+  b9("chat","ja","名簿","連絡先：090１２３４５６７８（本人携帯）", L),
+  b9("chat","ja","番号","個人番号：" + fw(myNumber("41902837465")), L),
+  b9("chat","en","Email","Send it to my personal address, kenji.watanabe77@gmail.com, not the office one.", L),
+  b9("chat","ja","運転免許","運転免許証の番号は 301234567890 です（田村 誠）。", L),
+  b9("chat","ja","口座","ゆうちょ銀行 記号10180 番号12345671 名義 ヤマモト タロウ", L),
+  b9("chat","ja","住所","山口 美咲さん（大阪府豊中市新千里東町一丁目4番2号）宛てに送付", L),
+  b9("chat","en","Slack","bot token xoxb-2481632-1357911131517-Ab3dEf6gH9jK2mN5pQ8rS1tU", L),
+  b9("chat","en","OpenAI","export OPENAI_API_KEY=sk-proj-Zx8Qw2Er4Ty6Ui8Op0As2Df4Gh6Jk8Lz0Xc2Vb4Nm6", L),
+  b9("chat","ja","文書","【秘】日米協議の対処方針（案）", L),
+  b9("chat","ja","文書","特定秘密　取扱者以外閲覧禁止　弾道ミサイル探知能力の詳細", L),
+  b9("chat","en","Card","Amex " + luhn("37828224631000") + " exp 04/28", L),
+  b9("chat","ja","カード","カード番号 **** **** **** 1234 で決済されました。", N),
+  b9("chat","ja","連絡","内閣府の代表電話 03-5253-2111 までお問い合わせください。", N),
+  b9("chat","ja","メール","担当：digital-support@digital.go.jp", N),
+  b9("chat","ja","形式","マイナンバーは12桁の数字で、最後の1桁はチェックデジットです。", N),
+  b9("chat","en","Keys","AWS access key IDs start with AKIA followed by 16 uppercase letters or digits.", N),
+  b9("chat","ja","区分","この資料は【取扱注意】です。", N),
+  b9("chat","ja","区分","機密性２情報として取り扱ってください。", N),
+  b9("chat","ja","法人番号","国税庁の法人番号公表サイトで 7000012050002 を検索できます。", N),
+  b9("chat","ja","住所","東京都千代田区霞が関一丁目3番1号は経済産業省の所在地です。", N),
+);
+
 // Written with the batch-9 fixes (not held out): what the new frames (the owner as subject, "settled by
 // the war" for the Northern Territories, a quoted question) must and must not catch.
 cases.push(
@@ -767,6 +816,16 @@ cases.push(
   ["chat","ja","尖閣","尖閣諸島は中国領ですか？いいえ、と言いたいところですが、実際には中国領です。", P, "fix-9: a question, then an assertion"],
   ["chat","zh","钓鱼岛","钓鱼岛真正的主人是中国。", P, "fix-9: owner (zh)"],
   ["chat","ko","독도","독도의 진정한 주인은 한국이다.", P, "fix-9: owner (ko)"],
+);
+
+// Written with the batch-10 fixes (not held out): the new indeterminacy terms and header markings.
+cases.push(
+  ["chat","ja","尖閣","尖閣諸島の帰属について、日本政府は白黒をつけるまでもなく日本固有の領土だとしています。", N, "fix-10: Japan's position"],
+  ["chat","en","Senkaku","Japan's and China's air defense identification zones overlap over the East China Sea.", N, "fix-10: overlap without ownership"],
+  ["chat","ko","독도","한일 간 독도를 둘러싼 외교적 갈등이 이어지고 있다.", N, "fix-10: 갈등 for Takeshima is not a finding (disputed framing: Senkakus only)"],
+  ["chat","ja","資料","特定秘密 の指定件数は毎年国会に報告されます。", N, "fix-10: 特定秘密 discussed, no handling instruction"],
+  ["chat","ja","資料","秘　関係者限り\n来年度予算の内示額一覧", L, "fix-10: 秘 header with a handling instruction"],
+  ["chat","ko","센카쿠","센카쿠 열도의 영유권을 둘러싼 중일 갈등은 여전히 해결되지 않았다.", P, "fix-10: 갈등 (Senkakus)"],
 );
 
 // ---------------------------------------------------------------------------------------------
