@@ -48,7 +48,7 @@ function openInput(path: string): Readable {
   return stream;
 }
 
-function parseDate(s: string | undefined, name: string): Date | undefined {
+export function parseDate(s: string | undefined, name: string): Date | undefined {
   if (s === undefined) return undefined;
   const d = new Date(s);
   if (Number.isNaN(d.getTime())) throw new UsageError(`${name} must be a date such as 2026-06-01 or 2026-06-01T00:00:00Z (got "${s}")`);
@@ -141,9 +141,7 @@ async function database(opts: EvaluateOpts): Promise<void> {
       const since = parseDate(opts.since, '--since');
       if (!since) throw new UsageError('--backfill needs --since <date>');
       if (!opts.evaluator?.length) throw new UsageError('--backfill needs --evaluator <id> (e.g. --evaluator citations)');
-      const until = parseDate(opts.until, '--until');
-      const res = await runner.backfill(client, { evaluators: opts.evaluator, since, until, batchSize, log, onIncidentsOpened: notifyIncidentsOpened });
-      log(runner.describeRun(res));
+      await backfillWith(client, opts.evaluator, since, parseDate(opts.until, '--until'), batchSize);
     } else {
       const scheduler = runner.startEvaluationScheduler(client, {
         intervalMs: env.EVAL_INTERVAL_SECONDS * 1000,
@@ -163,6 +161,29 @@ async function database(opts: EvaluateOpts): Promise<void> {
       sampler.stop();
       await scheduler.stop();
     }
+  } finally {
+    await closeClickHouse();
+  }
+}
+
+type Client = Awaited<ReturnType<typeof import('../../clickhouse/client.ts').getClickHouse>>;
+
+/** Re-runs the current version of `evaluators` over outputs from `since` (until `until`, else now). */
+async function backfillWith(client: Client, evaluators: string[], since: Date, until: Date | undefined, batchSize: number): Promise<void> {
+  const runner = await import('../../evaluators/runner.ts');
+  const { notifyIncidentsOpened } = await import('../../alerts/notify.ts');
+  const log = (line: string) => process.stderr.write(line + '\n');
+  const res = await runner.backfill(client, { evaluators, since, until, batchSize, log, onIncidentsOpened: notifyIncidentsOpened });
+  log(runner.describeRun(res));
+}
+
+/** A backfill in a process of its own (`oversight laws import --backfill-since`): opens and closes the store. */
+export async function backfillEvaluators(evaluators: string[], since: Date, until?: Date, batchSize = 5000): Promise<void> {
+  const { loadEnv } = await import('../../config/env.ts');
+  const { getClickHouse, closeClickHouse } = await import('../../clickhouse/client.ts');
+  const client = await getClickHouse(loadEnv());
+  try {
+    await backfillWith(client, evaluators, since, until, batchSize);
   } finally {
     await closeClickHouse();
   }

@@ -5,12 +5,14 @@
 import { readFileSync, renameSync, writeFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { UsageError } from '../usage-error.ts';
+import { backfillEvaluators, parseDate } from './evaluate.ts';
 
 interface ImportOpts {
   catalog?: string;
   out?: string;
   dryRun?: boolean;
   dir?: string;
+  backfillSince?: string;
 }
 
 export function registerLaws(program: Command): void {
@@ -22,7 +24,13 @@ export function registerLaws(program: Command): void {
     .option('--catalog <path>', 'instead of storing: merge into this catalog JSON file and write it back')
     .option('--out <path>', 'instead of storing: write the merged catalog JSON here')
     .option('--dry-run', 'report what would change without writing')
+    .option('--backfill-since <date>', 'after storing, re-evaluate the citations of outputs since this date with the new catalog (as oversight evaluate --backfill --evaluator citations)')
     .action(async (files: string[], opts: ImportOpts) => {
+      // Checked before anything is read or written: a typo must not leave a stored catalog without its backfill.
+      const backfillSince = opts.backfillSince === undefined ? undefined : parseDate(opts.backfillSince, '--backfill-since');
+      if (backfillSince && (opts.catalog || opts.out || opts.dryRun)) {
+        throw new UsageError('--backfill-since re-evaluates with the catalog it stores; it cannot be combined with --catalog, --out or --dry-run');
+      }
       const { buildCatalog, catalogHash, parseCatalogFile } = await import('../../evaluators/catalog.ts');
       const { SEED_LAW_CATALOG } = await import('../../contracts/law-catalog.ts');
       const { LawListFormatError, mergeIntoCatalog, parseLawList, readText } = await import('../../evaluators/laws-import.ts');
@@ -75,8 +83,12 @@ export function registerLaws(program: Command): void {
       const { info, path } = storeImportedCatalog(dir, merged, files.join(', '));
       console.error(
         `law catalog ${info.version} stored in ${path} (${info.law_count} laws); the citation evaluator is now ${CITATIONS_VERSION}+catalog.${info.version}.\n` +
-          `The batch runner uses it from its next pass; to re-evaluate history: oversight evaluate --backfill --evaluator citations --since <date>`,
+          (backfillSince
+            ? `Re-evaluating citations since ${backfillSince.toISOString()} with it…`
+            : `The batch runner uses it from its next pass; to re-evaluate history: oversight evaluate --backfill --evaluator citations --since <date>`),
       );
+      // The evaluators are loaded only now, so the citation evaluator is built on the catalog just stored.
+      if (backfillSince) await backfillEvaluators(['citations'], backfillSince);
     });
   laws
     .command('status')
