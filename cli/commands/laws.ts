@@ -88,7 +88,15 @@ export function registerLaws(program: Command): void {
             : `The batch runner uses it from its next pass; to re-evaluate history: oversight evaluate --backfill --evaluator citations --since <date>`),
       );
       // The evaluators are loaded only now, so the citation evaluator is built on the catalog just stored.
-      if (backfillSince) await backfillEvaluators(['citations'], backfillSince);
+      if (backfillSince) {
+        try {
+          await backfillEvaluators(['citations'], backfillSince);
+        } catch (err) {
+          // The catalog is stored either way (the runner uses it from its next pass): say what is left to do.
+          console.error(`The catalog is stored, but the backfill did not run. When the database is free: oversight evaluate --backfill --evaluator citations --since ${opts.backfillSince}`);
+          throw err;
+        }
+      }
     });
   laws
     .command('status')
