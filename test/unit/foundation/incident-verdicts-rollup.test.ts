@@ -17,6 +17,7 @@ import { transitionIncident } from '../../../src/lib/server/incidents.ts';
 import { verdicts } from '../../../src/lib/server/queries/evaluators.ts';
 import type { Filters } from '../../../src/lib/server/queries/filters.ts';
 import { incidentCounts } from '../../../src/lib/server/queries/incidents.ts';
+import { accuracyWithIncidents } from '../../../src/lib/server/queries/overview.ts';
 
 let db: TestDb;
 beforeAll(async () => {
@@ -76,6 +77,15 @@ async function pagesAgree() {
     `SELECT count() AS total, countIf(verdict = '') AS open, countIf(verdict != '') AS reviewed FROM incidents FINAL WHERE ministry = 'mof'`,
   );
   expect(await incidentCounts(db.client, MOF)).toEqual(raw);
+  // The ministry page reads the counts with its accuracy figures (one query); per day, the verdicts.
+  const acc = await accuracyWithIncidents(db.client, MOF, { cells: [], citationOutputs: new Map() });
+  expect(acc.incidents).toEqual(raw);
+  const perDay = await queryRows<{ day: string; reviewed: number; confirmed: number }>(
+    db.client,
+    `SELECT toString(toDate(output_at)) AS day, countIf(verdict != '') AS reviewed, countIf(verdict = 'confirmed') AS confirmed
+       FROM incidents FINAL WHERE ministry = 'mof' GROUP BY day HAVING reviewed > 0 ORDER BY day`,
+  );
+  expect(acc.accuracy.filter((d) => d.reviewed > 0).map(({ day, reviewed, confirmed }) => ({ day, reviewed, confirmed }))).toEqual(perDay);
   return v;
 }
 
