@@ -17,22 +17,21 @@
 //   on its output (what the evaluators page used to join); `evaluator_*` count the incident once per
 //   evaluator (on its first such rule), so summing them over rules gives distinct incidents per evaluator.
 import type { ClickHouseClient } from '@clickhouse/client';
+import { queryRows } from './client.ts';
 
 /** A reviewer's verdict that the flagged finding is real (src/lib/server/queries/db.ts CONFIRMED_VERDICT). */
 const CONFIRMED = "'confirmed'";
 
 /**
- * The rollup's rows from the incidents (latest version) and the live flags. `outputs` is a condition
- * on columns incidents and flags share (output_id, output_at, ministry, app, model); `incidents`, one on
- * incident columns. Incidents are picked by id first, from their plain rows: output, ministry and day
- * never change between an incident's versions, so FINAL then reads only the picked ids.
+ * The rollup's rows from the incidents (latest version) and the live flags, optionally over the
+ * incidents and the flags that two conditions pick (each on its own table's columns). Incidents are
+ * picked by id from their plain rows first: output, ministry and day never change between an
+ * incident's versions, so FINAL then merges only the picked ids.
  */
-export function incidentVerdictsSelect(filter: { outputs?: string; incidents?: string } = {}): string {
-  const outputs = filter.outputs ?? '1';
-  const picked =
-    filter.outputs === undefined && filter.incidents === undefined
-      ? ''
-      : ` WHERE incident_id IN (SELECT incident_id FROM incidents WHERE (${outputs}) AND (${filter.incidents ?? '1'}))`;
+export function incidentVerdictsSelect(filter?: { incidents: string; flags: string }): string {
+  const picked = filter ? ` WHERE incident_id IN (SELECT incident_id FROM incidents WHERE ${filter.incidents})` : '';
+  // '(1)' for the whole table: the text of migration 0180's backfill.
+  const flagged = filter ? `(${filter.flags})` : '(1)';
   return `SELECT day, ministry, app, model, evaluator, rule_id,
        toInt64(count()) AS incidents,
        toInt64(countIf(verdict != '')) AS reviewed,
@@ -48,7 +47,7 @@ FROM (
            i.verdict AS verdict,
            row_number() OVER (PARTITION BY fl.day, fl.ministry, fl.app, fl.model, i.incident_id, fl.evaluator ORDER BY fl.rule_id) AS evaluator_rank
     FROM (SELECT DISTINCT output_id, evaluator, rule_id, toDate(output_at) AS day, ministry, app, model
-            FROM flags FINAL WHERE is_deleted = 0 AND (${outputs})) AS fl
+            FROM flags FINAL WHERE is_deleted = 0 AND ${flagged}) AS fl
     INNER JOIN (SELECT incident_id, output_id, rule_id, verdict
                   FROM incidents FINAL ARRAY JOIN arrayDistinct(rule_ids) AS rule_id${picked}) AS i
       ON fl.output_id = i.output_id AND fl.rule_id = i.rule_id
@@ -63,22 +62,24 @@ const COLUMNS = 'day, ministry, app, model, evaluator, rule_id, incidents, revie
 const NEGATED =
   'day, ministry, app, model, evaluator, rule_id, -incidents, -reviewed, -confirmed, -evaluator_incidents, -evaluator_reviewed, -evaluator_confirmed';
 
-/** Which incidents a write touches: those of some outputs (a flags write), or some incidents by id. */
-export type IncidentShare = { outputIds: string[] } | { incidentIds: string[] };
+/** The incidents a write touches, with their outputs (the flags of those outputs are what they join). */
+export type IncidentKeys = { incident_id: string; output_id: string }[];
 
 /** Inserts the share of these incidents, added (+1) or taken away (-1). */
-export async function addIncidentVerdicts(client: ClickHouseClient, share: IncidentShare, sign: 1 | -1): Promise<void> {
-  const byOutput = 'outputIds' in share;
-  const ids = byOutput ? share.outputIds : share.incidentIds;
-  if (ids.length === 0) return;
-  // By id, the flags side is limited to the incidents' outputs (flags carry no incident id).
-  const select = byOutput
-    ? incidentVerdictsSelect({ outputs: 'output_id IN {ids:Array(String)}' })
-    : incidentVerdictsSelect({
-        outputs: 'output_id IN (SELECT output_id FROM incidents WHERE incident_id IN {ids:Array(String)})',
-        incidents: 'incident_id IN {ids:Array(String)}',
-      });
-  await addIncidentVerdictsSelect(client, select, sign, { ids });
+export async function addIncidentVerdicts(client: ClickHouseClient, incidents: IncidentKeys, sign: 1 | -1): Promise<void> {
+  if (incidents.length === 0) return;
+  // Both sets as literals: FINAL reads of flags use the output_id bloom index only for a literal set.
+  const select = incidentVerdictsSelect({ incidents: 'incident_id IN {incident_ids:Array(String)}', flags: 'output_id IN {output_ids:Array(String)}' });
+  await addIncidentVerdictsSelect(client, select, sign, {
+    incident_ids: [...new Set(incidents.map((i) => i.incident_id))],
+    output_ids: [...new Set(incidents.map((i) => i.output_id))],
+  });
+}
+
+/** The stored incidents of these outputs (plain rows: an incident's output never changes). */
+export async function incidentsOfOutputs(client: ClickHouseClient, outputIds: string[]): Promise<IncidentKeys> {
+  if (outputIds.length === 0) return [];
+  return queryRows<IncidentKeys[number]>(client, 'SELECT DISTINCT incident_id, output_id FROM incidents WHERE output_id IN {ids:Array(String)}', { ids: outputIds });
 }
 
 /** Inserts a SELECT of the rollup's rows (incidentVerdictsSelect), added or negated. */
@@ -92,16 +93,16 @@ export async function addIncidentVerdictsSelect(client: ClickHouseClient, select
 }
 
 /**
- * Writes a change to some incidents (or to the flags of some outputs) and keeps the rollup exact:
+ * Writes a change to some incidents (or to the flags of their outputs) and keeps the rollup exact:
  * their share is taken out before and put back after, whatever the write left stored. Two writers
  * must not change the same incidents at once (triage holds a lock per incident; the runner owns its
  * outputs); a crash between the inserts leaves a day off, which `oversight rollups` rebuilds.
  */
-export async function withIncidentVerdicts<T>(client: ClickHouseClient, share: IncidentShare, write: () => Promise<T>): Promise<T> {
-  await addIncidentVerdicts(client, share, -1);
+export async function withIncidentVerdicts<T>(client: ClickHouseClient, incidents: IncidentKeys, write: () => Promise<T>): Promise<T> {
+  await addIncidentVerdicts(client, incidents, -1);
   try {
     return await write();
   } finally {
-    await addIncidentVerdicts(client, share, 1);
+    await addIncidentVerdicts(client, incidents, 1);
   }
 }

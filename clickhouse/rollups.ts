@@ -45,7 +45,7 @@ const MAINTAINED_ROLLUPS: RollupDefinition[] = [
     source: 'incidents',
     select: INCIDENT_VERDICTS_SELECT,
     period: 'day',
-    selectWhere: (filter) => incidentVerdictsSelect({ outputs: filter }),
+    selectWhere: (filter) => incidentVerdictsSelect({ incidents: filter, flags: filter }),
     rebuiltWith: ['flags_daily'],
   },
 ];

@@ -10,7 +10,7 @@ import { shardCondition, type Shard } from '../../contracts/shards.ts';
 import type { EvaluationErrorRow, FlagRow, StoredOutput, WatermarkRow } from '../../contracts/tables.ts';
 import { insertRows, queryRows, type ClickHouseClient } from '../client.ts';
 import { withFlagsDaily } from '../flags-rollup.ts';
-import { withIncidentVerdicts } from '../incident-verdicts-rollup.ts';
+import { incidentsOfOutputs, withIncidentVerdicts } from '../incident-verdicts-rollup.ts';
 
 /** ClickHouse DateTime64 text of the first instant, the watermark of an evaluator that never ran. */
 export const EPOCH = '1970-01-01 00:00:00.000';
@@ -102,7 +102,12 @@ export async function liveFlagsOf(client: ClickHouseClient, evaluator: string, o
 export async function writeFlags(client: ClickHouseClient, rows: FlagRow[]): Promise<void> {
   if (rows.length === 0) return;
   const outputIds = [...new Set(rows.map((r) => r.output_id))];
-  await withFlagsDaily(client, outputIds, () => withIncidentVerdicts(client, { outputIds }, () => insertRows(client, 'flags', rows)));
+  await withFlagsDaily(client, outputIds, async () => {
+    // Most outputs have no incident: only those that do have a share to replace. An incident opened
+    // on one of them meanwhile writes its own share (the incident store), with the flags it finds.
+    const incidents = await incidentsOfOutputs(client, outputIds);
+    await withIncidentVerdicts(client, incidents, () => insertRows(client, 'flags', rows));
+  });
 }
 
 export async function writeEvaluationErrors(client: ClickHouseClient, rows: EvaluationErrorRow[]): Promise<void> {

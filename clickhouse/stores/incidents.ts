@@ -56,8 +56,7 @@ export async function getIncidentEvents(client: ClickHouseClient, incidentId: st
  */
 export async function writeIncidents(client: ClickHouseClient, incidents: IncidentRow[]): Promise<void> {
   if (incidents.length === 0) return;
-  const incidentIds = [...new Set(incidents.map((i) => i.incident_id))];
-  await withIncidentVerdicts(client, { incidentIds }, () => insertRows(client, 'incidents', incidents));
+  await withIncidentVerdicts(client, incidents, () => insertRows(client, 'incidents', incidents));
 }
 
 /** New incidents with their "opened" history rows: the state first, so history never runs ahead of it. */

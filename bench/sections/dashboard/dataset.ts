@@ -187,7 +187,7 @@ export async function insertDerived(client: ClickHouseClient, s: TrafficShape, f
   await insertTriagedIncidents(client, from, count);
   // The incident rollup, as the incident store's writeIncidents keeps it (clickhouse/incident-verdicts-rollup.ts):
   // these incidents and flags are new, so their share is only added.
-  await addIncidentVerdictsSelect(client, incidentVerdictsSelect({ outputs: ofTheseOutputs }), 1);
+  await addIncidentVerdictsSelect(client, incidentVerdictsSelect({ incidents: ofTheseOutputs, flags: ofTheseOutputs }), 1);
   await client.command({
     query: `INSERT INTO ingest_errors (topic, partition, offset, error, original_base64, failed_at)
       SELECT 'genai.outputs.v1', 0, src_offset, 'ministry: unknown ministry code "xx"', base64Encode('{}'), occurred_at
