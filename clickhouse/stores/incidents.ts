@@ -70,10 +70,21 @@ export async function insertOpenedIncidents(client: ClickHouseClient, incidents:
   );
 }
 
-/** One triage change: the new version (unless it only adds a note), then its history row. */
-export async function insertIncidentChange(client: ClickHouseClient, next: Incident | null, event: IncidentEventRow): Promise<void> {
-  if (next) await writeIncidents(client, [next]);
+/**
+ * One triage change: the new version (unless it only adds a note), then its history row. `current` is
+ * the version it replaces: the incident rollup counts an incident by its verdict, rules and output
+ * only, so a change that keeps those (an assignment, a status step before the verdict) leaves its
+ * share as it was and is written without replacing it (two rollup inserts fewer per click).
+ */
+export async function insertIncidentChange(client: ClickHouseClient, next: Incident | null, event: IncidentEventRow, current?: Incident): Promise<void> {
+  if (next && current && sameRollupShare(current, next)) await insertRows(client, 'incidents', [next]);
+  else if (next) await writeIncidents(client, [next]);
   await insertRows(client, 'incident_events', [event]);
+}
+
+function sameRollupShare(a: IncidentRow, b: IncidentRow): boolean {
+  const keys = ['incident_id', 'output_id', 'ministry', 'app', 'model', 'output_at', 'verdict'] as const;
+  return keys.every((k) => String(a[k]) === String(b[k])) && a.rule_ids.join('\u0000') === b.rule_ids.join('\u0000');
 }
 
 // --------------------------------------------------------------------------------------------- queue

@@ -13,7 +13,7 @@ import { reconcileRecentRollups } from '../../../clickhouse/rollups.ts';
 import { writeFlags } from '../../../clickhouse/stores/evaluation.ts';
 import { getIncident, insertOpenedIncidents, writeIncidents } from '../../../clickhouse/stores/incidents.ts';
 import type { FlagRow, IncidentRow } from '../../../contracts/tables.ts';
-import { transitionIncident } from '../../../src/lib/server/incidents.ts';
+import { assignIncident, transitionIncident } from '../../../src/lib/server/incidents.ts';
 import { verdicts } from '../../../src/lib/server/queries/evaluators.ts';
 import type { Filters } from '../../../src/lib/server/queries/filters.ts';
 import { incidentCounts } from '../../../src/lib/server/queries/incidents.ts';
@@ -122,6 +122,12 @@ describe('incident_verdicts_daily', () => {
     await transitionIncident(db.client, 'inc-a1-leak', 'triaged', { who, scope: 'mof' });
     await transitionIncident(db.client, 'inc-a1-leak', 'false_positive', { who, scope: 'mof' });
     await transitionIncident(db.client, 'inc-b2', 'triaged', { who, scope: null });
+    // An assignment keeps the verdict, hence the share: written without the two rollup inserts.
+    const stored = async () => (await queryRows<{ n: number }>(db.client, 'SELECT count() AS n FROM incident_verdicts_daily'))[0].n;
+    const before = await stored();
+    await assignIncident(db.client, 'inc-b2', 'rev2', { who, scope: null });
+    expect(await stored()).toBe(before);
+    expect((await getIncident(db.client, 'inc-b2'))!.assignee).toBe('rev2');
     expect(await rollup()).toEqual(await fromRaw());
     v = await pagesAgree();
     expect(v.byWeek.find((r) => r.evaluator === 'citations')).toMatchObject({ incidents: 1, reviewed: 1, confirmed: 1 });
