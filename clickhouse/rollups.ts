@@ -14,11 +14,12 @@
 // `oversight rollups`.
 import type { ClickHouseClient } from '@clickhouse/client';
 import { queryRows } from './client.ts';
-import { FLAGS_DAILY_SELECT } from './flags-rollup.ts';
+import { FLAGS_DAILY_SELECT, flagsDailySelectWhere } from './flags-rollup.ts';
+import { INCIDENT_VERDICTS_SELECT, incidentVerdictsSelect } from './incident-verdicts-rollup.ts';
 import { loadMigrations } from './migrate.ts';
 import { renderMigration } from './render.ts';
 
-export type RawTable = 'usage_events' | 'outputs' | 'feedback' | 'flags';
+export type RawTable = 'usage_events' | 'outputs' | 'feedback' | 'flags' | 'incidents';
 
 /** Per raw table: the column whose day a rollup row belongs to, when a row arrived, and which rows are live. */
 const SOURCE_COLUMNS: Record<RawTable, { at: string; arrived: string; live: string }> = {
@@ -27,13 +28,27 @@ const SOURCE_COLUMNS: Record<RawTable, { at: string; arrived: string; live: stri
   feedback: { at: 'occurred_at', arrived: 'ingested_at', live: '1' },
   // Superseded flags stay stored with is_deleted = 1 (evaluators/runner.ts).
   flags: { at: 'output_at', arrived: 'evaluated_at', live: 'is_deleted = 0' },
+  // Every version carries the output's day; triage changes set updated_at.
+  incidents: { at: 'output_at', arrived: 'updated_at', live: '1' },
 };
 
 /**
  * Rollups kept by their writers rather than by a materialized view, with the SELECT that defines them
  * (the evaluator runner keeps flags_daily exact through re-runs; see clickhouse/flags-rollup.ts).
  */
-const MAINTAINED_ROLLUPS: RollupDefinition[] = [{ rollup: 'flags_daily', source: 'flags', select: FLAGS_DAILY_SELECT, period: 'day' }];
+const MAINTAINED_ROLLUPS: RollupDefinition[] = [
+  { rollup: 'flags_daily', source: 'flags', select: FLAGS_DAILY_SELECT, period: 'day', selectWhere: flagsDailySelectWhere },
+  {
+    // Its rule rows follow the live flags too: writeFlags writes its share inside flags_daily's, so a
+    // crash that leaves it off leaves flags_daily off on the same day, and that day rebuilds both.
+    rollup: 'incident_verdicts_daily',
+    source: 'incidents',
+    select: INCIDENT_VERDICTS_SELECT,
+    period: 'day',
+    selectWhere: (filter) => incidentVerdictsSelect({ incidents: filter, flags: filter }),
+    rebuiltWith: ['flags_daily'],
+  },
+];
 
 /** A rollup, the raw table its view reads, and the view's SELECT (single-node names). */
 export interface RollupDefinition {
@@ -42,6 +57,10 @@ export interface RollupDefinition {
   select: string;
   /** Rows per day (a `day` column) or per month (a `month` column; rebuilt a whole month at a time). */
   period?: 'day' | 'month';
+  /** A maintained rollup's SELECT over the raw rows a condition on the source's columns picks (a day's rebuild). */
+  selectWhere?: (filter: string) => string;
+  /** Rollups whose drift on a day also rebuilds this one's day (it is written inside their writes). */
+  rebuiltWith?: string[];
 }
 
 /**
@@ -84,6 +103,11 @@ export const ROLLUP_CHECKS: Record<string, { rollup: string; raw: string; days?:
   outputs_daily: { rollup: 'sum(outputs)', raw: 'count()' },
   feedback_daily: { rollup: 'sum(up) + sum(down)', raw: "countIf(rating IN ('up', 'down'))" },
   flags_daily: { rollup: 'sum(flags)', raw: 'count()' },
+  // The incident rows (every incident once, with its verdict); its rule rows are rebuilt with flags_daily.
+  incident_verdicts_daily: {
+    rollup: "sumIf(incidents + reviewed + confirmed, evaluator = '' AND rule_id = '')",
+    raw: "count() + countIf(verdict != '') + countIf(verdict = 'confirmed')",
+  },
   // One row per user and month: `days` lists the rows per day the check compares (its bits, as dates).
   user_days_monthly: {
     rollup: 'uniqExact(user)',
@@ -159,11 +183,13 @@ export async function rebuildRollupDay(client: ClickHouseClient, def: RollupDefi
   const d = dayList([day]);
   const at = `toDate(${SOURCE_COLUMNS[def.source].at})`;
   const [rowKey, rawKey, key] = def.period === 'month' ? ['month', `toStartOfMonth(${at})`, `toStartOfMonth(${d})`] : ['day', at, d];
-  // The view SELECTs read the plain table; a maintained rollup's SELECT may already say FINAL.
-  const select = def.select.replace(
-    new RegExp(`\\bFROM\\s+${def.source}(\\s+FINAL)?\\b`, 'i'),
-    `FROM (SELECT * FROM ${def.source} FINAL WHERE ${rawKey} = ${key}) AS ${def.source}`,
-  );
+  // The view SELECTs read the plain table; a maintained rollup says how to pick its raw rows.
+  const select = def.selectWhere
+    ? def.selectWhere(`${rawKey} = ${key}`)
+    : def.select.replace(
+        new RegExp(`\\bFROM\\s+${def.source}(\\s+FINAL)?\\b`, 'i'),
+        `FROM (SELECT * FROM ${def.source} FINAL WHERE ${rawKey} = ${key}) AS ${def.source}`,
+      );
   await client.command({ query: `DELETE FROM ${def.rollup} WHERE ${rowKey} = ${key}` });
   await client.command({ query: `INSERT INTO ${def.rollup} ${select}` });
 }
@@ -197,6 +223,17 @@ export async function reconcileRecentRollups(
       );
       if (opts.repair !== false) await rebuildRollupDay(client, defs.find((d) => d.rollup === drift.rollup)!, drift.day);
       result.drifted.push(drift);
+    }
+  }
+  // Rollups written inside another's writes: a day the other drifted on is rebuilt for them too.
+  if (opts.repair !== false) {
+    for (const def of rollupDefinitions()) {
+      const days = new Set(result.drifted.filter((d) => def.rebuiltWith?.includes(d.rollup)).map((d) => d.day));
+      for (const day of days) {
+        if (result.drifted.some((d) => d.rollup === def.rollup && d.day === day)) continue;
+        opts.log?.(`rollup ${def.rollup} ${day}: rebuilt with ${def.rebuiltWith!.join(', ')}`);
+        await rebuildRollupDay(client, def, day);
+      }
     }
   }
   return result;

@@ -10,6 +10,7 @@ import { shardCondition, type Shard } from '../../contracts/shards.ts';
 import type { EvaluationErrorRow, FlagRow, StoredOutput, WatermarkRow } from '../../contracts/tables.ts';
 import { insertRows, queryRows, type ClickHouseClient } from '../client.ts';
 import { withFlagsDaily } from '../flags-rollup.ts';
+import { incidentsOfOutputs, withIncidentVerdicts } from '../incident-verdicts-rollup.ts';
 
 /** ClickHouse DateTime64 text of the first instant, the watermark of an evaluator that never ran. */
 export const EPOCH = '1970-01-01 00:00:00.000';
@@ -93,11 +94,20 @@ export async function liveFlagsOf(client: ClickHouseClient, evaluator: string, o
 
 /**
  * Flags (new versions and supersessions alike) in one insert, with the flags rollup (flags_daily) kept
- * exact: the written outputs' share of it is taken out before the insert and put back after.
+ * exact: the written outputs' share of it is taken out before the insert and put back after. Likewise
+ * the share of their incidents in incident_verdicts_daily, whose rule rows count only rules that still
+ * have a live flag; it is written inside flags_daily's, so a crash that leaves it off leaves
+ * flags_daily off on the same day, which the crash check finds (clickhouse/rollups.ts).
  */
 export async function writeFlags(client: ClickHouseClient, rows: FlagRow[]): Promise<void> {
   if (rows.length === 0) return;
-  await withFlagsDaily(client, [...new Set(rows.map((r) => r.output_id))], () => insertRows(client, 'flags', rows));
+  const outputIds = [...new Set(rows.map((r) => r.output_id))];
+  await withFlagsDaily(client, outputIds, async () => {
+    // Most outputs have no incident: only those that do have a share to replace. An incident opened
+    // on one of them meanwhile writes its own share (the incident store), with the flags it finds.
+    const incidents = await incidentsOfOutputs(client, outputIds);
+    await withIncidentVerdicts(client, incidents, () => insertRows(client, 'flags', rows));
+  });
 }
 
 export async function writeEvaluationErrors(client: ClickHouseClient, rows: EvaluationErrorRow[]): Promise<void> {

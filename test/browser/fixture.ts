@@ -4,6 +4,7 @@
 // `seed(client): Promise<void>`; seed-cli.ts runs every such module after this one.
 import type { ClickHouseClient } from '@clickhouse/client';
 import { writeFlags } from '../../clickhouse/stores/evaluation.ts';
+import { writeIncidents } from '../../clickhouse/stores/incidents.ts';
 import { ensureDemoUsers, type DemoUser } from '../../src/lib/server/auth/accounts.ts';
 
 export const XSS_RESPONSE = '回答します。<script>alert(1)</script> と <img src=x onerror=alert(1)> は表示されるだけです。';
@@ -137,16 +138,13 @@ export async function seedAccessFixture(client: ClickHouseClient): Promise<Fixtu
     mofOld: 'inc-mof-old',
     daResolved: 'inc-da-resolved',
   };
-  await client.insert({
-    table: 'incidents',
-    values: [
-      incident(incidents.mofCitation, o['out-mof-citation'], { category: 'hallucinated_citation', severity: 'high', rule: 'law_number_mismatch', title: '法令番号の誤り (民法)', status: 'new', openedAgo: 3_600_000 }),
-      incident(incidents.mofMarkup, o['out-mof-markup'], { category: 'leakage', severity: 'critical', rule: 'my_number', title: 'マイナンバーの入力', status: 'new', openedAgo: 2 * 3_600_000 }),
-      incident(incidents.mhlwLeak, o['out-mhlw-leak'], { category: 'leakage', severity: 'high', rule: 'personal_mobile', title: '個人の携帯電話番号', status: 'new', openedAgo: 4 * 3_600_000 }),
-      incident(incidents.mofOld, o['out-mof-old'], { category: 'off_policy', severity: 'medium', rule: 'senkaku_disputed', title: '尖閣諸島を係争地と記述', status: 'triaged', openedAgo: 10 * DAY }),
-      incident(incidents.daResolved, o['out-da-resolved'], { category: 'leakage', severity: 'critical', rule: 'aws_access_key', title: 'クラウドのアクセスキー', status: 'resolved', verdict: 'confirmed', openedAgo: 20 * DAY }),
-    ],
-    format: 'JSONEachRow',
-  });
+  // The incident store's write: keeps the incident rollup incident_verdicts_daily.
+  await writeIncidents(client, [
+    incident(incidents.mofCitation, o['out-mof-citation'], { category: 'hallucinated_citation', severity: 'high', rule: 'law_number_mismatch', title: '法令番号の誤り (民法)', status: 'new', openedAgo: 3_600_000 }),
+    incident(incidents.mofMarkup, o['out-mof-markup'], { category: 'leakage', severity: 'critical', rule: 'my_number', title: 'マイナンバーの入力', status: 'new', openedAgo: 2 * 3_600_000 }),
+    incident(incidents.mhlwLeak, o['out-mhlw-leak'], { category: 'leakage', severity: 'high', rule: 'personal_mobile', title: '個人の携帯電話番号', status: 'new', openedAgo: 4 * 3_600_000 }),
+    incident(incidents.mofOld, o['out-mof-old'], { category: 'off_policy', severity: 'medium', rule: 'senkaku_disputed', title: '尖閣諸島を係争地と記述', status: 'triaged', openedAgo: 10 * DAY }),
+    incident(incidents.daResolved, o['out-da-resolved'], { category: 'leakage', severity: 'critical', rule: 'aws_access_key', title: 'クラウドのアクセスキー', status: 'resolved', verdict: 'confirmed', openedAgo: 20 * DAY }),
+  ]);
   return { users, incidents };
 }

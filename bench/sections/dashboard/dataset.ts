@@ -12,6 +12,7 @@
 // dashboard query reads them, and their storage is measured on simulator text in the ingestion section.
 import type { ClickHouseClient } from '../../../clickhouse/client.ts';
 import { addFlagsDailyWhere } from '../../../clickhouse/flags-rollup.ts';
+import { addIncidentVerdictsSelect, incidentVerdictsSelect } from '../../../clickhouse/incident-verdicts-rollup.ts';
 import { hallucinationScale } from '../../../pipelines/simulate/profiles.ts';
 import type { TrafficShape } from './distributions.ts';
 import { insertTriagedIncidents } from './triage-data.ts';
@@ -179,10 +180,14 @@ export async function insertDerived(client: ClickHouseClient, s: TrafficShape, f
   });
   // The flags rollup, as the runner's writeFlags keeps it (clickhouse/flags-rollup.ts): these outputs are new,
   // so their share is only added. Picked by their id number (o<n>), not an IN set of up to 90 M ids.
-  await addFlagsDailyWhere(client, `toUInt64OrZero(substring(output_id, 2)) >= ${from} AND toUInt64OrZero(substring(output_id, 2)) < ${from + count}`, 1);
+  const ofTheseOutputs = `toUInt64OrZero(substring(output_id, 2)) >= ${from} AND toUInt64OrZero(substring(output_id, 2)) < ${from + count}`;
+  await addFlagsDailyWhere(client, ofTheseOutputs, 1);
   // Incidents for every high/critical finding, triaged as far as their age allows, with their history
   // and the reviewers' audit trail (triage-data.ts).
   await insertTriagedIncidents(client, from, count);
+  // The incident rollup, as the incident store's writeIncidents keeps it (clickhouse/incident-verdicts-rollup.ts):
+  // these incidents and flags are new, so their share is only added.
+  await addIncidentVerdictsSelect(client, incidentVerdictsSelect({ incidents: ofTheseOutputs, flags: ofTheseOutputs }), 1);
   await client.command({
     query: `INSERT INTO ingest_errors (topic, partition, offset, error, original_base64, failed_at)
       SELECT 'genai.outputs.v1', 0, src_offset, 'ministry: unknown ministry code "xx"', base64Encode('{}'), occurred_at

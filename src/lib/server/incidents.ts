@@ -78,7 +78,7 @@ async function writeChange(
     assignee: next.assignee,
     verdict: next.verdict,
     note: event.note,
-  });
+  }, current);
   const auditAction = event.action === 'status' ? 'triage_status' : event.action === 'assign' ? 'triage_assign' : 'triage_note';
   await writeAudit(
     client,

@@ -3,6 +3,7 @@
 // queue has. Admins and reviewers see them next to the fixture's five incidents; a mof or mhlw CAIO
 // never does. Deterministic, so the tests know every page in advance.
 import type { ClickHouseClient } from '@clickhouse/client';
+import { writeIncidents } from '../../../clickhouse/stores/incidents.ts';
 
 export const QUEUE = {
   count: 110,
@@ -67,5 +68,5 @@ export async function seed(client: ClickHouseClient): Promise<void> {
       version: 1,
     };
   });
-  await client.insert({ table: 'incidents', values, format: 'JSONEachRow' });
+  await writeIncidents(client, values); // keeps the incident rollup incident_verdicts_daily
 }

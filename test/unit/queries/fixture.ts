@@ -8,6 +8,7 @@ import { loadEnv } from '../../../config/env.ts';
 import { closeClickHouse, getClickHouse, type ClickHouseClient } from '../../../clickhouse/client.ts';
 import { migrate } from '../../../clickhouse/migrate.ts';
 import { writeFlags } from '../../../clickhouse/stores/evaluation.ts';
+import { writeIncidents } from '../../../clickhouse/stores/incidents.ts';
 import type { FeedbackEventRow, FlagRow, IncidentRow, OutputEventRow, UsageEventRow } from '../../../contracts/tables.ts';
 
 // The row contracts of contracts/tables.ts, without the columns this fixture leaves to their defaults.
@@ -112,7 +113,7 @@ export async function openPilotDb(p: Pilot): Promise<TestDb> {
   for (const c of chunks(p.outputs, 700)) await client.insert({ table: 'outputs', values: c, format: 'JSONEachRow' });
   await client.insert({ table: 'feedback', values: p.feedback, format: 'JSONEachRow' });
   await writeFlags(client, p.flagRows); // the runner's write: keeps the flags rollup (flags_daily)
-  await client.insert({ table: 'incidents', values: p.incidentRows, format: 'JSONEachRow' });
+  await writeIncidents(client, p.incidentRows); // the incident store's write: keeps incident_verdicts_daily
   return {
     client,
     async close() {

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makePilot, openPilotDb, day, type Pilot, type TestDb, type FlagRow, type IncidentRow } from './fixture.ts';
 import { addDays, dayRange, mondayOf, parseFilters, weekStarts, where, FilterError, ScopeError, type Filters } from '../../../src/lib/server/queries/filters.ts';
 import { queryRows } from '../../../clickhouse/client.ts';
-import { accuracyDaily, accuracyRates, activeUsers, adoptionPct, dailyActiveUsers, latestDataDay, mauByMinistry, ministryAdoption, requestsBy, riskBySeverity, riskDaily, riskDailyBySeverity, sumAccuracy } from '../../../src/lib/server/queries/overview.ts';
+import { accuracyDaily, accuracyRates, activeUsers, adoptionPct, dailyActiveUsers, latestDataDay, mauByMinistry, ministryAdoption, requestsBy, requestsWithDailyBy, riskBySeverity, riskDaily, riskDailyBySeverity, sumAccuracy } from '../../../src/lib/server/queries/overview.ts';
 import { ministryWeekHeatmap } from '../../../src/lib/server/queries/heatmap.ts';
 import { modelScorecard } from '../../../src/lib/server/queries/models.ts';
 import { precisionByWeek, ruleQuality } from '../../../src/lib/server/queries/evaluators.ts';
@@ -164,6 +164,15 @@ describe('overview', () => {
       const got = await requestsBy(db.client, f, by);
       expect(new Map(got.map(({ key, ...r }) => [key, r]))).toEqual(expected);
       expect(got.map((r) => r.requests)).toEqual([...got.map((r) => r.requests)].sort((a, b) => b - a)); // largest first
+      // The pages' one read for totals and days: the same totals in the same order, days that add up to them.
+      const both = await requestsWithDailyBy(db.client, f, by);
+      expect(both.totals).toEqual(got);
+      const perDay = new Map<string, number>();
+      for (const d of pilot.usage.filter((u) => within(f, u.occurred_at, u))) {
+        const k = `${d.occurred_at.slice(0, 10)}|${d[by]}`;
+        perDay.set(k, (perDay.get(k) ?? 0) + 1);
+      }
+      expect(new Map(both.daily.map((d) => [`${d.day}|${d.key}`, d.value]))).toEqual(perDay);
     }
   });
 

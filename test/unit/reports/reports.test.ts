@@ -4,6 +4,7 @@
 // the raw rows independently of the SQL, and the Markdown/JSON renderings of the stored document.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { writeFlags } from '../../../clickhouse/stores/evaluation.ts';
+import { writeIncidents } from '../../../clickhouse/stores/incidents.ts';
 import { makePilot, openPilotDb, type Pilot, type TestDb } from '../queries/fixture.ts';
 import { generateReport, getReport, listReports, contentHash, seriesVersions } from '../../../src/lib/server/reports/store.ts';
 import { DEFAULT_TARGETS } from '../../../src/lib/server/reports/config.ts';
@@ -43,11 +44,8 @@ beforeAll(async () => {
   // The runner's write (clickhouse/stores/evaluation.ts): keeps the flags rollup flags_daily.
   await writeFlags(db.client, [{ output_id: 'leak-1', evaluator: 'leakage', evaluator_version: '2.0.0+patterns.3', category: 'leakage', rule_id: 'individual_number', severity: 'critical', confidence: 0.99, where: 'prompt', evidence: JSON.stringify([{ start, end: start + 14, text: '****9018' }]), evidence_start: start, explanation: 'x', ministry: 'mof', app: 'chat', model: 'model-a', output_at: '2026-07-10T03:00:00.000Z', version: 1, is_deleted: 0 }]);
   const opened = Date.parse('2026-07-10T04:00:00.000Z');
-  await db.client.insert({
-    table: 'incidents',
-    format: 'JSONEachRow',
-    values: [{ incident_id: 'crit-1', output_id: 'leak-1', ministry: 'mof', app: 'chat', model: 'model-a', category: 'leakage', severity: 'critical', rule_ids: ['individual_number'], title: 't', status: 'resolved', assignee: '', verdict: 'confirmed', output_at: '2026-07-10T03:00:00.000Z', opened_at: new Date(opened).toISOString(), version: 9 }],
-  });
+  // The incident store's write: keeps the incident rollup incident_verdicts_daily.
+  await writeIncidents(db.client, [{ incident_id: 'crit-1', output_id: 'leak-1', ministry: 'mof', app: 'chat', model: 'model-a', category: 'leakage', severity: 'critical', rule_ids: ['individual_number'], title: 't', status: 'resolved', assignee: '', verdict: 'confirmed', output_at: '2026-07-10T03:00:00.000Z', opened_at: new Date(opened).toISOString(), version: 9 }]);
   const ev = (id: string, at: number, to: string) => ({ incident_id: id, at: new Date(at).toISOString(), actor: 'rev', action: 'status', from_status: '', to_status: to, assignee: '', verdict: '', note: '' });
   await db.client.insert({
     table: 'incident_events',

@@ -1,8 +1,8 @@
 // Evaluator quality: what each evaluator and rule flags, what reviewers decided about those flags,
 // and the precision that follows (confirmed / reviewed). A reviewer's verdict is given per incident;
 // it counts for every rule the incident lists, because the reviewer judged the output they flagged.
-import { CONFIRMED_VERDICT, FINDING, LIVE_FLAGS, LIVE_FLAGS_WHERE, ratio, flagRows, queryRows, type ClickHouseClient } from './db.ts';
-import { where, type Filters, type Where } from './filters.ts';
+import { FINDING, ratio, flagRows, queryRows, type ClickHouseClient } from './db.ts';
+import { where, type Filters } from './filters.ts';
 
 export interface RuleQuality {
   evaluator: string;
@@ -17,18 +17,6 @@ export interface RuleQuality {
   rejected: number;
   precision: number | null;
 }
-
-/** The flag rows of the filters, one per (output, evaluator, rule), for joining to incidents. */
-function flaggedRules(f: Filters): Where {
-  const w = where(f, { day: 'toDate(output_at)' });
-  return {
-    sql: `SELECT DISTINCT output_id, evaluator, rule_id, toDate(output_at) AS day FROM ${LIVE_FLAGS}
-           WHERE ${LIVE_FLAGS_WHERE} AND ${w.sql}`,
-    params: w.params,
-  };
-}
-
-const INCIDENT_RULES = `SELECT incident_id, output_id, rule_id, verdict FROM incidents FINAL ARRAY JOIN rule_ids AS rule_id`;
 
 interface VerdictRow {
   week: string;
@@ -46,24 +34,35 @@ export interface Verdicts {
 }
 
 /**
- * One join of the live flags with the incidents for both views of the verdicts: the join (flags FINAL
- * and incidents FINAL) is most of the page's cost, so it runs once. Rows of the (week, evaluator)
- * grouping set have an empty rule_id (no flag has one); the others belong to (evaluator, rule_id).
+ * Both views of the verdicts from the incident rollup (incident_verdicts_daily, migration 0180): an
+ * incident counts for each rule it lists that has a live flag on its output, with that flag's day and
+ * dimensions, the way joining the live flags with the incidents counted it. Rows of the (week,
+ * evaluator) grouping set have an empty rule_id and take the once-per-evaluator sums, so an incident
+ * with two rules of one evaluator counts once there; the others belong to (evaluator, rule_id).
  */
 export async function verdicts(client: ClickHouseClient, f: Filters): Promise<Verdicts> {
-  const flagged = flaggedRules(f);
-  const got = await flagRows<VerdictRow>(
+  const w = where(f, { day: 'incident_verdicts_daily.day' });
+  // flagRows: the bench's raw side reads flags FINAL in the rollup's place.
+  const got = await flagRows<Record<string, string | number>>(
     client,
-    `SELECT toString(toMonday(fl.day)) AS week, fl.evaluator AS evaluator, fl.rule_id AS rule_id,
-            uniqExact(i.incident_id) AS incidents,
-            uniqExactIf(i.incident_id, i.verdict != '') AS reviewed,
-            uniqExactIf(i.incident_id, i.verdict = {confirmed:String}) AS confirmed
-       FROM (${flagged.sql}) AS fl INNER JOIN (${INCIDENT_RULES}) AS i
-         ON fl.output_id = i.output_id AND fl.rule_id = i.rule_id
-      GROUP BY GROUPING SETS ((evaluator, rule_id), (week, evaluator))`,
-    { ...flagged.params, confirmed: CONFIRMED_VERDICT },
+    `SELECT toString(toMonday(incident_verdicts_daily.day)) AS week, evaluator, rule_id,
+            sum(incidents) AS n_incidents, sum(reviewed) AS n_reviewed, sum(confirmed) AS n_confirmed,
+            sum(evaluator_incidents) AS n_evaluator_incidents, sum(evaluator_reviewed) AS n_evaluator_reviewed,
+            sum(evaluator_confirmed) AS n_evaluator_confirmed
+       FROM incident_verdicts_daily
+      WHERE rule_id != '' AND ${w.sql}
+      GROUP BY GROUPING SETS ((evaluator, rule_id), (week, evaluator))
+     HAVING n_incidents != 0`,
+    w.params,
   );
-  return { byRule: got.filter((r) => r.rule_id !== ''), byWeek: got.filter((r) => r.rule_id === '') };
+  const row = (r: Record<string, string | number>, perEvaluator: boolean): VerdictRow => {
+    const n = (k: string) => Number(r[perEvaluator ? `n_evaluator_${k}` : `n_${k}`]);
+    return { week: String(r.week), evaluator: String(r.evaluator), rule_id: String(r.rule_id), incidents: n('incidents'), reviewed: n('reviewed'), confirmed: n('confirmed') };
+  };
+  return {
+    byRule: got.filter((r) => r.rule_id !== '').map((r) => row(r, false)),
+    byWeek: got.filter((r) => r.rule_id === '').map((r) => row(r, true)),
+  };
 }
 
 /** Pass the page's verdicts() when it has them (one join for both tables). */
@@ -115,7 +114,7 @@ export async function precisionByWeek(client: ClickHouseClient, f: Filters, know
     .sort((a, b) => (a.week < b.week ? -1 : a.week > b.week ? 1 : a.evaluator < b.evaluator ? -1 : a.evaluator > b.evaluator ? 1 : 0));
 }
 
-/** The evaluator-quality page: one verdict join shared by both tables. */
+/** The evaluator-quality page: one verdicts read shared by both tables. */
 export async function evaluatorPageData(client: ClickHouseClient, f: Filters) {
   const v = verdicts(client, f); // runs beside ruleQuality's flag counts
   const [rules, weekly] = await Promise.all([ruleQuality(client, f, v), v.then((known) => precisionByWeek(client, f, known))]);

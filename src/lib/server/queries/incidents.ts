@@ -32,13 +32,20 @@ export interface IncidentCounts {
   reviewed: number;
 }
 
+/**
+ * Incidents on outputs in the range, from the incident rollup (incident_verdicts_daily: its rows with
+ * no evaluator and rule count each incident once, with its latest verdict).
+ */
 export async function incidentCounts(client: ClickHouseClient, f: Filters): Promise<IncidentCounts> {
-  const w = where(f, { day: 'toDate(output_at)' });
-  const [r] = await queryRows<IncidentCounts>(
+  const w = where(f, { day: 'incident_verdicts_daily.day' });
+  // Aliases differ from the column names: `reviewed` in `open` would otherwise be the aggregate.
+  const [r] = await queryRows<{ n_total: number; n_reviewed: number }>(
     client,
-    `SELECT count() AS total, countIf(verdict = '') AS open, countIf(verdict != '') AS reviewed
-       FROM incidents FINAL WHERE ${w.sql}`,
+    `SELECT sum(incidents) AS n_total, sum(reviewed) AS n_reviewed
+       FROM incident_verdicts_daily WHERE evaluator = '' AND rule_id = '' AND ${w.sql}`,
     w.params,
   );
-  return r ?? { total: 0, open: 0, reviewed: 0 };
+  const total = Number(r?.n_total ?? 0);
+  const reviewed = Number(r?.n_reviewed ?? 0);
+  return { total, open: total - reviewed, reviewed };
 }

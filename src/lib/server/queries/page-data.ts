@@ -3,26 +3,25 @@
 // charts and the accuracy figures.
 import type { ClickHouseClient } from './db.ts';
 import type { Filters } from './filters.ts';
-import { incidentCounts, topIncidents } from './incidents.ts';
+import { topIncidents } from './incidents.ts';
 import {
-  accuracyDaily, activeUsers, dailyActiveUsers, findings, requestsBy, requestsDailyBy, riskBySeverityOf, riskDailyBySeverityOf,
-  riskDailyOf, sumAccuracy,
+  accuracyDaily, accuracyWithIncidents, activeUsers, dailyActiveUsers, findings, requestsBy, requestsWithDailyBy, riskBySeverityOf,
+  riskDailyBySeverityOf, riskDailyOf, sumAccuracy,
 } from './overview.ts';
 
 export async function overviewPageData(client: ClickHouseClient, f: Filters) {
   const findingsP = findings(client, f); // runs beside the rollup queries, shared with accuracyDaily
-  const [fi, active, dau, byApp, byModel, appDaily, accuracy] = await Promise.all([
+  const [fi, active, dau, apps, byModel, accuracy] = await Promise.all([
     findingsP,
     activeUsers(client, f),
     dailyActiveUsers(client, f),
-    requestsBy(client, f, 'app'),
+    requestsWithDailyBy(client, f, 'app'),
     requestsBy(client, f, 'model'),
-    requestsDailyBy(client, f, 'app'),
     accuracyDaily(client, f, findingsP),
   ]);
   const totals = sumAccuracy(accuracy);
   return {
-    active, dau, byApp, byModel, appDaily, accuracy, totals,
+    active, dau, byApp: apps.totals, byModel, appDaily: apps.daily, accuracy, totals,
     risk: riskDailyOf(fi),
     riskSeverity: riskDailyBySeverityOf(fi),
     riskTable: riskBySeverityOf(fi, totals.outputs),
@@ -31,15 +30,15 @@ export async function overviewPageData(client: ClickHouseClient, f: Filters) {
 
 export async function ministryPageData(client: ClickHouseClient, f: Filters & { ministry: string }) {
   const findingsP = findings(client, f);
-  const [fi, active, dau, appDaily, byApp, accuracy, incidents, counts] = await Promise.all([
+  // Six queries: requests by app and per day from one read, accuracy and incident counts from another.
+  const [fi, active, dau, apps, acc, incidents] = await Promise.all([
     findingsP,
     activeUsers(client, f),
     dailyActiveUsers(client, f),
-    requestsDailyBy(client, f, 'app'),
-    requestsBy(client, f, 'app'),
-    accuracyDaily(client, f, findingsP),
+    requestsWithDailyBy(client, f, 'app'),
+    accuracyWithIncidents(client, f, findingsP),
     topIncidents(client, f, 10),
-    incidentCounts(client, f),
   ]);
-  return { active, dau, appDaily, byApp, accuracy, totals: sumAccuracy(accuracy), risk: riskDailyOf(fi), incidents, counts };
+  const { accuracy, incidents: counts } = acc;
+  return { active, dau, appDaily: apps.daily, byApp: apps.totals, accuracy, totals: sumAccuracy(accuracy), risk: riskDailyOf(fi), incidents, counts };
 }

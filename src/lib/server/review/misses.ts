@@ -4,6 +4,7 @@
 // output and category finds the incident open and does not open a second one.
 import type { ClickHouseClient } from '@clickhouse/client';
 import { queryRows } from '../../../../clickhouse/client.ts';
+import { writeIncidents } from '../../../../clickhouse/stores/incidents.ts';
 import type { IncidentRow } from '../../../../contracts/incidents.ts';
 import { createHash } from 'node:crypto';
 import { writeAudit, type AuditActor } from '../audit.ts';
@@ -84,7 +85,8 @@ export async function openIncidentFromMiss(
     version: now.getTime(),
     source: REVIEW_SAMPLE_SOURCE,
   };
-  await client.insert({ table: 'incidents', values: [incident], format: 'JSONEachRow' });
+  // Through the incident store: it keeps the incident rollup (incident_verdicts_daily) exact.
+  await writeIncidents(client, [incident]);
   await client.insert({
     table: 'incident_events',
     values: [
