@@ -1,14 +1,19 @@
 // The shortcuts the ingester takes per event (issue 15: less JavaScript per event) must answer exactly
 // what the full checks answer: unknownFields is splitUnknown's unknown half, the depth pre-count
 // never hides a deep message, and the \u pre-test never hides an escaped lone surrogate.
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { splitUnknown, unknownFields, UsageEvent, OutputEvent } from '../../../contracts/events.ts';
 import { illFormedStringPath, jsonDeeperThan, MAX_JSON_DEPTH } from '../../../pipelines/input-bounds.ts';
-import { parseEvent } from '../../../pipelines/rows.ts';
+import { parseEvent, type OutputRow } from '../../../pipelines/rows.ts';
+import { insertCompact } from '../../../pipelines/ingest.ts';
+import { queryRows } from '../../../clickhouse/client.ts';
+import { freshDb, type TestDb } from '../../helpers/chdb.ts';
 import { line, usage } from '../../integration/helpers/events.ts';
 
 const MAX = 1_048_576;
+let db: TestDb | undefined;
+afterAll(async () => db?.close());
 
 describe('unknownFields', () => {
   it('is null for an event with only known fields, and equals splitUnknown otherwise (keys and order)', () => {
@@ -72,5 +77,20 @@ describe('illFormedStringPath \\u pre-test', () => {
       expect(text.isWellFormed()).toBe(true);
       expect(illFormedStringPath(JSON.parse(text), text), lone).toBe('b[1]');
     }
+  });
+});
+
+describe('insertCompact: the whole batch in one JSON.stringify, rows separated by commas', () => {
+  it('stores every row and every string exactly, whatever brackets, quotes, commas, escapes or newlines they hold', async () => {
+    db = await freshDb();
+    const tricky = ['[', ']', '],[', 'say "]," then \\', 'line\nbreak\ttab', '日本語 [注] 😀', '{"a":[1,2]}', ''];
+    const rows = Array.from({ length: 500 }, (_, i) => {
+      const r = parseEvent('outputs', line({ output_id: `o${i}`, request_id: `r${i}`, occurred_at: '2026-10-01T09:00:00.000Z', ministry: 'mof', app: 'chat', model: 'm', user_id: 'u', language: 'ja', confidentiality_level: 1, prompt: tricky[i % tricky.length], response: tricky[(i + 3) % tricky.length], sources: [{ id: 's', title: tricky[(i + 5) % tricky.length] }] }), MAX);
+      if (!r.ok) throw new Error(r.reason);
+      return { ...(r.row as OutputRow), src_topic: 't', src_partition: 0, src_offset: i };
+    });
+    await insertCompact(db.client, 'outputs', rows);
+    const stored = await queryRows<{ output_id: string; prompt: string; response: string; sources: string }>(db.client, 'SELECT output_id, prompt, response, sources FROM outputs ORDER BY toUInt32(substring(output_id, 2))');
+    expect(stored).toEqual(rows.map((r) => ({ output_id: r.output_id, prompt: r.prompt, response: r.response, sources: r.sources })));
   });
 });
