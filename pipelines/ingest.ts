@@ -110,6 +110,12 @@ interface StoreState {
   /** Refused by ClickHouse alone: to the DLQ. */
   poison: Map<string, { item: Item; reason: string }>;
 }
+/** What a lookup found, as store() reads it: only asked whether a key is stored. */
+interface KnownKeys {
+  stored: { has(key: string): boolean };
+  missingIds: Set<string>;
+}
+
 const newStoreState = (): StoreState => ({ sent: new Set(), confirmed: new Set(), duplicates: new Set(), partial: new Map(), poison: new Map() });
 
 interface Batch {
@@ -122,7 +128,7 @@ interface Batch {
   unique?: Item[];
   repeats?: number;
   /** The lookup of `unique`, started while the batch before it (`after`) was still being stored. */
-  early?: { after: Batch | undefined; result: Promise<StoredKeys | undefined> };
+  early?: { after: Batch | undefined; result: Promise<KnownKeys | undefined> };
   /** Once stored: what its attempts found out (the next batch's early lookup may not have seen it). */
   state?: StoreState;
 }
@@ -140,6 +146,8 @@ export class IngestPath {
   private readonly insertRows: InsertFn;
   private readonly outputCache: OutputMetaCache;
   private stalled = false;
+  /** Records added since the consumed counter was last moved. */
+  private unreported = 0;
 
   constructor(
     private readonly client: ClickHouseClient,
@@ -169,7 +177,9 @@ export class IngestPath {
     const batch = this.current;
     this.counts.read++;
     this.pending++;
-    metrics.consumed.inc({ kind: this.kind });
+    // Counted into oversight_ingest_consumed_total when the batch is sealed (within INGEST_BATCH_MS):
+    // a labelled inc builds its label key on every call.
+    this.unreported++;
     let parsed: ParseResult;
     try {
       parsed = parseEvent(this.kind, rec.value, this.opts.maxMessageBytes, rec.size);
@@ -237,6 +247,10 @@ export class IngestPath {
   private seal(): void {
     clearTimeout(this.timer);
     this.timer = undefined;
+    if (this.unreported) {
+      metrics.consumed.inc({ kind: this.kind }, this.unreported);
+      this.unreported = 0;
+    }
     const batch = this.current;
     if (batch.size === 0) return;
     this.current = newBatch();
@@ -315,7 +329,7 @@ export class IngestPath {
     if (unique.length) {
       // Lookup and insert are retried together: if an insert reached ClickHouse but its answer was lost,
       // the next lookup finds those rows and nothing is inserted twice.
-      let first: StoredKeys | undefined = early;
+      let first: KnownKeys | undefined = early;
       await this.retrying(() => {
         const known = first;
         first = undefined;
@@ -356,7 +370,7 @@ export class IngestPath {
    * The early lookup's answer completed with what the batch before it stored, or undefined when it
    * cannot be used (none was made, it failed, or the batch before did not finish).
    */
-  private async earlyLookup(batch: Batch): Promise<StoredKeys | undefined> {
+  private async earlyLookup(batch: Batch): Promise<KnownKeys | undefined> {
     const early = batch.early;
     batch.early = undefined;
     if (!early) return undefined;
@@ -366,10 +380,11 @@ export class IngestPath {
     if (!before) return found;
     if (before.state === undefined || !this.finishedOk.has(before)) return undefined;
     const s = before.state;
-    const stored = new Set(found.stored);
-    for (const set of [s.confirmed, s.duplicates, s.partial.keys()]) for (const k of set) stored.add(k);
     // The batch before is done with; its state is not needed any more.
     before.state = undefined;
+    // Asked per key rather than copied into one set: a batch's keys would be copied on every batch.
+    const found1 = found.stored;
+    const stored = { has: (k: string) => found1.has(k) || s.confirmed.has(k) || s.duplicates.has(k) || s.partial.has(k) };
     return { stored, missingIds: found.missingIds };
   }
 
@@ -378,9 +393,9 @@ export class IngestPath {
    * insert for a data reason, each half is stored on its own (with its own lookup), down to single rows,
    * which go to the DLQ. An outage throws, and the caller retries with the same `state`.
    */
-  private async store(items: Item[], state: StoreState, known?: StoredKeys): Promise<void> {
+  private async store(items: Item[], state: StoreState, known?: KnownKeys): Promise<void> {
     const lookupStarted = performance.now();
-    const candidates = items.filter((it) => !state.poison.has(it.key));
+    const candidates = state.poison.size ? items.filter((it) => !state.poison.has(it.key)) : items;
     // Once anything of this batch was sent, an insert of ours may have been cut between the raw part
     // and the id table, so every later lookup of the batch reads the raw table too.
     const mayBeReplay = this.opts.mayBeReplay;
