@@ -12,7 +12,7 @@
 import { Readable } from 'node:stream';
 import type { ClickHouseClient } from '@clickhouse/client';
 import type { EventKind } from '../contracts/events.ts';
-import { dropRepeats, restoreIds, storedKeys, type StoredKeys } from './dedup.ts';
+import { dropRepeats, restoreIds, storedKeys } from './dedup.ts';
 import { toDlqMessage, writeIngestErrors, type DlqSink, type SourceRef } from './dlq.ts';
 import { enrichFeedback, OutputMetaCache } from './enrich.ts';
 import { metrics } from './metrics.ts';
@@ -383,8 +383,8 @@ export class IngestPath {
     // The batch before is done with; its state is not needed any more.
     before.state = undefined;
     // Asked per key rather than copied into one set: a batch's keys would be copied on every batch.
-    const found1 = found.stored;
-    const stored = { has: (k: string) => found1.has(k) || s.confirmed.has(k) || s.duplicates.has(k) || s.partial.has(k) };
+    const earlier = found.stored;
+    const stored = { has: (k: string) => earlier.has(k) || s.confirmed.has(k) || s.duplicates.has(k) || s.partial.has(k) };
     return { stored, missingIds: found.missingIds };
   }
 
