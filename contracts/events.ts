@@ -112,3 +112,18 @@ export function splitUnknown<T extends z.ZodObject>(schema: T, event: Record<str
   for (const [k, v] of Object.entries(event)) (Object.hasOwn(schema.shape, k) ? known : unknown)[k] = v;
   return { known, unknown };
 }
+
+/**
+ * The unknown fields of an event alone (splitUnknown's `unknown`, in the same order), or null when it
+ * has none. The ingester needs only these, once per event: this walks the keys without building the
+ * known half or an entries array, and allocates nothing for an event without unknown fields.
+ */
+export function unknownFields(schema: z.ZodObject, event: Record<string, unknown>): Record<string, unknown> | null {
+  const shape = schema.shape;
+  let unknown: Record<string, unknown> | null = null;
+  for (const k in event) {
+    if (!Object.hasOwn(event, k) || Object.hasOwn(shape, k)) continue;
+    (unknown ??= Object.create(null) as Record<string, unknown>)[k] = event[k];
+  }
+  return unknown;
+}

@@ -9,9 +9,10 @@
 // so the dedup lookup of a batch sees the inserts of the batches before it; the one exception is the
 // batch right before, whose insert the lookup overlaps (lookUpEarly), and whose outcome is added to
 // the lookup's answer before this batch inserts.
+import { Readable } from 'node:stream';
 import type { ClickHouseClient } from '@clickhouse/client';
 import type { EventKind } from '../contracts/events.ts';
-import { dropRepeats, restoreIds, storedKeys, type StoredKeys } from './dedup.ts';
+import { dropRepeats, restoreIds, storedKeys } from './dedup.ts';
 import { toDlqMessage, writeIngestErrors, type DlqSink, type SourceRef } from './dlq.ts';
 import { enrichFeedback, OutputMetaCache } from './enrich.ts';
 import { metrics } from './metrics.ts';
@@ -109,6 +110,12 @@ interface StoreState {
   /** Refused by ClickHouse alone: to the DLQ. */
   poison: Map<string, { item: Item; reason: string }>;
 }
+/** What a lookup found, as store() reads it: only asked whether a key is stored. */
+interface KnownKeys {
+  stored: { has(key: string): boolean };
+  missingIds: Set<string>;
+}
+
 const newStoreState = (): StoreState => ({ sent: new Set(), confirmed: new Set(), duplicates: new Set(), partial: new Map(), poison: new Map() });
 
 interface Batch {
@@ -121,7 +128,7 @@ interface Batch {
   unique?: Item[];
   repeats?: number;
   /** The lookup of `unique`, started while the batch before it (`after`) was still being stored. */
-  early?: { after: Batch | undefined; result: Promise<StoredKeys | undefined> };
+  early?: { after: Batch | undefined; result: Promise<KnownKeys | undefined> };
   /** Once stored: what its attempts found out (the next batch's early lookup may not have seen it). */
   state?: StoreState;
 }
@@ -139,6 +146,8 @@ export class IngestPath {
   private readonly insertRows: InsertFn;
   private readonly outputCache: OutputMetaCache;
   private stalled = false;
+  /** Records added since the consumed counter was last moved. */
+  private unreported = 0;
 
   constructor(
     private readonly client: ClickHouseClient,
@@ -168,7 +177,9 @@ export class IngestPath {
     const batch = this.current;
     this.counts.read++;
     this.pending++;
-    metrics.consumed.inc({ kind: this.kind });
+    // Counted into oversight_ingest_consumed_total when the batch is sealed (within INGEST_BATCH_MS):
+    // a labelled inc builds its label key on every call.
+    this.unreported++;
     let parsed: ParseResult;
     try {
       parsed = parseEvent(this.kind, rec.value, this.opts.maxMessageBytes, rec.size);
@@ -236,6 +247,10 @@ export class IngestPath {
   private seal(): void {
     clearTimeout(this.timer);
     this.timer = undefined;
+    if (this.unreported) {
+      metrics.consumed.inc({ kind: this.kind }, this.unreported);
+      this.unreported = 0;
+    }
     const batch = this.current;
     if (batch.size === 0) return;
     this.current = newBatch();
@@ -314,7 +329,7 @@ export class IngestPath {
     if (unique.length) {
       // Lookup and insert are retried together: if an insert reached ClickHouse but its answer was lost,
       // the next lookup finds those rows and nothing is inserted twice.
-      let first: StoredKeys | undefined = early;
+      let first: KnownKeys | undefined = early;
       await this.retrying(() => {
         const known = first;
         first = undefined;
@@ -355,7 +370,7 @@ export class IngestPath {
    * The early lookup's answer completed with what the batch before it stored, or undefined when it
    * cannot be used (none was made, it failed, or the batch before did not finish).
    */
-  private async earlyLookup(batch: Batch): Promise<StoredKeys | undefined> {
+  private async earlyLookup(batch: Batch): Promise<KnownKeys | undefined> {
     const early = batch.early;
     batch.early = undefined;
     if (!early) return undefined;
@@ -365,10 +380,11 @@ export class IngestPath {
     if (!before) return found;
     if (before.state === undefined || !this.finishedOk.has(before)) return undefined;
     const s = before.state;
-    const stored = new Set(found.stored);
-    for (const set of [s.confirmed, s.duplicates, s.partial.keys()]) for (const k of set) stored.add(k);
     // The batch before is done with; its state is not needed any more.
     before.state = undefined;
+    // Asked per key rather than copied into one set: a batch's keys would be copied on every batch.
+    const earlier = found.stored;
+    const stored = { has: (k: string) => earlier.has(k) || s.confirmed.has(k) || s.duplicates.has(k) || s.partial.has(k) };
     return { stored, missingIds: found.missingIds };
   }
 
@@ -377,9 +393,9 @@ export class IngestPath {
    * insert for a data reason, each half is stored on its own (with its own lookup), down to single rows,
    * which go to the DLQ. An outage throws, and the caller retries with the same `state`.
    */
-  private async store(items: Item[], state: StoreState, known?: StoredKeys): Promise<void> {
+  private async store(items: Item[], state: StoreState, known?: KnownKeys): Promise<void> {
     const lookupStarted = performance.now();
-    const candidates = items.filter((it) => !state.poison.has(it.key));
+    const candidates = state.poison.size ? items.filter((it) => !state.poison.has(it.key)) : items;
     // Once anything of this batch was sent, an insert of ours may have been cut between the raw part
     // and the id table, so every later lookup of the batch reads the raw table too.
     const mayBeReplay = this.opts.mayBeReplay;
@@ -437,14 +453,31 @@ export class IngestPath {
 /**
  * Inserts rows as JSONCompactEachRow (one array per row, the column list named once): ClickHouse parses
  * it about a third faster than JSONEachRow, which repeats every key in every row (a side measurement of
- * 20,000-row usage batches into chDB: 97k → 124-142k rows/s). Every row of a batch has the same keys,
- * in the same order (rows.ts builds them), so the first row names the columns.
+ * 20,000-row usage batches into chDB: 97k → 124-142k rows/s). Every row of a batch has the same keys
+ * (rows.ts builds them), so the first row names the columns.
+ *
+ * The body is encoded with one JSON.stringify of the whole batch (issue 15): "[[…],[…]]" without its
+ * outer brackets is the rows separated by commas, which JSONCompactEachRow reads between rows like
+ * newlines. client.insert would stringify each row on its own and join the lines, about twice the
+ * JavaScript per row and a string per row to collect; so the INSERT goes through client.exec, which
+ * sends the same statement and body (the same request compression against a server, the same inline
+ * body in chDB) and fails with the same ClickHouse error types (isDataError).
  */
 export async function insertCompact(client: ClickHouseClient, table: string, rows: Record<string, unknown>[]): Promise<void> {
   if (rows.length === 0) return;
   const columns = Object.keys(rows[0]);
-  const values = rows.map((r) => columns.map((c) => r[c]));
-  await client.insert({ table, columns: columns as [string, ...string[]], values, format: 'JSONCompactEachRow' });
+  const width = columns.length;
+  const values: unknown[][] = new Array(rows.length);
+  for (let i = 0; i < rows.length; i++) {
+    const row = rows[i];
+    const v: unknown[] = new Array(width);
+    for (let c = 0; c < width; c++) v[c] = row[columns[c]];
+    values[i] = v;
+  }
+  const body = JSON.stringify(values).slice(1, -1);
+  const { stream } = await client.exec({ query: `INSERT INTO ${table} (${columns.join(', ')}) FORMAT JSONCompactEachRow`, values: Readable.from([body]) });
+  // An exec's answer must be read to the end, or its HTTP socket is not released.
+  for await (const _ of stream);
 }
 
 export function createIngestPath(client: ClickHouseClient, kind: EventKind, opts: IngestPathOptions): IngestPath {

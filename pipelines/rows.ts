@@ -6,7 +6,7 @@
 // all before JSON.parse, so no message can make the parser, zod or JSON.stringify throw or recurse deeply.
 import type { z } from 'zod';
 import { inStoreRange, STORE_DAY_RANGE } from '../contracts/dates.ts';
-import { EVENT_SCHEMAS, splitUnknown, type EventKind, type FeedbackEvent, type OutputEvent, type UsageEvent } from '../contracts/events.ts';
+import { EVENT_SCHEMAS, unknownFields, type EventKind, type FeedbackEvent, type OutputEvent, type UsageEvent } from '../contracts/events.ts';
 import { decodeUtf8Strict, illFormedStringPath, jsonDeeperThan, MAX_JSON_DEPTH } from './input-bounds.ts';
 import type { FeedbackEventRow, OutputEventRow, UsageEventRow } from '../contracts/tables.ts';
 
@@ -85,10 +85,13 @@ function describeIssues(error: z.ZodError): Reject {
 }
 
 // Depth is bounded before parsing, so JSON.stringify cannot overflow here.
-const rawJson = (unknown: Record<string, unknown>) => (Object.keys(unknown).length ? JSON.stringify(unknown) : '{}');
+const rawJson = (unknown: Record<string, unknown> | null) => (unknown ? JSON.stringify(unknown) : '{}');
 
-function usageRow(ev: UsageEvent, unknown: Record<string, unknown>, at: string): Accepted<UsageRow> | Reject {
-  for (const f of ['input_tokens', 'output_tokens', 'latency_ms'] as const) {
+type Unknown = Record<string, unknown> | null;
+const UINT32_FIELDS = ['input_tokens', 'output_tokens', 'latency_ms'] as const;
+
+function usageRow(ev: UsageEvent, unknown: Unknown, at: string): Accepted<UsageRow> | Reject {
+  for (const f of UINT32_FIELDS) {
     if (ev[f] > UINT32_MAX) return reject('schema', `${f}: ${ev[f]} is larger than ${UINT32_MAX}`);
   }
   const row: UsageRow = {
@@ -109,7 +112,7 @@ function usageRow(ev: UsageEvent, unknown: Record<string, unknown>, at: string):
   return { ok: true, row, key: ev.event_id };
 }
 
-function outputRow(ev: OutputEvent, unknown: Record<string, unknown>, at: string): Accepted<OutputRow> {
+function outputRow(ev: OutputEvent, unknown: Unknown, at: string): Accepted<OutputRow> {
   const row: OutputRow = {
     output_id: ev.output_id,
     request_id: ev.request_id,
@@ -128,7 +131,7 @@ function outputRow(ev: OutputEvent, unknown: Record<string, unknown>, at: string
   return { ok: true, row, key: ev.output_id };
 }
 
-function feedbackRow(ev: FeedbackEvent, unknown: Record<string, unknown>, at: string): Accepted<FeedbackRow> {
+function feedbackRow(ev: FeedbackEvent, unknown: Unknown, at: string): Accepted<FeedbackRow> {
   // ministry/app/model are filled in from the rated output just before the insert (see enrich.ts).
   const row: FeedbackRow = {
     output_id: ev.output_id,
@@ -186,7 +189,7 @@ export function parseEvent(kind: EventKind, value: Buffer | string | null | unde
   const at = toUtcIso(event.occurred_at as string);
   if (!at) return reject('schema', `occurred_at: ${JSON.stringify(event.occurred_at)} is outside the days the store can hold (${STORE_DAY_RANGE}, UTC)`);
   // Unknown fields are taken from the input, not the parsed event, so they are kept byte for byte.
-  const { unknown } = splitUnknown(schema, data as Record<string, unknown>);
+  const unknown = unknownFields(schema, data as Record<string, unknown>);
   switch (kind) {
     case 'usage':
       return usageRow(event as UsageEvent, unknown, at);

@@ -6,7 +6,8 @@
 // What it answers, as ClickHouse would for an empty database:
 //  - GET /ping: "Ok.\n".
 //  - an insert (the statement in the URL's `query` parameter, `INSERT ... FORMAT X`, rows in the body,
-//    gzip when the client compresses requests): the body is read, counted (rows = lines) and discarded.
+//    gzip when the client compresses requests): the body is read, counted (rows = top-level JSON values
+//    for a JSON*EachRow format, else lines) and discarded.
 //  - any other statement (in the body, or in the `query` part of a multipart body when the client sends
 //    query parameters that way): DDL and SET get an empty 200; a SELECT gets no rows in the format its
 //    FORMAT clause asks for. So migrations "apply", and the dedup lookups find nothing stored, which is
@@ -52,6 +53,33 @@ async function countLines(body: Readable): Promise<{ rows: number; bytes: number
   return { rows, bytes };
 }
 
+/**
+ * Rows of a JSON*EachRow body: its top-level objects or arrays, whatever separates them (a newline,
+ * or a comma, as pipelines/ingest.ts insertCompact sends them). Brackets inside strings do not count.
+ */
+async function countJsonRows(body: Readable): Promise<{ rows: number; bytes: number }> {
+  let rows = 0;
+  let bytes = 0;
+  let depth = 0;
+  let inString = false;
+  let escaped = false;
+  for await (const chunk of body as AsyncIterable<Buffer>) {
+    bytes += chunk.length;
+    for (let i = 0; i < chunk.length; i++) {
+      const c = chunk[i];
+      if (inString) {
+        if (escaped) escaped = false;
+        else if (c === 0x5c) escaped = true;
+        else if (c === 0x22) inString = false;
+      } else if (c === 0x22) inString = true;
+      else if (c === 0x5b || c === 0x7b) {
+        if (depth++ === 0) rows++;
+      } else if (c === 0x5d || c === 0x7d) depth--;
+    }
+  }
+  return { rows, bytes };
+}
+
 async function text(body: Readable): Promise<string> {
   const parts: Buffer[] = [];
   for await (const chunk of body as AsyncIterable<Buffer>) parts.push(chunk);
@@ -92,7 +120,8 @@ async function handle(req: IncomingMessage, res: ServerResponse, stats: SinkStat
   const inUrl = url.searchParams.get('query') ?? '';
   const insert = /^\s*INSERT\s+INTO\s+([\w.`"]+)/i.exec(inUrl);
   if (insert) {
-    const { rows, bytes } = await countLines(bodyOf(req));
+    const json = /\bFORMAT\s+JSON\w*EachRow\b/i.test(inUrl);
+    const { rows, bytes } = await (json ? countJsonRows : countLines)(bodyOf(req));
     const table = insert[1].replace(/[`"]/g, '');
     const t = (stats.inserts[table] ??= { requests: 0, rows: 0, bytes: 0 });
     t.requests++;

@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createClient, type ClickHouseClient } from '@clickhouse/client';
 import { startDiscardSink, type DiscardSink } from '../../../bench/lib/discard-sink.ts';
 import { loadMigrations, migrate } from '../../../clickhouse/migrate.ts';
+import { insertCompact } from '../../../pipelines/ingest.ts';
 
 describe('discard sink', () => {
   let sink: DiscardSink;
@@ -32,6 +33,13 @@ describe('discard sink', () => {
     await client.insert({ table: 'usage_events', values: rows, format: 'JSONEachRow' });
     await client.insert({ table: 'usage_events', values: rows.slice(0, 10).map((r) => [r.id, r.n]), format: 'JSONCompactEachRow' });
     expect(sink.stats.inserts.usage_events).toMatchObject({ requests: 2, rows: 2510 });
+  });
+
+  it("counts the ingester's comma-separated rows (insertCompact over HTTP), whatever their strings hold", async () => {
+    const tricky = ['[', ']', '{"a":[1,2]}', 'say "]," then \\', '],[', '日本語 [注]'];
+    const rows = Array.from({ length: 1200 }, (_, i) => ({ output_id: `o${i}`, prompt: tricky[i % tricky.length], n: i }));
+    await insertCompact(client, 'outputs', rows);
+    expect(sink.stats.inserts.outputs).toMatchObject({ requests: 1, rows: 1200 });
   });
 
   it('answers a select with no rows in the format asked for, with or without query parameters', async () => {
