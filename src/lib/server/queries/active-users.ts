@@ -5,7 +5,7 @@
 // background) and a user may be active in two ministries: counts are therefore distinct over `user`,
 // never row counts. Views filtered by app or model do not come here (this table has neither).
 import { queryRows, type ClickHouseClient } from './db.ts';
-import { addDays, dayRange, daysBetween, mondayOf, weekStarts, where, type Filters } from './filters.ts';
+import { addDays, dayRange, where, type Filters } from './filters.ts';
 
 /**
  * A user's active days in the 64 days ending on `to`, as one UInt64: bit 63 is `to`, bit 63 - k is
@@ -138,33 +138,23 @@ export async function activeAndDailyUsersMonthly(
 
 /**
  * Distinct users per ministry and week (Monday) over from..to, which the caller widens to whole weeks.
- * Each user's rows (months, parts) are combined into one bitmap of active weeks, counted from `base`,
- * the Monday on or before the first month's first day, so no month starts before bit 0. A month row
- * sets week bit j (j = 0 for the week holding its 1st) when a day bit falls in that week: days
- * 7j - off .. 7j - off + 6, off = the 1st's weekday (Monday 0). Then each week's bit is summed over the
- * users: one hash entry per ministry and user instead of one per user-week, as the array expansion
- * this replaces had (55 → ≈ 15 ms for 90 days at 10 M outputs). Bits past `to` (the rest of the last
- * month) are never read. MAX_RANGE_DAYS keeps the bitmap under 128 weeks.
+ * A month row is active in week j of the month (j = 0 for the week holding its 1st) when one of its day
+ * bits 7j - off .. 7j - off + 6 is set, off being the 1st's weekday (Monday 0): six mask tests per row
+ * instead of expanding every active day to its Monday and removing repeats (≈ 20 % less time for 90
+ * days at 10 M outputs; the distinct count per ministry and week is the rest).
  */
 export async function weeklyActiveUsersMonthly(client: ClickHouseClient, f: Filters): Promise<{ ministry: string; week: string; n: number }[]> {
   const m = monthsOf(f, '{from:Date}', '{to:Date}');
-  const base = mondayOf(`${f.from.slice(0, 7)}-01`);
-  const weeks = weekStarts(f.from, f.to);
-  const bit = (week: string) => daysBetween(base, week) / 7;
-  // The last month row can reach 5 weeks past `to`'s week; every bit it sets must fit in a UInt128.
-  if (bit(mondayOf(f.to)) + 5 > 127) throw new RangeError(`weekly active users over ${weeks.length} weeks exceed a 128-week bitmap`);
-  const monthWeek = (j: number) =>
-    `if(bitAnd(days, bitShiftRight(toUInt64(${127 * 2 ** (7 * j)}), off)) != 0, bitShiftLeft(toUInt128(1), w0 + ${j}), toUInt128(0))`;
-  const got = await queryRows<Record<string, number | string>>(
+  return queryRows<{ ministry: string; week: string; n: number }>(
     client,
-    `SELECT ministry, ${weeks.map((w, i) => `sum(bitAnd(w, bitShiftLeft(toUInt128(1), ${bit(w)})) != 0) AS n${i}`).join(', ')}
-       FROM (SELECT ministry, user, groupBitOr(${[0, 1, 2, 3, 4, 5].map(monthWeek).join(' + ')}) AS w
-               FROM (SELECT ministry, user, days, toDayOfWeek(month) - 1 AS off,
-                            intDiv(dateDiff('day', {base:Date}, toMonday(month)), 7) AS w0
-                       FROM user_days_monthly WHERE ${m.sql})
-              GROUP BY ministry, user)
-      GROUP BY ministry`,
-    { ...m.params, base },
+    `SELECT ministry, toString(week) AS week, uniqExact(user) AS n FROM (
+       SELECT ministry, user,
+              arrayJoin(arrayFilter(w -> w >= {from:Date} AND w <= {to:Date},
+                arrayMap(j -> toMonday(month) + 7 * j,
+                  arrayFilter(j -> bitAnd(days, bitShiftRight(bitShiftLeft(toUInt64(127), 7 * j), toDayOfWeek(month) - 1)) != 0,
+                              [0, 1, 2, 3, 4, 5])))) AS week
+         FROM user_days_monthly WHERE ${m.sql})
+      GROUP BY ministry, week`,
+    m.params,
   );
-  return got.flatMap((r) => weeks.map((week, i) => ({ ministry: String(r.ministry), week, n: Number(r[`n${i}`]) })));
 }
