@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makePilot, openPilotDb, day, type Pilot, type TestDb, type FlagRow, type IncidentRow } from './fixture.ts';
 import { addDays, dayRange, mondayOf, parseFilters, weekStarts, where, FilterError, ScopeError, type Filters } from '../../../src/lib/server/queries/filters.ts';
 import { queryRows } from '../../../clickhouse/client.ts';
-import { accuracyDaily, accuracyRates, activeUsers, adoptionPct, dailyActiveUsers, latestDataDay, mauByMinistry, ministryAdoption, requestsBy, requestsWithDailyBy, riskBySeverity, riskDaily, riskDailyBySeverity, sumAccuracy } from '../../../src/lib/server/queries/overview.ts';
+import { accuracyDaily, accuracyRates, activeAndDailyUsers, activeUsers, adoptionPct, dailyActiveUsers, latestDataDay, mauByMinistry, ministryAdoption, requestsBy, requestsWithDailyBy, riskBySeverity, riskDaily, riskDailyBySeverity, sumAccuracy } from '../../../src/lib/server/queries/overview.ts';
 import { ministryWeekHeatmap } from '../../../src/lib/server/queries/heatmap.ts';
 import { modelScorecard } from '../../../src/lib/server/queries/models.ts';
 import { precisionByWeek, ruleQuality } from '../../../src/lib/server/queries/evaluators.ts';
@@ -150,6 +150,18 @@ describe('overview', () => {
     }
   });
 
+  it.each([...FILTER_CASES, ['one ministry over two months', { ministry: 'da', from: day(0) }] as [string, Partial<Filters>]])(
+    'DAU / WAU / MAU and daily actives from one read equal the two reads and the raw events (%s)', async (_, o) => {
+    const f = F(o);
+    const both = await activeAndDailyUsers(db.client, f);
+    expect(both.active).toEqual(await activeUsers(db.client, f));
+    expect(both.dau).toEqual(await dailyActiveUsers(db.client, f));
+    const users = (from: string, to: string) => distinct(pilot.usage.filter((u) => within({ ...f, from, to }, u.occurred_at, u)).map((u) => u.user_id));
+    expect(both.active).toEqual({ dau: users(f.to, f.to), wau: users(addDays(f.to, -6), f.to), mau: users(addDays(f.to, -29), f.to) });
+    for (const r of both.dau) expect(r.dau, r.day).toBe(users(r.day, r.day));
+    expect(both.dau.filter((r) => r.dau > 0).length).toBeGreaterThan(10);
+  });
+
   it.each(FILTER_CASES)('requests by app and by model (%s)', async (_, o) => {
     const f = F(o);
     for (const by of ['app', 'model'] as const) {
@@ -246,6 +258,17 @@ describe('heatmap', () => {
     expect(checked).toBeGreaterThan(10);
     // Ministries with no traffic are rows of zeros, not missing rows.
     expect(hm.cells.find((c) => c.ministry === 'mod')?.active_users).toBe(0);
+  });
+
+  it('weekly active users over a long range, weeks across month boundaries', async () => {
+    const f = F({ from: addDays(day(0), -600), to: day(44), ministry: 'mof' });
+    const hm = await ministryWeekHeatmap(db.client, f, new Map([['mof', 400]]));
+    expect(hm.weeks.length).toBeGreaterThan(80);
+    for (const c of hm.cells) {
+      const wk = { ...F({ from: c.week, to: addDays(c.week, 6) }), ministry: 'mof' };
+      expect(c.active_users, c.week).toBe(distinct(pilot.usage.filter((u) => within(wk, u.occurred_at, u)).map((u) => u.user_id)));
+    }
+    expect(hm.cells.filter((c) => c.active_users > 0).length).toBeGreaterThan(4);
   });
 });
 

@@ -32,8 +32,9 @@ export async function ministryWeekHeatmap(client: ClickHouseClient, f: Filters, 
   const to = addDays(mondayOf(f.to), 6);
   const wf: Filters = { ...f, from, to };
   const w = where(wf, { day: 'day' });
+  const wo = where(wf, { day: 'outputs_daily.day' });
   const wfl = where(wf, { day: 'flags_daily.day' });
-  const [users, outputs, flags] = await Promise.all([
+  const [users, counts] = await Promise.all([
     usersRollup(wf) === 'user_days_monthly'
       ? weeklyActiveUsersMonthly(client, wf)
       : queryRows<{ ministry: string; week: string; n: number }>(
@@ -42,20 +43,21 @@ export async function ministryWeekHeatmap(client: ClickHouseClient, f: Filters, 
             WHERE ${w.sql} GROUP BY ministry, week`,
           w.params,
         ),
-    queryRows<{ ministry: string; week: string; n: number }>(
+    // Outputs and findings per ministry and week in one query (chDB runs a page's queries one after
+    // another, each with a few ms of fixed cost).
+    queryRows<{ ministry: string; week: string; n_outputs: number; n_flags: number }>(
       client,
-      `SELECT ministry, toString(toMonday(day)) AS week, sum(outputs) AS n FROM outputs_daily
-        WHERE ${w.sql} GROUP BY ministry, week`,
-      w.params,
-    ),
-    queryRows<{ ministry: string; week: string; n: number }>(
-      client,
-      `SELECT ministry, toString(toMonday(day)) AS week, sum(flags) AS n FROM flags_daily
-        WHERE ${FINDING} AND ${wfl.sql}
-        GROUP BY ministry, week HAVING n != 0`,
-      wfl.params,
+      `SELECT ministry, toString(toMonday(outputs_daily.day)) AS week, toInt64(sum(outputs)) AS n_outputs, toInt64(0) AS n_flags
+         FROM outputs_daily WHERE ${wo.sql} GROUP BY ministry, week
+       UNION ALL
+       SELECT ministry, toString(toMonday(flags_daily.day)) AS week, 0, sum(flags)
+         FROM flags_daily WHERE ${FINDING} AND ${wfl.sql}
+        GROUP BY ministry, week HAVING sum(flags) != 0`,
+      { ...wo.params, ...wfl.params },
     ),
   ]);
+  const outputs = counts.filter((r) => Number(r.n_outputs) !== 0).map((r) => ({ ministry: r.ministry, week: r.week, n: Number(r.n_outputs) }));
+  const flags = counts.filter((r) => Number(r.n_flags) !== 0).map((r) => ({ ministry: r.ministry, week: r.week, n: Number(r.n_flags) }));
   const key = (m: string, w: string) => `${m}|${w}`;
   const u = new Map(users.map((r) => [key(r.ministry, r.week), r.n]));
   const o = new Map(outputs.map((r) => [key(r.ministry, r.week), r.n]));

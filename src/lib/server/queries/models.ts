@@ -30,44 +30,57 @@ export interface ModelScore {
   flags: Record<string, number>;
 }
 
+type UsageTotals = {
+  model: string; requests: number; errors: number; refused: number; blocked: number;
+  latency_sum: number; input_tokens: number; output_tokens: number;
+};
+
+/**
+ * Per model: the usage sums, outputs, thumbs and findings per category, from one query over the four
+ * daily rollups (UNION ALL, a row kind per rollup) instead of four: chDB runs a page's queries one
+ * after another, each with a few ms of fixed cost.
+ */
+async function modelTotals(client: ClickHouseClient, f: Filters) {
+  const w = (t: string) => where(f, { day: `${t}.day` });
+  const [wu, wo, wb, wf] = [w('usage_daily'), w('outputs_daily'), w('feedback_daily'), w('flags_daily')];
+  const rows = await queryRows<{ kind: string; model: string; category: string; a: number; b: number; c: number; d: number; e: number; f: number; g: number }>(
+    client,
+    `SELECT 'usage' AS kind, model, '' AS category, toInt64(sum(requests)) AS a, toInt64(sum(errors)) AS b, toInt64(sum(refused)) AS c,
+            toInt64(sum(blocked)) AS d, toInt64(sum(latency_sum)) AS e, toInt64(sum(input_tokens)) AS f, toInt64(sum(output_tokens)) AS g
+       FROM usage_daily WHERE ${wu.sql} GROUP BY model
+     UNION ALL
+     SELECT 'outputs', model, '', toInt64(sum(outputs)), 0, 0, 0, 0, 0, 0 FROM outputs_daily WHERE ${wo.sql} GROUP BY model
+     UNION ALL
+     SELECT 'feedback', model, '', toInt64(sum(up)), toInt64(sum(down)), 0, 0, 0, 0, 0 FROM feedback_daily WHERE ${wb.sql} GROUP BY model
+     UNION ALL
+     SELECT 'flags', model, category, sum(flags), 0, 0, 0, 0, 0, 0 FROM flags_daily
+      WHERE ${FINDING} AND ${wf.sql} GROUP BY model, category HAVING sum(flags) != 0`,
+    { ...wu.params, ...wo.params, ...wb.params, ...wf.params },
+  );
+  const of = (kind: string) => rows.filter((r) => r.kind === kind);
+  const n = Number;
+  return {
+    usage: of('usage').map((r): UsageTotals => ({
+      model: r.model, requests: n(r.a), errors: n(r.b), refused: n(r.c), blocked: n(r.d), latency_sum: n(r.e), input_tokens: n(r.f), output_tokens: n(r.g),
+    })),
+    outputs: of('outputs').map((r) => ({ model: r.model, n: n(r.a) })),
+    feedback: of('feedback').map((r) => ({ model: r.model, up: n(r.a), down: n(r.b) })),
+    flags: of('flags').map((r) => ({ model: r.model, category: r.category, n: n(r.a) })),
+  };
+}
+
 export async function modelScorecard(client: ClickHouseClient, f: Filters): Promise<{ categories: string[]; models: ModelScore[] }> {
   const w = where(f, { day: 'day' });
-  const wf = where(f, { day: 'flags_daily.day' });
-  const [usage, latency, outputs, feedback, flags] = await Promise.all([
-    queryRows<{
-      model: string; requests: number; errors: number; refused: number; blocked: number;
-      latency_sum: number; input_tokens: number; output_tokens: number;
-    }>(
-      client,
-      `SELECT model, sum(requests) AS requests, sum(errors) AS errors, sum(refused) AS refused, sum(blocked) AS blocked,
-              sum(latency_sum) AS latency_sum, sum(input_tokens) AS input_tokens, sum(output_tokens) AS output_tokens
-         FROM usage_daily WHERE ${w.sql} GROUP BY model`,
-      w.params,
-    ),
+  const [totals, latency] = await Promise.all([
+    modelTotals(client, f),
     queryRows<{ model: string; q: [number, number] }>(
       client,
       `SELECT model, quantilesTDigestMerge(0.5, 0.95)(latency_q) AS q
          FROM ${latencyRollup(f)} WHERE ${w.sql} GROUP BY model`,
       w.params,
     ),
-    queryRows<{ model: string; n: number }>(
-      client,
-      `SELECT model, sum(outputs) AS n FROM outputs_daily WHERE ${w.sql} GROUP BY model`,
-      w.params,
-    ),
-    queryRows<{ model: string; up: number; down: number }>(
-      client,
-      `SELECT model, sum(up) AS up, sum(down) AS down FROM feedback_daily WHERE ${w.sql} GROUP BY model`,
-      w.params,
-    ),
-    queryRows<{ model: string; category: string; n: number }>(
-      client,
-      `SELECT model, category, sum(flags) AS n FROM flags_daily
-        WHERE ${FINDING} AND ${wf.sql}
-        GROUP BY model, category HAVING n != 0`,
-      wf.params,
-    ),
   ]);
+  const { usage, outputs, feedback, flags } = totals;
   const names = new Set([...usage.map((r) => r.model), ...outputs.map((r) => r.model)]);
   const categories = [...new Set(flags.map((r) => r.category))].sort();
   const u = new Map(usage.map((r) => [r.model, r]));

@@ -5,7 +5,7 @@ import { FINDING, ratio, queryRows, type ClickHouseClient } from './db.ts';
 import type { IncidentCounts } from './incidents.ts';
 import { MINISTRIES } from '../../../../contracts/ministries.ts';
 import { addDays, dayRange, where, type Filters } from './filters.ts';
-import { activeUsersMonthly, dailyActiveUsersMonthly, mauByMinistryMonthly } from './active-users.ts';
+import { activeAndDailyUsersMonthly, activeUsersMonthly, dailyActiveUsersMonthly, mauByMinistryMonthly } from './active-users.ts';
 
 /** The latest day any usage was recorded (up to `today`), or null on an empty database. */
 export async function latestDataDay(client: ClickHouseClient, today: string): Promise<string | null> {
@@ -74,6 +74,19 @@ export async function dailyActiveUsers(client: ClickHouseClient, f: Filters): Pr
     byDay = new Map(got.map((r) => [r.day, r.dau]));
   }
   return dayRange(f.from, f.to).map((day) => ({ day, dau: byDay.get(day) ?? 0 }));
+}
+
+/**
+ * activeUsers() and dailyActiveUsers() for a page that shows both: from user_days_monthly in one query,
+ * else (a view filtered by app or model) the two reads of usage_daily.
+ */
+export async function activeAndDailyUsers(client: ClickHouseClient, f: Filters): Promise<{ active: ActiveUsers; dau: DailyActive[] }> {
+  if (usersRollup(f) !== 'user_days_monthly') {
+    const [active, dau] = await Promise.all([activeUsers(client, f), dailyActiveUsers(client, f)]);
+    return { active, dau };
+  }
+  const { active, daily } = await activeAndDailyUsersMonthly(client, f);
+  return { active, dau: dayRange(f.from, f.to).map((day) => ({ day, dau: daily.get(day) ?? 0 })) };
 }
 
 export interface RequestsRow {

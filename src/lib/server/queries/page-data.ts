@@ -5,16 +5,15 @@ import type { ClickHouseClient } from './db.ts';
 import type { Filters } from './filters.ts';
 import { topIncidents } from './incidents.ts';
 import {
-  accuracyDaily, accuracyWithIncidents, activeUsers, dailyActiveUsers, findings, requestsBy, requestsWithDailyBy, riskBySeverityOf,
+  accuracyDaily, accuracyWithIncidents, activeAndDailyUsers, findings, requestsBy, requestsWithDailyBy, riskBySeverityOf,
   riskDailyBySeverityOf, riskDailyOf, sumAccuracy,
 } from './overview.ts';
 
 export async function overviewPageData(client: ClickHouseClient, f: Filters) {
   const findingsP = findings(client, f); // runs beside the rollup queries, shared with accuracyDaily
-  const [fi, active, dau, apps, byModel, accuracy] = await Promise.all([
+  const [fi, { active, dau }, apps, byModel, accuracy] = await Promise.all([
     findingsP,
-    activeUsers(client, f),
-    dailyActiveUsers(client, f),
+    activeAndDailyUsers(client, f),
     requestsWithDailyBy(client, f, 'app'),
     requestsBy(client, f, 'model'),
     accuracyDaily(client, f, findingsP),
@@ -30,11 +29,11 @@ export async function overviewPageData(client: ClickHouseClient, f: Filters) {
 
 export async function ministryPageData(client: ClickHouseClient, f: Filters & { ministry: string }) {
   const findingsP = findings(client, f);
-  // Six queries: requests by app and per day from one read, accuracy and incident counts from another.
-  const [fi, active, dau, apps, acc, incidents] = await Promise.all([
+  // Five queries: DAU/WAU/MAU and daily actives from one read, requests by app and per day from one,
+  // accuracy and incident counts from another.
+  const [fi, { active, dau }, apps, acc, incidents] = await Promise.all([
     findingsP,
-    activeUsers(client, f),
-    dailyActiveUsers(client, f),
+    activeAndDailyUsers(client, f),
     requestsWithDailyBy(client, f, 'app'),
     accuracyWithIncidents(client, f, findingsP),
     topIncidents(client, f, 10),
