@@ -195,8 +195,12 @@ async function ingesterJsBreakdown(log: string[]): Promise<Record<string, number
   return out;
 }
 
+/** Whether the child has ended, by an exit code or by a signal (an OOM abort sets only signalCode). */
+export const ended = (child: ChildProcess) => child.exitCode !== null || child.signalCode !== null;
+
 export async function stopChild(child: ChildProcess, timeoutMs: number): Promise<number | null> {
-  if (child.exitCode !== null) return child.exitCode;
+  // A child that already ended emits no further 'exit': waiting for one would hang the bench.
+  if (ended(child)) return child.exitCode;
   const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
   child.kill('SIGTERM');
   const t = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
@@ -229,9 +233,9 @@ export async function watchIngester(ingester: { child: ChildProcess; log: string
       const js = await ingesterJsMb(ingester.log);
       if (js !== null) peakJsMb = Math.max(peakJsMb ?? 0, js);
     }
-    if (ingester.child.exitCode !== null) {
+    if (ended(ingester.child)) {
       mem.stop();
-      throw new Error(`oversight ingest exited with ${ingester.child.exitCode}: ${ingester.log.slice(-3).join(' | ')}`);
+      throw new Error(`oversight ingest exited with ${ingester.child.exitCode ?? ingester.child.signalCode}: ${ingester.log.slice(-3).join(' | ')}`);
     }
     done = await committed(admin, groupId, TOPICS.usage).catch(() => done);
     const at = performance.now();

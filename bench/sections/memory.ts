@@ -18,7 +18,7 @@ import { progress, sleep } from '../lib/stats.ts';
 import { readMemory, sampleSteadyMemory, watchPeakMemory, type MemorySample, type PeakMemory } from '../lib/proc-memory.ts';
 import { describeChdbBounds } from '../../clickhouse/chdb-memory.ts';
 import { startDiscardSink } from '../lib/discard-sink.ts';
-import { KAFKA_SCRIPT, produce, startIngester, stopChild, usageMessages, watchIngester, type Broker } from './kafka.ts';
+import { KAFKA_SCRIPT, ended, produce, startIngester, stopChild, usageMessages, watchIngester, type Broker } from './kafka.ts';
 
 const SECTION = 'Memory';
 const SERVER_RSS_TARGET_MB = 200;
@@ -80,13 +80,7 @@ async function measureServing(ctx: SectionContext): Promise<{ rows: BenchRow[]; 
     return { rows, details: { outputs, phases: Object.fromEntries(phases), idle } };
   } finally {
     watch.stop();
-    if (child.exitCode === null) {
-      const exited = new Promise((r) => child.once('exit', r));
-      child.kill('SIGTERM');
-      const t = setTimeout(() => child.kill('SIGKILL'), 20_000);
-      await exited;
-      clearTimeout(t);
-    }
+    await stopChild(child, 20_000);
   }
 }
 
@@ -99,7 +93,7 @@ async function startupFloor(ctx: SectionContext, brokers: string, env: Record<st
   try {
     const t0 = Date.now();
     while (!ingester.log.some((l) => /\bconsuming\b/.test(l))) {
-      if (ingester.child.exitCode !== null || Date.now() - t0 > 60_000) throw new Error(`the ingester did not start: ${ingester.log.slice(-2).join(' | ')}`);
+      if (ended(ingester.child) || Date.now() - t0 > 60_000) throw new Error(`the ingester did not start: ${ingester.log.slice(-2).join(' | ')}`);
       await sleep(200);
     }
     await sleep(3000);
