@@ -102,21 +102,10 @@ export const KIND_BY_TOPIC: Record<string, EventKind> = {
 };
 
 /**
- * Splits a validated event into its known fields and the unknown ones (kept in the raw column).
- * Own properties only, into objects without a prototype: a field named `constructor`, `toString` or
- * `__proto__` is an unknown field like any other, not a lookup on Object.prototype.
- */
-export function splitUnknown<T extends z.ZodObject>(schema: T, event: Record<string, unknown>) {
-  const known: Record<string, unknown> = Object.create(null);
-  const unknown: Record<string, unknown> = Object.create(null);
-  for (const [k, v] of Object.entries(event)) (Object.hasOwn(schema.shape, k) ? known : unknown)[k] = v;
-  return { known, unknown };
-}
-
-/**
- * The unknown fields of an event alone (splitUnknown's `unknown`, in the same order), or null when it
- * has none. The ingester needs only these, once per event: this walks the keys without building the
- * known half or an entries array, and allocates nothing for an event without unknown fields.
+ * The unknown fields of a validated event (kept in the raw column), in their order, or null when it
+ * has none. Own properties only, into an object without a prototype: a field named `constructor`,
+ * `toString` or `__proto__` is an unknown field like any other, not a lookup on Object.prototype.
+ * Called once per ingested event, so it allocates nothing for an event without unknown fields.
  */
 export function unknownFields(schema: z.ZodObject, event: Record<string, unknown>): Record<string, unknown> | null {
   const shape = schema.shape;

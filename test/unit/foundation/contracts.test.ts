@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { FeedbackEvent, OutputEvent, UsageEvent, splitUnknown, MINISTRY_CODES, plannedUsers } from '../../../contracts/index.ts';
+import { FeedbackEvent, OutputEvent, UsageEvent, MINISTRY_CODES, plannedUsers } from '../../../contracts/index.ts';
+import { splitUnknown } from '../../helpers/split-unknown.ts';
 import { jsonSchemas } from '../../../cli/commands/schemas.ts';
 
 const usage = {

@@ -3,7 +3,8 @@
 // never hides a deep message, and the \u pre-test never hides an escaped lone surrogate.
 import { afterAll, describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { splitUnknown, unknownFields, UsageEvent, OutputEvent } from '../../../contracts/events.ts';
+import { unknownFields, UsageEvent, OutputEvent } from '../../../contracts/events.ts';
+import { splitUnknown } from '../../helpers/split-unknown.ts';
 import { illFormedStringPath, jsonDeeperThan, MAX_JSON_DEPTH } from '../../../pipelines/input-bounds.ts';
 import { parseEvent, type OutputRow } from '../../../pipelines/rows.ts';
 import { insertCompact } from '../../../pipelines/ingest.ts';
