@@ -4,6 +4,7 @@
 import { createReadStream } from 'node:fs';
 import type { Readable } from 'node:stream';
 import { Command, CommanderError } from 'commander';
+import type { ClickHouseClient } from '../../clickhouse/client.ts';
 import { UsageError } from '../usage-error.ts';
 
 interface EvaluateOpts {
@@ -166,10 +167,8 @@ async function database(opts: EvaluateOpts): Promise<void> {
   }
 }
 
-type Client = Awaited<ReturnType<typeof import('../../clickhouse/client.ts').getClickHouse>>;
-
 /** Re-runs the current version of `evaluators` over outputs from `since` (until `until`, else now). */
-async function backfillWith(client: Client, evaluators: string[], since: Date, until: Date | undefined, batchSize: number): Promise<void> {
+async function backfillWith(client: ClickHouseClient, evaluators: string[], since: Date, until: Date | undefined, batchSize: number): Promise<void> {
   const runner = await import('../../evaluators/runner.ts');
   const { notifyIncidentsOpened } = await import('../../alerts/notify.ts');
   const log = (line: string) => process.stderr.write(line + '\n');
