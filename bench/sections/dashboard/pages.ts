@@ -26,6 +26,12 @@ export interface Page {
   load: () => Promise<PageLoader>;
   /** The views timed loads cycle through; without it, the analytics date ranges (last 30, 7, 90 days). */
   variants?: (ctx: VariantContext) => Promise<unknown[]>;
+  /**
+   * false for a whole CSV download: its time grows with the rows it holds (up to a million), so it is
+   * reported with its rows per second and no latency target; the same export's first byte carries the
+   * page target (what a visitor waits for before the download starts).
+   */
+  latencyTarget?: boolean;
 }
 
 const Q = '../../../src/lib/server/queries/';

@@ -31,12 +31,23 @@ export interface QueryLog {
 type QueryArgs = Parameters<ClickHouseClient['query']>[0];
 
 /**
+ * The client a wrapper stands for. A streamed read (clickhouse/stream.ts) opens its own chDB session
+ * only for the process's shared client itself (embeddedDataDir compares identity); through the wrapper
+ * it would fall back to the buffered query, and a CSV export's first byte would wait for its last row.
+ */
+export function unwrapped(client: ClickHouseClient): ClickHouseClient {
+  return (client as unknown as { [UNWRAP]?: ClickHouseClient })[UNWRAP] ?? client;
+}
+const UNWRAP = Symbol('unwrapped client');
+
+/**
  * Wraps a client: in 'raw' mode rollup tables are rewritten to raw aggregations; in both modes the
  * tables each query reads are logged, so the bench can tell which pages use rollups at all.
  */
 export function instrumentedClient(client: ClickHouseClient, mode: 'rollup' | 'raw', defs: Map<string, string>, log: QueryLog): ClickHouseClient {
   return new Proxy(client, {
     get(target, prop, receiver) {
+      if (prop === UNWRAP) return target;
       if (prop !== 'query') return Reflect.get(target, prop, receiver);
       return (args: QueryArgs) => {
         const { sql, rollups } = rewriteToRaw(args.query, defs);
