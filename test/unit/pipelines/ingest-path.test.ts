@@ -87,6 +87,20 @@ describe('ingest path', () => {
     expect(await count(`SELECT sum(requests) AS n FROM usage_daily WHERE model = 'm-long'`)).toBe(6000);
   });
 
+  it('looks up a batch whose ids escape to four times their length in one query within max_query_size', async () => {
+    // 200 characters of backslashes and quotes: TSV and SQL escaping make each 4 bytes, in both halves
+    // of the lookup; 6,000 of them is about 10 MB of query, under the budget's 8 MiB estimate.
+    const path = createIngestPath(client, 'usage', { ...base, batchSize: 6000, retry: { initialMs: 1, maxMs: 1 }, onStall: (err) => { throw err; } });
+    const nastyId = (i: number) => `${"\\'".repeat(95)}-${String(i).padStart(9, '0')}`;
+    expect(nastyId(1).length).toBe(200);
+    for (let i = 0; i < 6000; i++) path.add(rec('t-esc', i, line(usage(i, 'esc', { event_id: nastyId(i) }))));
+    await path.flush();
+    for (let i = 0; i < 6000; i++) path.add(rec('t-esc', 6000 + i, line(usage(i, 'esc', { event_id: nastyId(i) }))));
+    await path.flush();
+    expect(path.counts).toMatchObject({ inserted: 6000, duplicates: 6000 });
+    expect(await count(`SELECT sum(requests) AS n FROM usage_daily WHERE model = 'm-esc'`)).toBe(6000);
+  });
+
   it('records where each row came from', async () => {
     const path = createIngestPath(client, 'outputs', base);
     path.add({ topic: 'genai.outputs.v1', partition: 3, offset: '1234', value: line(output(1, 'src')) });
