@@ -76,29 +76,21 @@ describe('ingest path', () => {
     expect(await count(`SELECT sum(requests) AS n FROM usage_daily WHERE model = 'm-dup'`)).toBe(51);
   });
 
-  it('looks up large batches of long ids (beyond max_query_size) without failing', async () => {
+  // Long ids beyond the default max_query_size; and ids of backslashes and quotes, which TSV and SQL
+  // escaping make 4 bytes a character in both halves of the lookup: 6,000 of them is about 10 MB of
+  // query, under the 8 MiB budget's estimate, so one query within the raised max_query_size.
+  it.each([
+    ['long', 'large batches of long ids (beyond max_query_size)', 192, (i: number) => `${'x'.repeat(190)}-${i}`],
+    ['esc', 'a batch whose ids escape to four times their length, in one query', 200, (i: number) => `${"\\'".repeat(95)}-${String(i).padStart(9, '0')}`],
+  ])('looks up %s: %s, without failing', async (tag, _what, length, makeId) => {
+    expect(makeId(1).length).toBe(length);
     const path = createIngestPath(client, 'usage', { ...base, batchSize: 6000, retry: { initialMs: 1, maxMs: 1 }, onStall: (err) => { throw err; } });
-    const longId = (i: number) => `${'x'.repeat(190)}-${i}`;
-    for (let i = 0; i < 6000; i++) path.add(rec('t-long', i, line(usage(i, 'long', { event_id: longId(i) }))));
+    for (let i = 0; i < 6000; i++) path.add(rec(`t-${tag}`, i, line(usage(i, tag, { event_id: makeId(i) }))));
     await path.flush();
-    for (let i = 0; i < 6000; i++) path.add(rec('t-long', 6000 + i, line(usage(i, 'long', { event_id: longId(i) }))));
+    for (let i = 0; i < 6000; i++) path.add(rec(`t-${tag}`, 6000 + i, line(usage(i, tag, { event_id: makeId(i) }))));
     await path.flush();
     expect(path.counts).toMatchObject({ inserted: 6000, duplicates: 6000 });
-    expect(await count(`SELECT sum(requests) AS n FROM usage_daily WHERE model = 'm-long'`)).toBe(6000);
-  });
-
-  it('looks up a batch whose ids escape to four times their length in one query within max_query_size', async () => {
-    // 200 characters of backslashes and quotes: TSV and SQL escaping make each 4 bytes, in both halves
-    // of the lookup; 6,000 of them is about 10 MB of query, under the budget's 8 MiB estimate.
-    const path = createIngestPath(client, 'usage', { ...base, batchSize: 6000, retry: { initialMs: 1, maxMs: 1 }, onStall: (err) => { throw err; } });
-    const nastyId = (i: number) => `${"\\'".repeat(95)}-${String(i).padStart(9, '0')}`;
-    expect(nastyId(1).length).toBe(200);
-    for (let i = 0; i < 6000; i++) path.add(rec('t-esc', i, line(usage(i, 'esc', { event_id: nastyId(i) }))));
-    await path.flush();
-    for (let i = 0; i < 6000; i++) path.add(rec('t-esc', 6000 + i, line(usage(i, 'esc', { event_id: nastyId(i) }))));
-    await path.flush();
-    expect(path.counts).toMatchObject({ inserted: 6000, duplicates: 6000 });
-    expect(await count(`SELECT sum(requests) AS n FROM usage_daily WHERE model = 'm-esc'`)).toBe(6000);
+    expect(await count(`SELECT sum(requests) AS n FROM usage_daily WHERE model = 'm-${tag}'`)).toBe(6000);
   });
 
   it('records where each row came from', async () => {
