@@ -5,13 +5,13 @@
 // weeks, top 50, 200 dead letters).
 //
 // The audit row is written BEFORE the first byte leaves, with the row count taken first (count() with
-// the same filters, capped at the limit; the stream is then limited to exactly that many rows, so a
+// the same filters, per month for the audit log, capped at the limit; the stream is then limited to exactly that many rows, so a
 // completed download holds the recorded number). Written after, an export whose audit row failed would
 // already be out, and a download the browser abandoned would leave no row; this way a failing audit
 // write stops the export (as for every other export) and an abandoned one is recorded as requested.
 import type { ClickHouseClient } from '@clickhouse/client';
 import { countIncidents, streamIncidents, type Incident, type IncidentQuery } from '../../../clickhouse/stores/incidents.ts';
-import { actorOf, countAudit, recordExport, streamAudit, writeAudit, type AuditFilter, type AuditRow, type RequestLike } from './audit.ts';
+import { actorOf, auditMonths, recordExport, streamAudit, writeAudit, type AuditFilter, type AuditMonth, type AuditRow, type RequestLike } from './audit.ts';
 import { INCIDENT_CSV_COLUMNS } from './incident-queue.ts';
 import { csvResponse, csvStream, type CsvValue } from '../csv.ts';
 import { incidentTitle, ruleTitle } from '../i18n/findings.ts';
@@ -81,13 +81,18 @@ const AUDIT_COLUMNS = ['at', 'actor', 'role', 'action', 'target', 'ministry', 'i
 
 /** The audit log as CSV with the page's filters; exporting it is itself recorded (export_audit). */
 export function auditCsv(client: ClickHouseClient, event: RequestLike, filter: AuditFilter, max = AUDIT_CSV_MAX): Promise<Response> {
+  // The count is taken per month: the stream reads the log one month at a time (streamAudit).
+  let months: AuditMonth[] = [];
   return streamedCsv<AuditRow>(
     {
       filename: `audit-log-${today()}.csv`,
       header: AUDIT_COLUMNS,
       cells: (r) => AUDIT_COLUMNS.map((c) => r[c]),
-      count: () => countAudit(client, filter),
-      rows: (limit) => streamAudit(client, filter, limit),
+      count: async () => {
+        months = await auditMonths(client, filter);
+        return months.reduce((n, m) => n + m.rows, 0);
+      },
+      rows: (limit) => streamAudit(client, filter, limit, months),
       record: (rows) => writeAudit(client, actorOf(event), { action: 'export_audit', target: 'audit_log', detail: { ...filter, rows } }),
     },
     max,

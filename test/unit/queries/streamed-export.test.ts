@@ -14,7 +14,7 @@ import { streamRows } from '../../../clickhouse/stream.ts';
 import { INCIDENT_CSV_COLUMNS, parseIncidentFilter } from '../../../src/lib/server/incident-queue.ts';
 import { auditCsv, incidentsCsv } from '../../../src/lib/server/streamed-exports.ts';
 // The array-row CSV writer the two routes used while they built the file in memory.
-import { queryAudit, toCsv, writeAudit, type RequestLike } from '../../../src/lib/server/audit.ts';
+import { auditMonths, queryAudit, streamAudit, toCsv, writeAudit, type AuditFilter, type RequestLike } from '../../../src/lib/server/audit.ts';
 import { incidentTitle, ruleTitle } from '../../../src/lib/i18n/findings.ts';
 import { FINDING_MESSAGES } from '../../../contracts/finding-messages.ts';
 
@@ -186,6 +186,55 @@ describe('streamed audit log export', () => {
     expect(expected).toHaveLength(30);
     const [rec] = await (await db.client.query({ query: `SELECT detail FROM audit_log WHERE action = 'export_audit'`, format: 'JSONEachRow' })).json<{ detail: string }>();
     expect(JSON.parse(rec.detail)).toMatchObject({ actor: 'alice', action: 'view_raw', rows: 30 });
+  });
+});
+
+describe('streamed audit log export across months', () => {
+  // The export reads one month at a time (streamAudit); the file must be the one ordered query's rows.
+  const cols = ['at', 'actor', 'role', 'action', 'target', 'ministry', 'ip', 'user_agent', 'detail'] as const;
+  beforeAll(async () => {
+    // 3,000 rows over four months, thick at the month boundaries (the last and first milliseconds of a
+    // month, and rows sharing one `at`), with an empty month (2026-03) in between.
+    await db.client.command({
+      query: `INSERT INTO audit_log (at, actor, role, action, target, ministry, ip, user_agent, detail)
+        SELECT multiIf(number % 5 = 0, toDateTime64('2026-02-01 00:00:00.000', 3, 'UTC'),
+                       number % 5 = 1, toDateTime64('2026-01-31 23:59:59.999', 3, 'UTC'),
+                       number % 5 = 2, toDateTime64('2026-04-30 23:59:59.999', 3, 'UTC'),
+                       toDateTime64(if(number % 2 = 0, '2026-01-01 00:00:00', '2026-04-01 00:00:00'), 3, 'UTC') + toIntervalSecond(number * 1600)),
+               'months', 'reviewer', ['triage_status', 'view_raw'][number % 2 + 1], concat('inc-', toString(number % 97)),
+               ['mhlw', 'mlit'][number % 3 % 2 + 1], '10.0.0.1', 'ua', concat('{"n":', toString(number % 11), '}')
+          FROM numbers(3000)`,
+    });
+  });
+  const whole = async (filter: AuditFilter) => (await queryAudit(db.client, filter, { limit: 100_000, offset: 0 })).map((r) => cols.map((c) => r[c]));
+
+  it.each([
+    ['the whole log of one actor', { actor: 'months' }, undefined],
+    ['an action filter', { actor: 'months', action: 'triage_status' }, undefined],
+    ['a day range across a boundary', { actor: 'months', from: '2026-01-31', to: '2026-02-01' }, undefined],
+    ['a limit that ends inside a month', { actor: 'months' }, 1234],
+  ] as const)('%s: the same rows in the same order as one query', async (_name, filter, max) => {
+    const months = await auditMonths(db.client, filter);
+    expect(months.map((m) => m.month)).toEqual([...months.map((m) => m.month)].sort().reverse());
+    expect(months.map((m) => m.month)).not.toContain('2026-03-01');
+    const expected = (await whole(filter)).slice(0, max);
+    expect(expected.length).toBeGreaterThan(max ? 1000 : 50);
+    if (!max) expect(months.reduce((n, m) => n + m.rows, 0)).toBe(expected.length);
+    const res = await auditCsv(db.client, admin, filter, max);
+    expect(await bodyOf(res)).toBe(toCsv([...cols], expected));
+  });
+
+  it('stops reading months once the limit is reached, and closes the stream when abandoned', async () => {
+    const filter = { actor: 'months' };
+    const stream = streamAudit(db.client, filter, 10);
+    const got: number[] = [];
+    for await (const rows of stream) got.push(rows.length);
+    expect(got.reduce((a, b) => a + b, 0)).toBe(10);
+    const early = streamAudit(db.client, filter, 3000);
+    expect((await early.next()).done).toBe(false);
+    await early.return(undefined);
+    // The client still answers: the abandoned window's stream was closed.
+    expect(await auditMonths(db.client, filter)).not.toHaveLength(0);
   });
 });
 
