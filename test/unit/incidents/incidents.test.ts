@@ -2,7 +2,9 @@
 // the queue's filters; plus the evidence-span cutter.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { queryRows, type ClickHouseClient } from '../../../clickhouse/client.ts';
-import { getIncident, getIncidentEvents, listIncidents as listWindow } from '../../../clickhouse/stores/incidents.ts';
+import { countIncidents, getIncident, getIncidentEvents, listIncidents as listWindow } from '../../../clickhouse/stores/incidents.ts';
+import { topIncidents } from '../../../src/lib/server/queries/incidents.ts';
+import type { Filters } from '../../../src/lib/server/queries/filters.ts';
 import { addIncidentNote, assignIncidents, transitionIncident, TriageError, visibleIncident } from '../../../src/lib/server/incidents.ts';
 import { parseIncidentFilter, type IncidentFilter } from '../../../src/lib/server/incident-queue.ts';
 import { highlightSegments } from '../../../src/lib/server/incident-detail.ts';
@@ -137,6 +139,28 @@ describe('queue', () => {
     expect((await ids('status=open')).sort()).toEqual(['b', 'c']);
     // An unknown status in the URL is dropped, not trusted: the queue shows everything.
     expect((await ids('status=bogus')).sort()).toEqual(['a', 'b', 'c', 'd']);
+  });
+
+  it('filters before FINAL only on what triage never changes: an older version never answers for an incident', async () => {
+    // Two versions in two parts, kept apart (merges stopped) so FINAL has to choose between them.
+    await client.command({ query: 'SYSTEM STOP MERGES incidents' });
+    try {
+      await client.insert({ table: 'incidents', values: [incident('v', 'mext', { opened_at: '2026-11-20T01:00:00Z' })], format: 'JSONEachRow' });
+      await client.insert({
+        table: 'incidents',
+        values: [incident('v', 'mext', { opened_at: '2026-11-20T01:00:00Z', status: 'triaged', assignee: 'rev9', version: 2 })],
+        format: 'JSONEachRow',
+      });
+      const [{ n }] = await queryRows<{ n: number }>(client, `SELECT count() AS n FROM incidents WHERE incident_id = 'v'`);
+      expect(Number(n)).toBe(2);
+      expect(await ids('ministry=mext&status=new')).toEqual([]);
+      expect(await ids('ministry=mext&status=triaged&assignee=rev9')).toEqual(['v']);
+      expect(await countIncidents(client, { ...parseIncidentFilter(new URLSearchParams('status=new')), ministry: 'mext' }, null)).toBe(0);
+      const top = await topIncidents(client, { from: '2026-11-19', to: '2026-11-21', ministry: 'mext', app: null, model: null } satisfies Filters);
+      expect(top.map((i) => [i.incident_id, i.status])).toEqual([['v', 'triaged']]);
+    } finally {
+      await client.command({ query: 'SYSTEM START MERGES incidents' });
+    }
   });
 
   it('sorts by severity rank, not alphabetically', async () => {

@@ -3,6 +3,7 @@
 import type { IncidentRow } from '../../../../contracts/incidents.ts';
 import { queryRows, severityRankSql, type ClickHouseClient } from './db.ts';
 import { where, type Filters } from './filters.ts';
+import { incidentsFinal } from '../../../../clickhouse/stores/incidents.ts';
 
 /** The incident columns the analytics pages list (opened_at formatted to the minute, UTC). */
 export type IncidentSummary = Pick<
@@ -15,12 +16,13 @@ const SEVERITY_ORDER = severityRankSql('severity');
 
 /** The most severe, then most recent, incidents on outputs in the range. */
 export async function topIncidents(client: ClickHouseClient, f: Filters, limit = 10): Promise<IncidentSummary[]> {
+  // Every filter (day of the output, ministry, app, model) is on columns an incident never changes.
   const w = where(f, { day: 'toDate(output_at)' });
   return queryRows<IncidentSummary>(
     client,
     `SELECT incident_id, ministry, app, model, category, severity, rule_ids, status, verdict,
             formatDateTime(opened_at, '%Y-%m-%d %H:%i', 'UTC') AS opened_at
-       FROM incidents FINAL WHERE ${w.sql}
+       ${incidentsFinal({ prewhere: [w.sql], where: [] })}
       ORDER BY ${SEVERITY_ORDER} DESC, incidents.opened_at DESC, incident_id LIMIT {limit:UInt32}`,
     { ...w.params, limit },
   );

@@ -2,6 +2,7 @@
 // period, dead letters of the period, the evaluator versions that produced the period's flags, and the
 // days without any usage data. Values travel as query parameters; the scope is one ministry or all.
 import { queryRows, type ClickHouseClient } from '../../../../clickhouse/client.ts';
+import { incidentsFinal } from '../../../../clickhouse/stores/incidents.ts';
 
 export interface Scope {
   from: string;
@@ -51,7 +52,7 @@ export async function incidentFlow(client: ClickHouseClient, s: Scope): Promise<
                    minIf(at, to_status = 'triaged') AS triaged_at, countIf(to_status = 'triaged') > 0 AS was_triaged,
                    minIf(at, to_status = 'resolved') AS resolved_at, countIf(to_status = 'resolved') > 0 AS was_resolved
               FROM incident_events WHERE action = 'status' GROUP BY incident_id),
-          scoped AS (SELECT incident_id, severity, opened_at, output_at FROM incidents FINAL WHERE ${inScope(s)}),
+          scoped AS (SELECT incident_id, severity, opened_at, output_at ${incidentsFinal({ prewhere: [inScope(s)], where: [] })}),
           moves AS (
             SELECT countIf(e.to_status = 'triaged') AS triaged, countIf(e.to_status = 'confirmed') AS confirmed,
                    countIf(e.to_status = 'false_positive') AS false_positive, countIf(e.to_status = 'resolved') AS resolved
@@ -154,8 +155,8 @@ export interface IncidentTally {
 export async function incidentTally(client: ClickHouseClient, s: Scope): Promise<IncidentTally[]> {
   return queryRows<IncidentTally>(
     client,
-    `SELECT severity, category, count() AS incidents FROM incidents FINAL
-      WHERE toDate(output_at) >= {from:Date} AND toDate(output_at) <= {to:Date} AND ${inScope(s)}
+    `SELECT severity, category, count() AS incidents
+       ${incidentsFinal({ prewhere: [`toDate(output_at) >= {from:Date} AND toDate(output_at) <= {to:Date} AND ${inScope(s)}`], where: [] })}
       GROUP BY severity, category ORDER BY severity, category`,
     params(s),
   );
