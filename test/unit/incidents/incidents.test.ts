@@ -2,7 +2,7 @@
 // the queue's filters; plus the evidence-span cutter.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { queryRows, type ClickHouseClient } from '../../../clickhouse/client.ts';
-import { countIncidents, getIncident, getIncidentEvents, listIncidents as listWindow } from '../../../clickhouse/stores/incidents.ts';
+import { countIncidents, incidentFacets, getIncident, getIncidentEvents, listIncidents as listWindow } from '../../../clickhouse/stores/incidents.ts';
 import { topIncidents } from '../../../src/lib/server/queries/incidents.ts';
 import type { Filters } from '../../../src/lib/server/queries/filters.ts';
 import { addIncidentNote, assignIncidents, transitionIncident, TriageError, visibleIncident } from '../../../src/lib/server/incidents.ts';
@@ -160,6 +160,22 @@ describe('queue', () => {
       expect(top.map((i) => [i.incident_id, i.status])).toEqual([['v', 'triaged']]);
     } finally {
       await client.command({ query: 'SYSTEM START MERGES incidents' });
+    }
+  });
+
+  it('lists the filter options within the scope, from the p_facets projection', async () => {
+    // force_optimize_projection fails a query that no projection answers: the select must not fall
+    // back to reading every incident's three columns (migration 0186).
+    await client.command({ query: 'SET force_optimize_projection = 1' });
+    try {
+      const all = await incidentFacets(client, null);
+      expect(all.ministry).toEqual(expect.arrayContaining(['da', 'mhlw', 'mof']));
+      expect(all.ministry).toEqual([...all.ministry].sort());
+      expect(all.category).toEqual(expect.arrayContaining(['leakage', 'off_policy']));
+      expect(all.model).toEqual(expect.arrayContaining(['m1', 'm2']));
+      expect(await incidentFacets(client, 'mof')).toEqual({ category: ['leakage'], ministry: ['mof'], model: ['m1'] });
+    } finally {
+      await client.command({ query: 'SET force_optimize_projection = 0' });
     }
   });
 
