@@ -8,7 +8,7 @@ import { INCIDENT_STATUSES, type IncidentRow } from '../../contracts/incidents.t
 import type { IncidentEventRow } from '../../contracts/tables.ts';
 import { insertRows, queryRows, type ClickHouseClient } from '../client.ts';
 import { withIncidentVerdicts } from '../incident-verdicts-rollup.ts';
-import { streamRows } from '../stream.ts';
+import { streamRows, streamWindows, type StreamWindow } from '../stream.ts';
 
 /** A stored incident (every column of `incidents`). */
 export type Incident = IncidentRow & { updated_at: string };
@@ -148,8 +148,8 @@ const SORT_SQL: Record<SortKey, string> = {
  * The queue's filters as the FROM clause; `scope` (a CAIO's ministry) always applies. Status and
  * assignee change with triage and are checked after FINAL; the rest before it (IMMUTABLE_INCIDENT_COLUMNS).
  */
-function queueFrom(filter: IncidentQuery, scope: string | null): { sql: string; params: Record<string, unknown> } {
-  const prewhere: string[] = [];
+function queueFrom(filter: IncidentQuery, scope: string | null, extraPrewhere: string[] = []): { sql: string; params: Record<string, unknown> } {
+  const prewhere: string[] = [...extraPrewhere];
   const where: string[] = [];
   const params: Record<string, unknown> = {};
   const eq = (to: string[], column: keyof IncidentQuery & string, value: string | undefined) => {
@@ -191,15 +191,67 @@ export async function listIncidents(
   });
 }
 
-/** The queue's rows in the queue's order, all of them (up to `limit`), as a stream of batches: the CSV export. */
-export function streamIncidents(client: ClickHouseClient, filter: IncidentQuery, scope: string | null, limit: number): AsyncGenerator<Incident[]> {
-  const { sql, params } = queueSelect(filter, scope);
-  return streamRows<Incident>(client, `${sql} LIMIT {limit:UInt64}`, { ...params, limit });
+/**
+ * The export's windows (clickhouse/stream.ts streamWindows) for sorts whose column no triage change
+ * touches: months of opened_at, or the values of severity, ministry, model and category, each with
+ * an order over the window key `k` that matches SORT_SQL, and the window's condition (a PREWHERE).
+ * A window then reads and sorts only its own incidents. Status, assignee and updated_at change with
+ * triage, so a window on them would have to be checked after FINAL and would re-read every incident:
+ * those sorts stay one query.
+ */
+const WINDOWS: Partial<Record<SortKey, { key: string; order: string; cond: string }>> = {
+  opened_at: {
+    key: 'toString(toStartOfMonth(opened_at))',
+    order: 'k',
+    cond: "opened_at >= toDateTime64({w_key:Date}, 3, 'UTC') AND opened_at < toDateTime64({w_key:Date} + INTERVAL 1 MONTH, 3, 'UTC')",
+  },
+  severity: { key: 'severity', order: SORT_SQL.severity.replace(/severity\)$/, 'k)'), cond: 'severity = {w_key:String}' },
+  ministry: { key: 'ministry', order: 'k', cond: 'ministry = {w_key:String}' },
+  model: { key: 'model', order: 'k', cond: 'model = {w_key:String}' },
+  category: { key: 'category', order: 'k', cond: 'category = {w_key:String}' },
+};
+
+/**
+ * The windows of the export in the queue's order with their counts (their sum is countIncidents), or
+ * null when the sort has none (one window).
+ */
+export async function queueWindows(client: ClickHouseClient, filter: IncidentQuery, scope: string | null): Promise<StreamWindow[] | null> {
+  const w = WINDOWS[filter.sort];
+  if (!w) return null;
+  const { sql, params } = queueFrom(filter, scope);
+  const rows = await queryRows<{ k: string; n: number | string }>(
+    client,
+    `SELECT toString(${w.key}) AS k, count() AS n ${sql} GROUP BY k ORDER BY ${w.order} ${filter.dir === 'asc' ? 'ASC' : 'DESC'}`,
+    params,
+  );
+  return rows.map((r) => ({ key: r.k, rows: Number(r.n) }));
+}
+
+/**
+ * The queue's rows in the queue's order, all of them (up to `limit`), as a stream of batches: the CSV
+ * export. By window when the sort has them (`windows` from queueWindows; looked up when not given).
+ */
+export async function* streamIncidents(
+  client: ClickHouseClient,
+  filter: IncidentQuery,
+  scope: string | null,
+  limit: number,
+  windows?: StreamWindow[] | null,
+): AsyncGenerator<Incident[]> {
+  const w = WINDOWS[filter.sort];
+  const list = windows === undefined ? await queueWindows(client, filter, scope) : windows;
+  if (!w || !list) {
+    const { sql, params } = queueSelect(filter, scope);
+    yield* streamRows<Incident>(client, `${sql} LIMIT {limit:UInt64}`, { ...params, limit });
+    return;
+  }
+  const { sql, params } = queueSelect(filter, scope, [w.cond]);
+  yield* streamWindows<Incident>(client, list, sql, params, limit);
 }
 
 /** The queue's SELECT with its filters, scope and order (one for pages, the export and the stream). */
-function queueSelect(filter: IncidentQuery, scope: string | null): { sql: string; params: Record<string, unknown> } {
-  const { sql, params } = queueFrom(filter, scope);
+function queueSelect(filter: IncidentQuery, scope: string | null, extraPrewhere: string[] = []): { sql: string; params: Record<string, unknown> } {
+  const { sql, params } = queueFrom(filter, scope, extraPrewhere);
   const dir = filter.dir === 'asc' ? 'ASC' : 'DESC';
   return {
     sql: `SELECT ${INCIDENT_COLUMNS} ${sql}

@@ -10,8 +10,9 @@
 // already be out, and a download the browser abandoned would leave no row; this way a failing audit
 // write stops the export (as for every other export) and an abandoned one is recorded as requested.
 import type { ClickHouseClient } from '@clickhouse/client';
-import { countIncidents, streamIncidents, type Incident, type IncidentQuery } from '../../../clickhouse/stores/incidents.ts';
-import { actorOf, auditMonths, recordExport, streamAudit, writeAudit, type AuditFilter, type AuditMonth, type AuditRow, type RequestLike } from './audit.ts';
+import { countIncidents, queueWindows, streamIncidents, type Incident, type IncidentQuery } from '../../../clickhouse/stores/incidents.ts';
+import { actorOf, auditMonths, recordExport, streamAudit, writeAudit, type AuditFilter, type AuditRow, type RequestLike } from './audit.ts';
+import type { StreamWindow } from '../../../clickhouse/stream.ts';
 import { INCIDENT_CSV_COLUMNS } from './incident-queue.ts';
 import { csvResponse, csvStream, type CsvValue } from '../csv.ts';
 import { incidentTitle, ruleTitle } from '../i18n/findings.ts';
@@ -58,6 +59,7 @@ export function incidentsCsv(
   max = INCIDENT_CSV_MAX,
 ): Promise<Response> {
   const { filter, scope, lang } = req;
+  let windows: StreamWindow[] | null = null;
   return streamedCsv<Incident>(
     {
       filename: `incidents-${today()}.csv`,
@@ -69,8 +71,13 @@ export function incidentsCsv(
         r.rule_ids.join(' '),
         r.rule_ids.map((id) => ruleTitle(id, lang)).join(lang === 'en' ? ', ' : '、'),
       ],
-      count: () => countIncidents(client, filter, scope),
-      rows: (limit) => streamIncidents(client, filter, scope, limit),
+      // Sorted on a column triage never changes, the export reads window by window (queueWindows),
+      // and the count is their sum.
+      count: async () => {
+        windows = await queueWindows(client, filter, scope);
+        return windows ? windows.reduce((n, w) => n + w.rows, 0) : countIncidents(client, filter, scope);
+      },
+      rows: (limit) => streamIncidents(client, filter, scope, limit, windows),
       record: (rows) => recordExport(client, event, { table: 'incidents', raw: true, filters: req.filters, rows, ministry: scope ?? '' }),
     },
     max,
@@ -82,7 +89,7 @@ const AUDIT_COLUMNS = ['at', 'actor', 'role', 'action', 'target', 'ministry', 'i
 /** The audit log as CSV with the page's filters; exporting it is itself recorded (export_audit). */
 export function auditCsv(client: ClickHouseClient, event: RequestLike, filter: AuditFilter, max = AUDIT_CSV_MAX): Promise<Response> {
   // The count is taken per month: the stream reads the log one month at a time (streamAudit).
-  let months: AuditMonth[] = [];
+  let months: StreamWindow[] = [];
   return streamedCsv<AuditRow>(
     {
       filename: `audit-log-${today()}.csv`,
