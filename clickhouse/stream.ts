@@ -60,19 +60,19 @@ async function* embeddedStream<T>(dir: string, query: string, params: Record<str
   }
 }
 
-/** One window of a read split on its leading ORDER BY key: the value bound as {w_key} and its row count. */
+/** One window of a split read: the values its conditions bind, and how many rows it holds. */
 export interface StreamWindow {
-  key: string;
+  params: Record<string, string>;
   rows: number;
 }
 
 /**
- * One ordered read as consecutive windows of its leading ORDER BY key, in that order, up to `limit`
- * rows in all. `query` selects one window: it binds {w_key} and ends in its ORDER BY (a LIMIT is
- * added). When the key leads the order and the windows are disjoint ranges of it listed in the
- * order's direction, their rows in turn are exactly the one query's rows. Why: one ordered query has
- * to read (and in embedded chDB, sort in memory) everything it matches before its first block, so
- * its first byte and its memory grow with the rows stored; a window's grow with the window's.
+ * One ordered read as consecutive windows, in turn, up to `limit` rows in all. `query` selects one
+ * window: its conditions bind the window's `params`, and it ends in the whole read's ORDER BY (a LIMIT
+ * is added). When the windows are disjoint ranges of the order's leading keys, listed in the order's
+ * direction, their rows in turn are exactly the one query's rows. Why: one ordered query has to read
+ * (and in embedded chDB, sort in memory) everything it matches before its first block leaves, so its
+ * first byte and its memory grow with the rows stored; a window's grow with the window's.
  */
 export async function* streamWindows<T>(
   client: ClickHouseClient,
@@ -82,9 +82,9 @@ export async function* streamWindows<T>(
   limit: number,
 ): AsyncGenerator<T[], void, undefined> {
   let left = limit;
-  for (const { key } of windows) {
+  for (const w of windows) {
     if (left <= 0) return;
-    for await (const rows of streamRows<T>(client, `${query} LIMIT {limit:UInt64}`, { ...params, w_key: key, limit: left })) {
+    for await (const rows of streamRows<T>(client, `${query} LIMIT {limit:UInt64}`, { ...params, ...w.params, limit: left })) {
       left -= rows.length;
       yield rows;
     }

@@ -192,39 +192,41 @@ export async function listIncidents(
 }
 
 /**
- * The export's windows (clickhouse/stream.ts streamWindows) for sorts whose column no triage change
- * touches: months of opened_at, or the values of severity, ministry, model and category, each with
- * an order over the window key `k` that matches SORT_SQL, and the window's condition (a PREWHERE).
- * A window then reads and sorts only its own incidents. Status, assignee and updated_at change with
- * triage, so a window on them would have to be checked after FINAL and would re-read every incident:
- * those sorts stay one query.
+ * The export's windows (clickhouse/stream.ts streamWindows), for sorts on a column triage never
+ * touches: opened_at by month, and severity, ministry, model and category by value and, within a
+ * value, by month of opened_at (the order's next key is opened_at, newest first). Their conditions
+ * run before FINAL (IMMUTABLE_INCIDENT_COLUMNS), so a window reads, merges and sorts only its own
+ * incidents. WINDOW_ORDER orders the value `k` as SORT_SQL orders the column. Status, assignee and
+ * updated_at change with triage: a window on them could only be checked after FINAL, so every window
+ * would read every incident. Those sorts stay one query.
  */
-const WINDOWS: Partial<Record<SortKey, { key: string; order: string; cond: string }>> = {
-  opened_at: {
-    key: 'toString(toStartOfMonth(opened_at))',
-    order: 'k',
-    cond: "opened_at >= toDateTime64({w_key:Date}, 3, 'UTC') AND opened_at < toDateTime64({w_key:Date} + INTERVAL 1 MONTH, 3, 'UTC')",
-  },
-  severity: { key: 'severity', order: SORT_SQL.severity.replace(/severity\)$/, 'k)'), cond: 'severity = {w_key:String}' },
-  ministry: { key: 'ministry', order: 'k', cond: 'ministry = {w_key:String}' },
-  model: { key: 'model', order: 'k', cond: 'model = {w_key:String}' },
-  category: { key: 'category', order: 'k', cond: 'category = {w_key:String}' },
+const WINDOW_ORDER: Partial<Record<SortKey, string>> = {
+  severity: SORT_SQL.severity.replace(/severity\)$/, 'k)'),
+  ministry: 'k',
+  model: 'k',
+  category: 'k',
 };
+const MONTH_WINDOW = "opened_at >= toDateTime64({w_month:Date}, 3, 'UTC') AND opened_at < toDateTime64({w_month:Date} + INTERVAL 1 MONTH, 3, 'UTC')";
+const windowConditions = (sort: SortKey): string[] | null =>
+  sort === 'opened_at' ? [MONTH_WINDOW] : WINDOW_ORDER[sort] ? [`${sort} = {w_key:String}`, MONTH_WINDOW] : null;
 
 /**
  * The windows of the export in the queue's order with their counts (their sum is countIncidents), or
- * null when the sort has none (one window).
+ * null when the sort has none (one query).
  */
 export async function queueWindows(client: ClickHouseClient, filter: IncidentQuery, scope: string | null): Promise<StreamWindow[] | null> {
-  const w = WINDOWS[filter.sort];
-  if (!w) return null;
+  const { sort } = filter;
+  if (!windowConditions(sort)) return null;
+  const dir = filter.dir === 'asc' ? 'ASC' : 'DESC';
   const { sql, params } = queueFrom(filter, scope);
-  const rows = await queryRows<{ k: string; n: number | string }>(
+  const byValue = sort !== 'opened_at';
+  const rows = await queryRows<{ k: string; m: string; n: number | string }>(
     client,
-    `SELECT toString(${w.key}) AS k, count() AS n ${sql} GROUP BY k ORDER BY ${w.order} ${filter.dir === 'asc' ? 'ASC' : 'DESC'}`,
+    `SELECT ${byValue ? `toString(${sort})` : "''"} AS k, toString(toStartOfMonth(opened_at)) AS m, count() AS n ${sql}
+      GROUP BY k, m ORDER BY ${byValue ? `${WINDOW_ORDER[sort]} ${dir}, m DESC` : `m ${dir}`}`,
     params,
   );
-  return rows.map((r) => ({ key: r.k, rows: Number(r.n) }));
+  return rows.map((r): StreamWindow => ({ params: byValue ? { w_key: r.k, w_month: r.m } : { w_month: r.m }, rows: Number(r.n) }));
 }
 
 /**
@@ -238,14 +240,14 @@ export async function* streamIncidents(
   limit: number,
   windows?: StreamWindow[] | null,
 ): AsyncGenerator<Incident[]> {
-  const w = WINDOWS[filter.sort];
+  const conds = windowConditions(filter.sort);
   const list = windows === undefined ? await queueWindows(client, filter, scope) : windows;
-  if (!w || !list) {
+  if (!conds || !list) {
     const { sql, params } = queueSelect(filter, scope);
     yield* streamRows<Incident>(client, `${sql} LIMIT {limit:UInt64}`, { ...params, limit });
     return;
   }
-  const { sql, params } = queueSelect(filter, scope, [w.cond]);
+  const { sql, params } = queueSelect(filter, scope, conds);
   yield* streamWindows<Incident>(client, list, sql, params, limit);
 }
 

@@ -219,17 +219,17 @@ export async function queryAudit(client: ClickHouseClient, filter: AuditFilter, 
 }
 
 /**
- * The months holding rows that match, newest first, with their counts (`key` is the month's first
- * day): the export's total and its windows.
+ * The months holding rows that match, newest first, with their counts (`w_month` is the month's
+ * first day): the export's total and its windows.
  */
 export async function auditMonths(client: ClickHouseClient, filter: AuditFilter): Promise<StreamWindow[]> {
   const { sql, params } = auditWhere(filter);
-  const rows = await queryRows<{ key: string; rows: number | string }>(
+  const rows = await queryRows<{ month: string; rows: number | string }>(
     client,
-    `SELECT toString(toStartOfMonth(at)) AS key, count() AS rows FROM audit_log WHERE ${sql} GROUP BY key ORDER BY key DESC`,
+    `SELECT toString(toStartOfMonth(at)) AS month, count() AS rows FROM audit_log WHERE ${sql} GROUP BY month ORDER BY month DESC`,
     params,
   );
-  return rows.map((r) => ({ key: r.key, rows: Number(r.rows) }));
+  return rows.map((r) => ({ params: { w_month: r.month }, rows: Number(r.rows) }));
 }
 
 /**
@@ -240,7 +240,7 @@ export async function auditMonths(client: ClickHouseClient, filter: AuditFilter)
  * 100 M outputs (`npm run bench -- --size 100M`); a month's window reads one partition.
  */
 export async function* streamAudit(client: ClickHouseClient, filter: AuditFilter, limit: number, months?: StreamWindow[]): AsyncGenerator<AuditRow[]> {
-  const window = ` AND at >= toDateTime64({w_key:Date}, 3, 'UTC') AND at < toDateTime64({w_key:Date} + INTERVAL 1 MONTH, 3, 'UTC')`;
+  const window = ` AND at >= toDateTime64({w_month:Date}, 3, 'UTC') AND at < toDateTime64({w_month:Date} + INTERVAL 1 MONTH, 3, 'UTC')`;
   const { sql, params } = auditSelect(filter, window);
   yield* streamWindows<AuditRow>(client, months ?? (await auditMonths(client, filter)), sql, params, limit);
 }
