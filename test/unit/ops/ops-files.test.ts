@@ -13,6 +13,7 @@ import { metricsText } from '../../../service/metrics-endpoint.ts';
 const ROOT = resolve(import.meta.dirname, '../../..');
 const RULES = join(ROOT, 'deploy/prometheus/oversight-rules.yml');
 const UNIT = join(ROOT, 'deploy/systemd/oversight.service');
+const INGEST_UNIT = join(ROOT, 'deploy/systemd/oversight-ingest.service');
 
 function run(cmd: string, args: string[], cwd = ROOT) {
   const r = spawnSync(cmd, args, { cwd, encoding: 'utf8' });
@@ -52,16 +53,27 @@ describe('Prometheus alerting rules', () => {
   });
 });
 
-describe('systemd unit', () => {
-  it('passes systemd-analyze verify without warnings', () => {
-    const r = run('systemd-analyze', ['verify', UNIT]);
+describe('systemd units', () => {
+  it.each([UNIT, INGEST_UNIT])('%s passes systemd-analyze verify without warnings', (unit) => {
+    const r = run('systemd-analyze', ['verify', unit]);
     expect(r.out.trim()).toBe('');
     expect(r.status).toBe(0);
   });
 
-  it('is hardened: own user, read-only system, no new privileges, restart on failure', () => {
-    const unit = readFileSync(UNIT, 'utf8');
-    for (const line of ['User=oversight', 'ProtectSystem=strict', 'NoNewPrivileges=yes', 'Restart=on-failure', 'UMask=0077', 'StateDirectoryMode=0700', 'RestartPreventExitStatus=2']) {
+  it('the separate ingester runs `oversight ingest` with the heap flags the bench measures', async () => {
+    const unit = readFileSync(INGEST_UNIT, 'utf8');
+    const { INGESTER_HEAP_FLAGS } = await import('../../../bench/sections/memory.ts');
+    expect(unit).toMatch(/^ExecStart=\/usr\/bin\/node \/opt\/oversight\/bin\/oversight\.mjs ingest$/m);
+    expect(unit).toContain(`Environment="NODE_OPTIONS=${INGESTER_HEAP_FLAGS}"`);
+    expect(unit).not.toMatch(/^StateDirectory=/m);
+  });
+
+  it.each([
+    [UNIT, ['StateDirectoryMode=0700']],
+    [INGEST_UNIT, []],
+  ])('%s is hardened: own user, read-only system, no new privileges, restart on failure', (path, extra) => {
+    const unit = readFileSync(path, 'utf8');
+    for (const line of ['User=oversight', 'ProtectSystem=strict', 'NoNewPrivileges=yes', 'Restart=on-failure', 'UMask=0077', 'RestartPreventExitStatus=2', ...extra]) {
       expect(unit).toMatch(new RegExp(`^${line}$`, 'm'));
     }
   });
