@@ -107,10 +107,10 @@ async function startupFloor(ctx: SectionContext, brokers: string, env: Record<st
 
 /**
  * The V8 heap settings of the server-mode runs: Node's defaults, and the heap the separate ingester's
- * unit ships with (deploy/systemd/oversight-ingest.service; a test keeps the two equal): a 4 MB young
- * generation collected more often, old space capped at 96 MB. Passed as NODE_OPTIONS to the child only.
+ * unit ships with (deploy/systemd/oversight-ingest.service; a test keeps the two equal): a 2 MB semi-space (young
+ * generation) collected more often, old space capped at 96 MB. Passed as NODE_OPTIONS to the child only.
  */
-export const INGESTER_HEAP_FLAGS = '--max-semi-space-size=4 --max-old-space-size=96';
+export const INGESTER_HEAP_FLAGS = '--max-semi-space-size=2 --max-old-space-size=96';
 const SERVER_HEAPS = [
   { key: 'default_heap', label: "Node's default heap", nodeOptions: '' },
   { key: 'sized_heap', label: INGESTER_HEAP_FLAGS, nodeOptions: INGESTER_HEAP_FLAGS },
