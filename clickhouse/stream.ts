@@ -74,7 +74,7 @@ export interface StreamWindow {
  * (and in embedded chDB, sort in memory) everything it matches before its first block leaves, so its
  * first byte and its memory grow with the rows stored; a window's grow with the window's.
  */
-export async function* streamWindows<T>(
+async function* streamWindows<T>(
   client: ClickHouseClient,
   windows: readonly StreamWindow[],
   query: string,
@@ -89,4 +89,15 @@ export async function* streamWindows<T>(
       yield rows;
     }
   }
+}
+
+/** A read opened for an export: how many rows it holds, and its rows in order, up to a limit. */
+export interface CountedRead<T> {
+  total: number;
+  rows: (limit: number) => AsyncGenerator<T[], void, undefined>;
+}
+
+/** The windows as one CountedRead: their counts add up to the total (see streamWindows). */
+export function windowedRead<T>(client: ClickHouseClient, windows: readonly StreamWindow[], query: string, params: Record<string, unknown>): CountedRead<T> {
+  return { total: windows.reduce((n, w) => n + w.rows, 0), rows: (limit) => streamWindows<T>(client, windows, query, params, limit) };
 }

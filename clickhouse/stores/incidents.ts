@@ -8,7 +8,7 @@ import { INCIDENT_STATUSES, type IncidentRow } from '../../contracts/incidents.t
 import type { IncidentEventRow } from '../../contracts/tables.ts';
 import { insertRows, queryRows, type ClickHouseClient } from '../client.ts';
 import { withIncidentVerdicts } from '../incident-verdicts-rollup.ts';
-import { streamRows, streamWindows, type StreamWindow } from '../stream.ts';
+import { streamRows, windowedRead, type CountedRead, type StreamWindow } from '../stream.ts';
 
 /** A stored incident (every column of `incidents`). */
 export type Incident = IncidentRow & { updated_at: string };
@@ -20,17 +20,16 @@ const INCIDENT_COLUMNS =
   'incident_id, output_id, ministry, app, model, category, severity, rule_ids, title, status, assignee, verdict, output_at, opened_at, updated_at, version, source';
 
 /**
- * Columns every version of an incident shares: set when it is opened (evaluators/runner.ts,
- * review/misses.ts) and never changed by triage, whose changes are typed to status, assignee and
+ * `FROM incidents FINAL` with conditions split in two. Columns every version of an incident shares
+ * (incident_id, output_id, ministry, app, model, category, severity, output_at, opened_at, source):
+ * set when it is opened (evaluators/runner.ts, review/misses.ts) and never changed by triage, whose changes are typed to status, assignee and
  * verdict (src/lib/server/incidents.ts). A condition on these alone holds for all of an incident's
  * versions or for none, so under FINAL it may run as PREWHERE: ClickHouse then reads and merges only
  * the rows that pass, instead of merging every incident's versions and filtering after (measured on
  * 770,000 incidents: a ministry's top incidents 73–88 → 42–48 ms). A condition on any other column
  * must stay in WHERE, after the merge, or an older version could answer for the incident.
+ * Callers put conditions on those columns alone in `prewhere`, the rest in `where`.
  */
-export const IMMUTABLE_INCIDENT_COLUMNS = ['incident_id', 'output_id', 'ministry', 'app', 'model', 'category', 'severity', 'output_at', 'opened_at', 'source'] as const;
-
-/** `FROM incidents FINAL` with the conditions on immutable columns as PREWHERE and the rest as WHERE. */
 export function incidentsFinal(c: { prewhere: string[]; where: string[] }): string {
   return `FROM incidents FINAL${c.prewhere.length ? ` PREWHERE ${c.prewhere.join(' AND ')}` : ''} WHERE ${c.where.length ? c.where.join(' AND ') : '1'}`;
 }
@@ -146,7 +145,7 @@ const SORT_SQL: Record<SortKey, string> = {
 
 /**
  * The queue's filters as the FROM clause; `scope` (a CAIO's ministry) always applies. Status and
- * assignee change with triage and are checked after FINAL; the rest before it (IMMUTABLE_INCIDENT_COLUMNS).
+ * assignee change with triage and are checked after FINAL; the rest before it (incidentsFinal).
  */
 function queueFrom(filter: IncidentQuery, scope: string | null, extraPrewhere: string[] = []): { sql: string; params: Record<string, unknown> } {
   const prewhere: string[] = [...extraPrewhere];
@@ -195,7 +194,7 @@ export async function listIncidents(
  * The export's windows (clickhouse/stream.ts streamWindows), for sorts on a column triage never
  * touches: opened_at by month, and severity, ministry, model and category by value and, within a
  * value, by month of opened_at (the order's next key is opened_at, newest first). Their conditions
- * run before FINAL (IMMUTABLE_INCIDENT_COLUMNS), so a window reads, merges and sorts only its own
+ * run before FINAL (incidentsFinal), so a window reads, merges and sorts only its own
  * incidents. WINDOW_ORDER orders the value `k` as SORT_SQL orders the column. Status, assignee and
  * updated_at change with triage: a window on them could only be checked after FINAL, so every window
  * would read every incident. Those sorts stay one query.
@@ -230,25 +229,18 @@ export async function queueWindows(client: ClickHouseClient, filter: IncidentQue
 }
 
 /**
- * The queue's rows in the queue's order, all of them (up to `limit`), as a stream of batches: the CSV
- * export. By window when the sort has them (`windows` from queueWindows; looked up when not given).
+ * The queue's rows in the queue's order, counted and then streamed (up to a limit): the CSV export.
+ * Window by window when the sort has windows (queueWindows), else one query and count().
  */
-export async function* streamIncidents(
-  client: ClickHouseClient,
-  filter: IncidentQuery,
-  scope: string | null,
-  limit: number,
-  windows?: StreamWindow[] | null,
-): AsyncGenerator<Incident[]> {
+export async function incidentExport(client: ClickHouseClient, filter: IncidentQuery, scope: string | null): Promise<CountedRead<Incident>> {
   const conds = windowConditions(filter.sort);
-  const list = windows === undefined ? await queueWindows(client, filter, scope) : windows;
-  if (!conds || !list) {
-    const { sql, params } = queueSelect(filter, scope);
-    yield* streamRows<Incident>(client, `${sql} LIMIT {limit:UInt64}`, { ...params, limit });
-    return;
+  const windows = conds && (await queueWindows(client, filter, scope));
+  if (conds && windows) {
+    const { sql, params } = queueSelect(filter, scope, conds);
+    return windowedRead<Incident>(client, windows, sql, params);
   }
-  const { sql, params } = queueSelect(filter, scope, conds);
-  yield* streamWindows<Incident>(client, list, sql, params, limit);
+  const { sql, params } = queueSelect(filter, scope);
+  return { total: await countIncidents(client, filter, scope), rows: (limit) => streamRows<Incident>(client, `${sql} LIMIT {limit:UInt64}`, { ...params, limit }) };
 }
 
 /** The queue's SELECT with its filters, scope and order (one for pages, the export and the stream). */
@@ -273,7 +265,7 @@ export async function countIncidents(client: ClickHouseClient, filter: IncidentQ
 export async function incidentFacets(client: ClickHouseClient, scope: string | null): Promise<Record<'category' | 'ministry' | 'model', string[]>> {
   const cond = scope === null ? '' : 'WHERE ministry = {scope_ministry:String}';
   // No FINAL: category, ministry and model never change between an incident's versions
-  // (IMMUTABLE_INCIDENT_COLUMNS). A GROUP BY of exactly these columns, so ClickHouse answers it from the
+  // (incidentsFinal). A GROUP BY of exactly these columns, so ClickHouse answers it from the
   // p_facets projection (migration 0186): a few rows per part instead of every incident.
   const rows = await queryRows<{ ministry: string; category: string; model: string }>(
     client,

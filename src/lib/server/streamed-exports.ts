@@ -5,14 +5,14 @@
 // weeks, top 50, 200 dead letters).
 //
 // The audit row is written BEFORE the first byte leaves, with the row count taken first (count() with
-// the same filters, per month for the audit log, capped at the limit; the stream is then limited to exactly that many rows, so a
+// the same filters, per window where the export reads in windows, capped at the limit; the stream is then limited to exactly that many rows, so a
 // completed download holds the recorded number). Written after, an export whose audit row failed would
 // already be out, and a download the browser abandoned would leave no row; this way a failing audit
 // write stops the export (as for every other export) and an abandoned one is recorded as requested.
 import type { ClickHouseClient } from '@clickhouse/client';
-import { countIncidents, queueWindows, streamIncidents, type Incident, type IncidentQuery } from '../../../clickhouse/stores/incidents.ts';
-import { actorOf, auditMonths, recordExport, streamAudit, writeAudit, type AuditFilter, type AuditRow, type RequestLike } from './audit.ts';
-import type { StreamWindow } from '../../../clickhouse/stream.ts';
+import { incidentExport, type Incident, type IncidentQuery } from '../../../clickhouse/stores/incidents.ts';
+import { actorOf, auditExport, recordExport, writeAudit, type AuditFilter, type AuditRow, type RequestLike } from './audit.ts';
+import type { CountedRead } from '../../../clickhouse/stream.ts';
 import { INCIDENT_CSV_COLUMNS } from './incident-queue.ts';
 import { csvResponse, csvStream, type CsvValue } from '../csv.ts';
 import { incidentTitle, ruleTitle } from '../i18n/findings.ts';
@@ -29,16 +29,17 @@ interface StreamedExport<R> {
   filename: string;
   header: readonly string[];
   cells: (row: R) => readonly CsvValue[];
-  count: () => Promise<number>;
-  rows: (limit: number) => AsyncGenerator<R[]>;
+  /** Counts the rows and opens their read (by window where the order allows, clickhouse/stream.ts). */
+  open: () => Promise<CountedRead<R>>;
   /** Writes the audit row; a failure stops the export before any byte leaves. */
   record: (rows: number) => Promise<void>;
 }
 
 /** Count, open the stream, read its first batch (a failing query is a 500, not a cut-off file), audit, respond. */
 async function streamedCsv<R>(x: StreamedExport<R>, max: number): Promise<Response> {
-  const n = Math.min(await x.count(), max);
-  const batches = x.rows(n);
+  const read = await x.open();
+  const n = Math.min(read.total, max);
+  const batches = read.rows(n);
   try {
     const head = await batches.next();
     await x.record(n);
@@ -59,7 +60,6 @@ export function incidentsCsv(
   max = INCIDENT_CSV_MAX,
 ): Promise<Response> {
   const { filter, scope, lang } = req;
-  let windows: StreamWindow[] | null = null;
   return streamedCsv<Incident>(
     {
       filename: `incidents-${today()}.csv`,
@@ -71,13 +71,7 @@ export function incidentsCsv(
         r.rule_ids.join(' '),
         r.rule_ids.map((id) => ruleTitle(id, lang)).join(lang === 'en' ? ', ' : '、'),
       ],
-      // Sorted on a column triage never changes, the export reads window by window (queueWindows),
-      // and the count is their sum.
-      count: async () => {
-        windows = await queueWindows(client, filter, scope);
-        return windows ? windows.reduce((n, w) => n + w.rows, 0) : countIncidents(client, filter, scope);
-      },
-      rows: (limit) => streamIncidents(client, filter, scope, limit, windows),
+      open: () => incidentExport(client, filter, scope),
       record: (rows) => recordExport(client, event, { table: 'incidents', raw: true, filters: req.filters, rows, ministry: scope ?? '' }),
     },
     max,
@@ -88,18 +82,12 @@ const AUDIT_COLUMNS = ['at', 'actor', 'role', 'action', 'target', 'ministry', 'i
 
 /** The audit log as CSV with the page's filters; exporting it is itself recorded (export_audit). */
 export function auditCsv(client: ClickHouseClient, event: RequestLike, filter: AuditFilter, max = AUDIT_CSV_MAX): Promise<Response> {
-  // The count is taken per month: the stream reads the log one month at a time (streamAudit).
-  let months: StreamWindow[] = [];
   return streamedCsv<AuditRow>(
     {
       filename: `audit-log-${today()}.csv`,
       header: AUDIT_COLUMNS,
       cells: (r) => AUDIT_COLUMNS.map((c) => r[c]),
-      count: async () => {
-        months = await auditMonths(client, filter);
-        return months.reduce((n, m) => n + m.rows, 0);
-      },
-      rows: (limit) => streamAudit(client, filter, limit, months),
+      open: () => auditExport(client, filter),
       record: (rows) => writeAudit(client, actorOf(event), { action: 'export_audit', target: 'audit_log', detail: { ...filter, rows } }),
     },
     max,

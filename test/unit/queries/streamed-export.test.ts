@@ -14,7 +14,7 @@ import { streamRows } from '../../../clickhouse/stream.ts';
 import { INCIDENT_CSV_COLUMNS, parseIncidentFilter } from '../../../src/lib/server/incident-queue.ts';
 import { auditCsv, incidentsCsv } from '../../../src/lib/server/streamed-exports.ts';
 // The array-row CSV writer the two routes used while they built the file in memory.
-import { auditMonths, queryAudit, streamAudit, toCsv, writeAudit, type AuditFilter, type RequestLike } from '../../../src/lib/server/audit.ts';
+import { auditExport, auditMonths, queryAudit, toCsv, writeAudit, type AuditFilter, type RequestLike } from '../../../src/lib/server/audit.ts';
 import { incidentTitle, ruleTitle } from '../../../src/lib/i18n/findings.ts';
 import { FINDING_MESSAGES } from '../../../contracts/finding-messages.ts';
 
@@ -249,13 +249,21 @@ describe('streamed audit log export across months', () => {
     expect(await bodyOf(res)).toBe(toCsv([...cols], expected));
   });
 
+  it('an empty or inverted day range exports the header alone', async () => {
+    for (const filter of [{ actor: 'months', from: '2026-05-02', to: '2026-05-01' }, { actor: 'nobody-at-all' }]) {
+      expect(await auditMonths(db.client, filter)).toEqual([]);
+      const res = await auditCsv(db.client, admin, filter);
+      expect(lines(await bodyOf(res))).toHaveLength(1);
+    }
+  });
+
   it('stops reading months once the limit is reached, and closes the stream when abandoned', async () => {
     const filter = { actor: 'months' };
-    const stream = streamAudit(db.client, filter, 10);
+    const stream = (await auditExport(db.client, filter)).rows(10);
     const got: number[] = [];
     for await (const rows of stream) got.push(rows.length);
     expect(got.reduce((a, b) => a + b, 0)).toBe(10);
-    const early = streamAudit(db.client, filter, 3000);
+    const early = (await auditExport(db.client, filter)).rows(3000);
     expect((await early.next()).done).toBe(false);
     await early.return(undefined);
     // The client still answers: the abandoned window's stream was closed.
