@@ -64,10 +64,10 @@ export interface RollupDefinition {
 }
 
 /**
- * Views that keep a lookup by id (migration 0090, for deduplication by id alone), not a per-day
+ * Views that keep a lookup by id (migrations 0090 and 0187, for deduplication by id alone), not a per-day
  * figure: nothing to compare per day, and their rows are not counts.
  */
-export const ID_LOOKUP_TABLES: ReadonlySet<string> = new Set(['usage_event_ids', 'output_ids']);
+export const ID_LOOKUP_TABLES: ReadonlySet<string> = new Set(['usage_event_ids', 'output_ids', 'usage_event_keys', 'output_keys']);
 
 /**
  * Every rollup: those of the migrations' materialized views (CREATE MATERIALIZED VIEW … TO <rollup> AS

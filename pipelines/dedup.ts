@@ -2,16 +2,31 @@
 // replayed event would eventually collapse there, but the materialized views that feed the rollups
 // count every inserted row. So before an insert the ingester drops (1) repeats inside the batch and
 // (2) events already stored. An event is its id alone (event_id, output_id): the same id sent again
-// with another day or ministry is a repeat too. The lookup reads the id tables of migration 0090
-// (ordered by id, so ClickHouse reads only the granules that can hold the ids) and, for usage and
+// with another day or ministry is a repeat too. The lookup reads the key tables of migration 0187
+// (ordered by a hash of the id in small granules, so it reads one small granule per id whatever the
+// history) and, for usage and
 // outputs, also the raw table by its sort key (ministry, day, id): that second half is cheap and still
 // finds a replay when a crash stopped an INSERT between the raw part and the id table's view.
 import type { ClickHouseClient } from '@clickhouse/client';
 import type { EventKind } from '../contracts/events.ts';
 import { TABLE_BY_KIND, utcDay, type Accepted } from './rows.ts';
 
-/** The table that answers "is this id stored?" by its primary key (migration 0090; feedback is ordered by id already). */
-const ID_TABLE: Record<EventKind, string> = { usage: 'usage_event_ids', outputs: 'output_ids', feedback: 'feedback' };
+/**
+ * The table that answers "is this id stored?" by its primary key: for usage and outputs the key tables
+ * of migration 0187, keyed by `h` = cityHash64(id); feedback (a few rows per hundred outputs) is
+ * ordered by output_id already.
+ */
+const ID_TABLE: Record<EventKind, string> = { usage: 'usage_event_keys', outputs: 'output_keys', feedback: 'feedback' };
+
+/**
+ * The condition that picks the rows of `table`'s key table whose id is in the TSV literal `ids`
+ * (from idsLiteral): by the hash first (PREWHERE, the primary key: one 256-row granule per id), then by
+ * the id itself among the rows whose hash matched, so a hash collision is never taken for the id.
+ */
+export function keyTableWhere(idColumn: string, ids: string): string {
+  const batch = `format(TSV, 'id String', ${ids})`;
+  return `PREWHERE h IN (SELECT cityHash64(id) FROM ${batch}) WHERE ${idColumn} IN (SELECT id FROM ${batch})`;
+}
 
 /** Keeps the first occurrence of each key; returns the survivors and how many were dropped. */
 export function dropRepeats<T extends { key: string }>(items: T[]): { unique: T[]; repeats: number } {
@@ -34,10 +49,9 @@ const ID_COLUMN: Record<EventKind, string> = { usage: 'event_id', outputs: 'outp
 // One lookup carries at most this much key text (by the estimate below, which counts an ASCII UUID as
 // 256 bytes where it takes about 90); the query also raises max_query_size (256 KiB by default, which
 // a few thousand long ids would exceed and fail the lookup on every retry) to four times that.
-// Why a whole batch should fit in one query: once the id table holds more granules than a batch has
-// ids, each lookup reads nearly the whole id column, whatever the number of ids it checks (measured
-// at 100 M stored ids: about a second per query). At 1 MiB a batch of 20,000 UUIDs took five such
-// queries; at 8 MiB it takes one.
+// Why a whole batch should fit in one query: the raw-table half reads its granules once per query, and
+// with the 0090 id tables (ordered by the id string) every query read nearly the whole id column
+// (about a second at 100 M stored ids); at 1 MiB a batch of 20,000 UUIDs took five such queries.
 export const LOOKUP_MAX_BYTES = 8 << 20;
 export const LOOKUP_SETTINGS = { max_query_size: String(4 * LOOKUP_MAX_BYTES) };
 
@@ -69,7 +83,8 @@ export function tsvField(s: string): string {
  * The SELECT that returns which of `items` (their ids) are stored already, and where it found them
  * (`w`: 'id' from the id table, 'raw' from the raw table). The keys travel as one TSV
  * string literal read by format(): a literal list of thousands of tuples costs ClickHouse about a
- * second to parse, the TSV string a few milliseconds. The id table is read by its primary key; for
+ * second to parse, the TSV string a few milliseconds. The key table is read by its primary key (the
+ * id's hash, keyTableWhere); for
  * usage and outputs the raw table is read by its ORDER BY tuple (ministry, toDate(occurred_at), id)
  * plus the occurred_at range, so partition pruning (by month) and the primary index both apply
  * (use_index_for_in_with_subqueries).
@@ -83,9 +98,9 @@ export function tsvField(s: string): string {
 export function storedKeysQuery(kind: EventKind, items: Accepted[], replayable: (it: Accepted) => boolean = () => true): string {
   const table = TABLE_BY_KIND[kind];
   const id = ID_COLUMN[kind];
-  const ids = items.map((it) => tsvField(it.key)).join('\n');
-  const byId = `SELECT ${id} AS k, 'id' AS w FROM ${ID_TABLE[kind]} WHERE ${id} IN (SELECT id FROM format(TSV, 'id String', ${sqlString(ids)})) GROUP BY k`;
-  if (kind === 'feedback') return byId;
+  const ids = sqlString(items.map((it) => tsvField(it.key)).join('\n'));
+  if (kind === 'feedback') return `SELECT ${id} AS k, 'id' AS w FROM feedback WHERE ${id} IN (SELECT id FROM format(TSV, 'id String', ${ids})) GROUP BY k`;
+  const byId = `SELECT ${id} AS k, 'id' AS w FROM ${ID_TABLE[kind]} ${keyTableWhere(id, ids)} GROUP BY k`;
   const replays = items.filter(replayable);
   if (replays.length === 0) return byId;
   let minDay = '9999-12-31';
@@ -118,9 +133,9 @@ export interface StoredKeys {
 export async function storedKeys(client: ClickHouseClient, kind: EventKind, items: Accepted[], replayable?: (it: Accepted) => boolean): Promise<StoredKeys> {
   const byId = new Set<string>();
   const byRaw = new Set<string>();
-  // The query carries each id twice plus ministry and day: 3 bytes per UTF-16 unit of the id and 40
-  // for the rest bound it (escaping may add a little; the 4 MiB setting leaves room).
-  for (const chunk of chunkByBytes(items, (it) => it.key.length * 6 + 40)) {
+  // The query carries each id three times plus ministry and day: 3 bytes per UTF-16 unit of the id
+  // and 40 for the rest bound it (escaping may add a little; the query size setting leaves room).
+  for (const chunk of chunkByBytes(items, (it) => it.key.length * 9 + 40)) {
     const rs = await client.query({ query: storedKeysQuery(kind, chunk, replayable), format: 'JSONEachRow', clickhouse_settings: LOOKUP_SETTINGS });
     for (const r of await rs.json<{ k: string; w: string }>()) (r.w === 'raw' ? byRaw : byId).add(r.k);
   }

@@ -2,9 +2,9 @@
 // copies those three from the output being rated. Outputs this process read recently are answered from
 // memory (feedback usually follows its answer within minutes; the ingest path remembers an output as
 // soon as it is validated, so a rating in the same fetch round as its answer finds it); the rest are
-// looked up in output_ids, which is ordered by output_id (migration 0090).
+// looked up in output_keys, keyed by a hash of output_id (migration 0187).
 import type { ClickHouseClient } from '@clickhouse/client';
-import { chunkByBytes, LOOKUP_SETTINGS, sqlString, tsvField } from './dedup.ts';
+import { chunkByBytes, keyTableWhere, LOOKUP_SETTINGS, sqlString, tsvField } from './dedup.ts';
 import type { FeedbackRow } from './rows.ts';
 
 export interface OutputMeta {
@@ -46,14 +46,12 @@ export class OutputMetaCache {
 export async function enrichFeedback(client: ClickHouseClient, rows: FeedbackRow[], cache: OutputMetaCache): Promise<void> {
   const missing = new Set<string>();
   for (const r of rows) if (!cache.get(r.output_id)) missing.add(r.output_id);
-  for (const chunk of chunkByBytes([...missing], (id) => id.length * 3)) {
-    // Ids travel as one TSV literal (see dedup.ts); output_ids is ordered by output_id.
+  for (const chunk of chunkByBytes([...missing], (id) => id.length * 6)) {
+    // Ids travel as one TSV literal (see dedup.ts), twice: by hash, then by id.
     const tsv = sqlString(chunk.map(tsvField).join('\n'));
     const rs = await client.query({
       clickhouse_settings: LOOKUP_SETTINGS,
-      query:
-        'SELECT output_id, any(ministry) AS ministry, any(app) AS app, any(model) AS model FROM output_ids ' +
-        `WHERE output_id IN (SELECT id FROM format(TSV, 'id String', ${tsv})) GROUP BY output_id`,
+      query: `SELECT output_id, any(ministry) AS ministry, any(app) AS app, any(model) AS model FROM output_keys ${keyTableWhere('output_id', tsv)} GROUP BY output_id`,
       format: 'JSONEachRow',
     });
     for (const m of await rs.json<OutputMeta & { output_id: string }>()) {

@@ -5,10 +5,11 @@
 // 1 M, 10 M and 100 M outputs. None of the ids is in the replay range (the id tables' half of the
 // lookup only, the steady state).
 //
-// The generated data's ids are 'e<n>' and 'o<n>'. A producer's ids (UUIDs) fall anywhere in the id
-// table's order, so the new ids here are the same prefix and a random number with a suffix no stored
-// id has: they spread over the whole table as real ones do. (Random UUIDs would all sort before 'e'
-// and 'o', and the primary index would skip every granule: a lookup that measures nothing.)
+// The generated data's ids are 'e<n>' and 'o<n>'; the new ids here are the same prefix and a random
+// number with a suffix no stored id has. Since migration 0187 the key tables are ordered by a hash of
+// the id, so these fall all over the table as producers' UUIDs do whatever their text. (With the 0090
+// tables, ordered by the id string, random UUIDs would all have sorted before 'e' and 'o' and the
+// primary index would have skipped every granule: a lookup that measures nothing.)
 import { randomInt } from 'node:crypto';
 import type { ClickHouseClient } from '../../../clickhouse/client.ts';
 import type { Page } from './pages.ts';
@@ -19,7 +20,7 @@ export const LOOKUP_BATCH = 20_000;
 function lookupPage(kind: 'usage' | 'outputs'): Page {
   return {
     name: `ingest dedup lookup (${LOOKUP_BATCH.toLocaleString('en')} new ${kind === 'usage' ? 'usage events' : 'outputs'})`,
-    about: `the ingester's already-stored lookup for one batch of new ${kind} ids against the id table`,
+    about: `the ingester's already-stored lookup for one batch of new ${kind} ids against the key table`,
     load: async () => {
       const d = await import('../../../pipelines/dedup.ts');
       return async (client: ClickHouseClient) => {

@@ -8,7 +8,7 @@ export type IncidentOutput = Pick<OutputEventRow, 'output_id' | 'occurred_at' | 
 
 /**
  * outputs is ordered by (ministry, day, output_id): the output's ministry and day come first from
- * output_ids (ordered by the id, kept by a view in the same insert), so the read touches the primary
+ * output_keys (keyed by the id's hash, kept by a view in the same insert), so the read touches the primary
  * key range of that one day instead of checking the output_id bloom filter of every granule, which
  * grows with the history.
  */
@@ -17,7 +17,7 @@ export async function getIncidentOutput(client: ClickHouseClient, outputId: stri
     client,
     `SELECT output_id, occurred_at, app, model, language, confidentiality_level, prompt, response
        FROM outputs FINAL WHERE output_id = {id:String}
-        AND (ministry, toDate(occurred_at)) IN (SELECT ministry, toDate(occurred_at) FROM output_ids WHERE output_id = {id:String})`,
+        AND (ministry, toDate(occurred_at)) IN (SELECT ministry, toDate(occurred_at) FROM output_keys WHERE h = cityHash64({id:String}) AND output_id = {id:String})`,
     { id: outputId },
   );
   return row;

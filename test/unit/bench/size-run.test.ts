@@ -166,7 +166,7 @@ describe('triage data and pages on generated data (chDB)', () => {
   });
 
   it("times the ingester's lookup of a batch of new ids against the stored ones, and finds none of them", async () => {
-    const [some] = await queryRows<{ n: number }>(client, 'SELECT count() AS n FROM usage_event_ids');
+    const [some] = await queryRows<{ n: number }>(client, 'SELECT count() AS n FROM usage_event_keys');
     expect(Number(some.n)).toBeGreaterThan(20_000);
     for (const page of INGEST_LOOKUP_PAGES) {
       const load = await page.load();

@@ -56,15 +56,15 @@ describe('replay ranges', () => {
     await path.add(rec(topic, 0, 5, line(usage(1, 'rr2'))));
     await path.flush();
     // The INSERT "cut" after the raw part: the id table lost the row.
-    await client.command({ query: `DELETE FROM usage_event_ids WHERE event_id = 'rr2-u-1'` });
-    expect(await n(`SELECT count() AS n FROM usage_event_ids WHERE event_id = 'rr2-u-1'`)).toBe(0);
+    await client.command({ query: `DELETE FROM usage_event_keys WHERE event_id = 'rr2-u-1'` });
+    expect(await n(`SELECT count() AS n FROM usage_event_keys WHERE event_id = 'rr2-u-1'`)).toBe(0);
 
     // The restart replays offset 5 (inside the range): found in the raw table, not inserted again.
     await ranges.ensure(topic);
     await path.add(rec(topic, 0, 5, line(usage(1, 'rr2'))));
     await path.flush();
     expect(path.counts.duplicates).toBe(1);
-    expect(await n(`SELECT count() AS n FROM usage_event_ids WHERE event_id = 'rr2-u-1'`)).toBe(1);
+    expect(await n(`SELECT count() AS n FROM usage_event_keys WHERE event_id = 'rr2-u-1'`)).toBe(1);
 
     // The producer sent the same event again at offset 900, beyond the range: the id half finds it.
     expect(ranges.mayBeReplay({ topic, partition: 0, offset: '900' })).toBe(false);
