@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makePilot, openPilotDb, day, type Pilot, type TestDb, type FlagRow, type IncidentRow } from './fixture.ts';
 import { addDays, dayRange, mondayOf, parseFilters, weekStarts, where, FilterError, ScopeError, type Filters } from '../../../src/lib/server/queries/filters.ts';
 import { queryRows } from '../../../clickhouse/client.ts';
-import { accuracyDaily, accuracyRates, activeAndDailyUsers, activeUsers, adoptionPct, dailyActiveUsers, latestDataDay, mauByMinistry, ministryAdoption, requestsBy, requestsWithDailyBy, riskBySeverity, riskDaily, riskDailyBySeverity, sumAccuracy } from '../../../src/lib/server/queries/overview.ts';
+import { accuracyDaily, accuracyRates, activeAndDailyUsers, activeUsers, adoptionPct, dailyActiveUsers, filterOptions, latestDataDay, mauByMinistry, ministryAdoption, requestsBy, requestsWithDailyBy, riskBySeverity, riskDaily, riskDailyBySeverity, sumAccuracy } from '../../../src/lib/server/queries/overview.ts';
 import { ministryWeekHeatmap } from '../../../src/lib/server/queries/heatmap.ts';
 import { modelScorecard } from '../../../src/lib/server/queries/models.ts';
 import { precisionByWeek, ruleQuality } from '../../../src/lib/server/queries/evaluators.ts';
@@ -110,6 +110,25 @@ describe('overview', () => {
   it('finds the latest day with data', async () => {
     expect(await latestDataDay(db.client, '2030-01-01')).toBe(day(44));
     expect(await latestDataDay(db.client, day(20))).toBe(day(20));
+  });
+
+  it('lists the app and model options of all ministries and of one; all ministries from the p_dims projection', async () => {
+    const want = (ministry: string | null) => {
+      const rows = pilot.usage.filter((u) => !ministry || u.ministry === ministry);
+      return { apps: [...new Set(rows.map((u) => u.app))].sort(), models: [...new Set(rows.map((u) => u.model))].sort() };
+    };
+    expect(want(null).apps.length).toBeGreaterThan(1);
+    // force_optimize_projection fails a query that no projection answers (migration 0188). Only for all
+    // ministries: one ministry's rows are a primary-key range of usage_daily, and with this little data
+    // ClickHouse rightly reads that range instead (as many marks as the projection).
+    await db.client.command({ query: 'SET force_optimize_projection = 1' });
+    try {
+      expect(await filterOptions(db.client, null)).toEqual(want(null));
+    } finally {
+      await db.client.command({ query: 'SET force_optimize_projection = 0' });
+    }
+    expect(await filterOptions(db.client, 'mhlw')).toEqual(want('mhlw'));
+    expect(await filterOptions(db.client, 'no-such-ministry')).toEqual({ apps: [], models: [] });
   });
 
   it.each(FILTER_CASES)('DAU / WAU / MAU and adoption match the raw events (%s)', async (_, o) => {
