@@ -4,6 +4,8 @@ export declare const KAFKA_HOME: string;
 export declare class KafkaSetupError extends Error {}
 export declare function fetchKafka(opts?: { log?: (line: string) => void }): string;
 export declare function freePort(): Promise<number>;
+/** A KRaft cluster id that StorageTool's parser cannot take for an option (never starts with '-'). */
+export declare function newClusterId(bytes?: (n: number) => Buffer): string;
 export declare function brokerAnswersMetadata(port: number, timeoutMs?: number): Promise<boolean>;
 export interface RunningBroker {
   /** host:port for KAFKA_BROKERS. */

@@ -170,8 +170,20 @@ function writeProperties(dir, port, controllerPort, sasl) {
   );
 }
 
+/**
+ * A KRaft cluster id: 16 random bytes in base64url (22 characters), as Kafka's Uuid.randomUuid() makes
+ * them, which also never returns one starting with '-': StorageTool's argument parser would take
+ * `-t -…` for an option and fail ("expected one argument"), once in 64 broker starts.
+ */
+export function newClusterId(bytes = randomBytes) {
+  for (;;) {
+    const id = bytes(16).toString('base64url').slice(0, 22);
+    if (!id.startsWith('-')) return id;
+  }
+}
+
 function formatStorage(dir, sasl) {
-  const clusterId = randomBytes(16).toString('base64url').slice(0, 22);
+  const clusterId = newClusterId();
   // SCRAM credentials live in the cluster metadata: KRaft creates them with the storage (--add-scram).
   const scram = (sasl?.users ?? [])
     .filter((u) => u.mechanism.startsWith('SCRAM-'))

@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 // @ts-expect-error: plain ESM script without types
 import { toolPath } from '../../../scripts/tools.mjs';
+import { newClusterId } from '../../../scripts/kafka.mjs';
 import { metricsText } from '../../../service/metrics-endpoint.ts';
 
 const ROOT = resolve(import.meta.dirname, '../../..');
@@ -78,3 +79,15 @@ describe('systemd units', () => {
     }
   });
 });
+
+describe('the test broker (scripts/kafka.mjs)', () => {
+  it('never gives StorageTool a cluster id that starts with "-" (its parser would take it for an option)', () => {
+    // 0xf8 encodes as '-' first in base64url; the second draw must be used instead.
+    const draws = [Buffer.alloc(16, 0xf8), Buffer.alloc(16, 0x00)];
+    const id = newClusterId(() => draws.shift()!);
+    expect(id).toBe('A'.repeat(22));
+    expect(draws).toHaveLength(0);
+    for (let i = 0; i < 2000; i++) expect(newClusterId()).toMatch(/^[A-Za-z0-9_][A-Za-z0-9_-]{21}$/);
+  });
+});
+
