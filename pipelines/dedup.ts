@@ -3,10 +3,10 @@
 // count every inserted row. So before an insert the ingester drops (1) repeats inside the batch and
 // (2) events already stored. An event is its id alone (event_id, output_id): the same id sent again
 // with another day or ministry is a repeat too. The lookup reads the key tables of migration 0187
-// (ordered by a hash of the id in small granules, so it reads one small granule per id whatever the
-// history) and, for usage and
-// outputs, also the raw table by its sort key (ministry, day, id): that second half is cheap and still
-// finds a replay when a crash stopped an INSERT between the raw part and the id table's view.
+// (ordered by a hash of the id in small granules, so it reads one small granule per id and part
+// whatever the history) and, for usage and outputs, also the raw table by its sort key (ministry, day,
+// id): that second half is cheap and still finds a replay when a crash stopped an INSERT between the
+// raw part and the key table's view.
 import type { ClickHouseClient } from '@clickhouse/client';
 import type { EventKind } from '../contracts/events.ts';
 import { TABLE_BY_KIND, utcDay, type Accepted } from './rows.ts';
@@ -19,9 +19,10 @@ import { TABLE_BY_KIND, utcDay, type Accepted } from './rows.ts';
 const ID_TABLE: Record<EventKind, string> = { usage: 'usage_event_keys', outputs: 'output_keys', feedback: 'feedback' };
 
 /**
- * The condition that picks the rows of `table`'s key table whose id is in the TSV literal `ids`
- * (from idsLiteral): by the hash first (PREWHERE, the primary key: one 256-row granule per id), then by
- * the id itself among the rows whose hash matched, so a hash collision is never taken for the id.
+ * The condition that picks the rows of a key table whose id is one of `ids` (a SQL string literal of
+ * TSV lines: sqlString of tsvField-escaped ids): by the hash first (PREWHERE, the primary key: one
+ * 256-row granule per id and part), then by the id itself among the rows whose hash matched, so a hash
+ * collision is never taken for the id.
  */
 export function keyTableWhere(idColumn: string, ids: string): string {
   const batch = `format(TSV, 'id String', ${ids})`;
@@ -99,7 +100,7 @@ export function storedKeysQuery(kind: EventKind, items: Accepted[], replayable: 
   const table = TABLE_BY_KIND[kind];
   const id = ID_COLUMN[kind];
   const ids = sqlString(items.map((it) => tsvField(it.key)).join('\n'));
-  if (kind === 'feedback') return `SELECT ${id} AS k, 'id' AS w FROM feedback WHERE ${id} IN (SELECT id FROM format(TSV, 'id String', ${ids})) GROUP BY k`;
+  if (kind === 'feedback') return `SELECT ${id} AS k, 'id' AS w FROM ${ID_TABLE.feedback} WHERE ${id} IN (SELECT id FROM format(TSV, 'id String', ${ids})) GROUP BY k`;
   const byId = `SELECT ${id} AS k, 'id' AS w FROM ${ID_TABLE[kind]} ${keyTableWhere(id, ids)} GROUP BY k`;
   const replays = items.filter(replayable);
   if (replays.length === 0) return byId;
