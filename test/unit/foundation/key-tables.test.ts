@@ -99,6 +99,13 @@ describe('migration 0187: id lookups by hash', () => {
     expect([...found.stored].sort()).toEqual(['kt-n0', 'kt-n7919']);
   });
 
+  it('finds ids whatever characters they hold (the TSV literal is unescaped before it is hashed)', async () => {
+    const hostile = ["kt-tab\tid", 'kt-nl\nid', 'kt-back\\slash', "kt-quote'd", 'kt-日本語-😀', 'kt-\\N', ' kt-space '];
+    await client.insert({ table: 'usage_events', format: 'JSONEachRow', values: hostile.map((id) => usage(id, '2026-07-01')) });
+    const found = await storedKeys(client, 'usage', items([...hostile, 'kt-tab id', 'kt-nl', 'kt-\\n']), () => false);
+    expect([...found.stored].sort()).toEqual([...hostile].sort());
+  });
+
   it('on a cluster the key tables are replicated on each shard, behind Distributed tables sharded by the same hash', () => {
     const ddl = renderAll({ cluster: 'oversight', rawTextTtlDays: 30 });
     expect(ddl).toMatch(/CREATE TABLE IF NOT EXISTS usage_event_keys_local ON CLUSTER oversight[\s\S]*?ENGINE = ReplicatedReplacingMergeTree\('\/clickhouse\/tables\/\{shard\}\/\{database\}\/usage_event_keys_local', '\{replica\}'\)\s+PRIMARY KEY h/);
