@@ -36,20 +36,27 @@ export function incidentsFinal(c: { prewhere: string[]; where: string[] }): stri
 
 // ---------------------------------------------------------------------------------------- one or few
 
+// Reads by id put the id in PREWHERE (incidentsFinal: it never changes). In WHERE, FINAL would read
+// and merge every column of every granule the primary key picked (8,192 incidents each) before the
+// filter; in PREWHERE only the matching rows are read (measured at 770,000 incidents: 12.6 → 5.0 ms
+// for one incident, 41 → 13 ms for ten).
+const BY_ID = incidentsFinal({ prewhere: ['incident_id = {id:String}'], where: [] });
+const BY_IDS = incidentsFinal({ prewhere: ['incident_id IN {ids:Array(String)}'], where: [] });
+
 export async function getIncident(client: ClickHouseClient, incidentId: string): Promise<Incident | undefined> {
-  const [row] = await queryRows<Incident>(client, `SELECT ${INCIDENT_COLUMNS} FROM incidents FINAL WHERE incident_id = {id:String}`, { id: incidentId });
+  const [row] = await queryRows<Incident>(client, `SELECT ${INCIDENT_COLUMNS} ${BY_ID}`, { id: incidentId });
   return row;
 }
 
 export async function getIncidents(client: ClickHouseClient, ids: string[]): Promise<Incident[]> {
   if (ids.length === 0) return [];
-  return queryRows<Incident>(client, `SELECT ${INCIDENT_COLUMNS} FROM incidents FINAL WHERE incident_id IN {ids:Array(String)}`, { ids });
+  return queryRows<Incident>(client, `SELECT ${INCIDENT_COLUMNS} ${BY_IDS}`, { ids });
 }
 
 /** Which of these incident ids are stored already (the runner never touches an existing incident). */
 export async function existingIncidentIds(client: ClickHouseClient, ids: string[]): Promise<Set<string>> {
   if (ids.length === 0) return new Set();
-  const got = await queryRows<{ incident_id: string }>(client, 'SELECT incident_id FROM incidents FINAL WHERE incident_id IN {ids:Array(String)}', { ids });
+  const got = await queryRows<{ incident_id: string }>(client, `SELECT incident_id ${BY_IDS}`, { ids });
   return new Set(got.map((r) => r.incident_id));
 }
 

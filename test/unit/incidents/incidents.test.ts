@@ -3,7 +3,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { queryRows, type ClickHouseClient } from '../../../clickhouse/client.ts';
 import { countIncidents, incidentFacets, getIncident, getIncidentEvents, listIncidents as listWindow } from '../../../clickhouse/stores/incidents.ts';
-import { topIncidents } from '../../../src/lib/server/queries/incidents.ts';
+import { topIncidents, topIncidentsChoice } from '../../../src/lib/server/queries/incidents.ts';
 import type { Filters } from '../../../src/lib/server/queries/filters.ts';
 import { addIncidentNote, assignIncidents, transitionIncident, TriageError, visibleIncident } from '../../../src/lib/server/incidents.ts';
 import { parseIncidentFilter, type IncidentFilter } from '../../../src/lib/server/incident-queue.ts';
@@ -156,8 +156,14 @@ describe('queue', () => {
       expect(await ids('ministry=mext&status=new')).toEqual([]);
       expect(await ids('ministry=mext&status=triaged&assignee=rev9')).toEqual(['v']);
       expect(await countIncidents(client, { ...parseIncidentFilter(new URLSearchParams('status=new')), ministry: 'mext' }, null)).toBe(0);
-      const top = await topIncidents(client, { from: '2026-11-19', to: '2026-11-21', ministry: 'mext', app: null, model: null } satisfies Filters);
-      expect(top.map((i) => [i.incident_id, i.status])).toEqual([['v', 'triaged']]);
+      const mext = { from: '2026-11-19', to: '2026-11-21', ministry: 'mext', app: null, model: null } satisfies Filters;
+      expect((await topIncidents(client, mext)).map((i) => [i.incident_id, i.status])).toEqual([['v', 'triaged']]);
+      expect(await getIncident(client, 'v')).toMatchObject({ status: 'triaged', assignee: 'rev9', version: 2 });
+      // Top incidents are chosen without FINAL: v's two versions are one candidate, so a second
+      // incident still makes the top two (less severe, so it comes after v).
+      await client.insert({ table: 'incidents', values: [incident('w', 'mext', { severity: 'medium', opened_at: '2026-11-20T02:00:00Z' })], format: 'JSONEachRow' });
+      expect((await topIncidents(client, mext, 2)).map((i) => [i.incident_id, i.status])).toEqual([['v', 'triaged'], ['w', 'new']]);
+      expect((await topIncidents(client, { ...mext, from: '2026-11-21' })).map((i) => i.incident_id)).toEqual([]);
     } finally {
       await client.command({ query: 'SYSTEM START MERGES incidents' });
     }
@@ -176,6 +182,15 @@ describe('queue', () => {
       expect(await incidentFacets(client, 'mof')).toEqual({ category: ['leakage'], ministry: ['mof'], model: ['m1'] });
     } finally {
       await client.command({ query: 'SET force_optimize_projection = 0' });
+    }
+  });
+
+  it('chooses the top incidents from the p_by_output_day projection, not by reading every incident', async () => {
+    // Migration 0189: without the projection this reads the day and ministry of every stored incident.
+    for (const ministry of ['mof', null]) {
+      const q = topIncidentsChoice({ from: '2026-11-01', to: '2026-11-30', ministry, app: null, model: null }, 10);
+      const plan = (await queryRows<{ explain: string }>(client, `EXPLAIN projections = 1 ${q.sql}`, q.params)).map((r) => r.explain).join('\n');
+      expect(plan).toContain('p_by_output_day');
     }
   });
 

@@ -14,17 +14,38 @@ export type IncidentSummary = Pick<
 /** Severity as its rank in contracts/severities.ts (SEVERITIES is ordered info → critical). */
 const SEVERITY_ORDER = severityRankSql('severity');
 
-/** The most severe, then most recent, incidents on outputs in the range. */
-export async function topIncidents(client: ClickHouseClient, f: Filters, limit = 10): Promise<IncidentSummary[]> {
-  // Every filter (day of the output, ministry, app, model) is on columns an incident never changes.
+const topOrder = (openedAt: string) => `${SEVERITY_ORDER} DESC, ${openedAt} DESC, incident_id`;
+
+/** The first read of topIncidents: which incidents, chosen without FINAL (exported for its EXPLAIN test). */
+export function topIncidentsChoice(f: Filters, limit: number): { sql: string; params: Record<string, unknown> } {
   const w = where(f, { day: 'toDate(output_at)' });
+  return {
+    sql: `SELECT incident_id FROM incidents WHERE ${w.sql} ORDER BY ${topOrder('opened_at')} LIMIT 1 BY incident_id LIMIT {limit:UInt32}`,
+    params: { ...w.params, limit },
+  };
+}
+
+/**
+ * The most severe, then most recent, incidents on outputs in the range, in two reads. Every filter
+ * (day of the output, ministry, app, model) and the order (severity, opened_at, incident_id) are on
+ * columns an incident never changes (incidentsFinal), so the incidents are chosen without FINAL, from
+ * the p_by_output_day projection (migration 0189: ordered by ministry and output time, it reads the
+ * range's granules, not every incident's); a version repeated in several parts is one candidate
+ * (LIMIT 1 BY). Their latest versions (status, verdict) are then read under FINAL by primary key.
+ * Two queries rather than an IN subquery: on a cluster a subquery over the Distributed table inside
+ * a distributed query is refused (distributed_product_mode).
+ */
+export async function topIncidents(client: ClickHouseClient, f: Filters, limit = 10): Promise<IncidentSummary[]> {
+  const choice = topIncidentsChoice(f, limit);
+  const chosen = await queryRows<{ incident_id: string }>(client, choice.sql, choice.params);
+  if (chosen.length === 0) return [];
   return queryRows<IncidentSummary>(
     client,
     `SELECT incident_id, ministry, app, model, category, severity, rule_ids, status, verdict,
             formatDateTime(opened_at, '%Y-%m-%d %H:%i', 'UTC') AS opened_at
-       ${incidentsFinal({ prewhere: [w.sql], where: [] })}
-      ORDER BY ${SEVERITY_ORDER} DESC, incidents.opened_at DESC, incident_id LIMIT {limit:UInt32}`,
-    { ...w.params, limit },
+       ${incidentsFinal({ prewhere: ['incident_id IN {ids:Array(String)}'], where: [] })}
+      ORDER BY ${topOrder('incidents.opened_at')}`,
+    { ids: chosen.map((r) => r.incident_id) },
   );
 }
 

@@ -141,7 +141,9 @@ export async function daysWithUsage(client: ClickHouseClient, s: Scope): Promise
 
 /** The output an incident is about (for its masked excerpt). */
 export async function incidentOutputId(client: ClickHouseClient, incidentId: string): Promise<string | null> {
-  const [r] = await queryRows<{ output_id: string }>(client, 'SELECT output_id FROM incidents FINAL WHERE incident_id = {id:String}', { id: incidentId });
+  const [r] = await queryRows<{ output_id: string }>(client, `SELECT output_id ${incidentsFinal({ prewhere: ['incident_id = {id:String}'], where: [] })}`, {
+    id: incidentId,
+  });
   return r?.output_id ?? null;
 }
 

@@ -4,7 +4,7 @@
 // output and category finds the incident open and does not open a second one.
 import type { ClickHouseClient } from '@clickhouse/client';
 import { queryRows } from '../../../../clickhouse/client.ts';
-import { writeIncidents } from '../../../../clickhouse/stores/incidents.ts';
+import { existingIncidentIds, writeIncidents } from '../../../../clickhouse/stores/incidents.ts';
 import type { IncidentRow } from '../../../../contracts/incidents.ts';
 import { createHash } from 'node:crypto';
 import { writeAudit, type AuditActor } from '../audit.ts';
@@ -34,8 +34,7 @@ export async function flaggedCategories(client: ClickHouseClient, outputId: stri
 /** The incident of (output, category) if one exists, whatever opened it. */
 export async function existingIncident(client: ClickHouseClient, outputId: string, category: string): Promise<string | null> {
   const id = incidentIdFor(outputId, category);
-  const [row] = await queryRows<{ incident_id: string }>(client, 'SELECT incident_id FROM incidents FINAL WHERE incident_id = {id:String}', { id });
-  return row?.incident_id ?? null;
+  return (await existingIncidentIds(client, [id])).has(id) ? id : null;
 }
 
 /**
