@@ -91,6 +91,58 @@ async function* streamWindows<T>(
   }
 }
 
+/**
+ * Most rows one window of an export holds (unless a single day of one key holds more). A window is
+ * read, and in embedded chDB sorted in memory, before its first row leaves: its size bounds the
+ * export's memory and its first byte whatever the history. Windows were a calendar month before,
+ * which holds ~130,000 incidents or ~1 M audit rows at full rollout (docs/CAPACITY.md §8, §9). Each
+ * window is one more query (a few ms), so a million-row export pays for about 40.
+ */
+export const WINDOW_MAX_ROWS = 25_000;
+
+/** Rows of one day (UTC, YYYY-MM-DD) that a split read matches, with the value of its other key if any. */
+export interface DayCount {
+  key?: string;
+  day: string;
+  rows: number;
+}
+
+/**
+ * Days listed in the read's order (by key, then by day in either direction) joined into windows:
+ * consecutive days of the same key, up to `maxRows` rows together (a day is never split). A window's
+ * params are its key (`w_key`, when there is one) and its first and last day (`w_first`, `w_last`,
+ * bound by dayWindowCondition): days between two listed days hold no matching row, so the range
+ * holds exactly the window's days.
+ */
+export function dayWindows(days: readonly DayCount[], maxRows = WINDOW_MAX_ROWS): StreamWindow[] {
+  const out: StreamWindow[] = [];
+  let cur: { key?: string; first: string; last: string; rows: number } | null = null;
+  const close = () => {
+    if (!cur) return;
+    out.push({ params: { ...(cur.key === undefined ? {} : { w_key: cur.key }), w_first: cur.first, w_last: cur.last }, rows: cur.rows });
+    cur = null;
+  };
+  for (const d of days) {
+    if (cur && (cur.key !== d.key || cur.rows + d.rows > maxRows)) close();
+    if (!cur) cur = { key: d.key, first: d.day, last: d.day, rows: 0 };
+    if (d.day < cur.first) cur.first = d.day;
+    if (d.day > cur.last) cur.last = d.day;
+    cur.rows += d.rows;
+  }
+  close();
+  return out;
+}
+
+/**
+ * The condition of a dayWindows window on a DateTime64 column. Date32, not Date: a time before 1970
+ * would fall outside a Date window (Date starts in 1970) and leave the export.
+ */
+export const dayWindowCondition = (column: string): string =>
+  `${column} >= toDateTime64({w_first:Date32}, 3, 'UTC') AND ${column} < toDateTime64({w_last:Date32} + 1, 3, 'UTC')`;
+
+/** The day of a DateTime64 column as dayWindows lists it (UTC, Date32 as for dayWindowCondition). */
+export const dayOf = (column: string): string => `toString(toDate32(${column}, 'UTC'))`;
+
 /** A read opened for an export: how many rows it holds, and its rows in order, up to a limit. */
 export interface CountedRead<T> {
   total: number;

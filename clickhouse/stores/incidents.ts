@@ -8,7 +8,7 @@ import { INCIDENT_STATUSES, type IncidentRow } from '../../contracts/incidents.t
 import type { IncidentEventRow } from '../../contracts/tables.ts';
 import { insertRows, queryRows, type ClickHouseClient } from '../client.ts';
 import { withIncidentVerdicts } from '../incident-verdicts-rollup.ts';
-import { streamRows, windowedRead, type CountedRead, type StreamWindow } from '../stream.ts';
+import { dayOf, dayWindowCondition, dayWindows, streamRows, windowedRead, WINDOW_MAX_ROWS, type CountedRead, type StreamWindow } from '../stream.ts';
 
 /** A stored incident (every column of `incidents`). */
 export type Incident = IncidentRow & { updated_at: string };
@@ -199,12 +199,13 @@ export async function listIncidents(
 
 /**
  * The export's windows (clickhouse/stream.ts streamWindows), for sorts on a column triage never
- * touches: opened_at by month, and severity, ministry, model and category by value and, within a
- * value, by month of opened_at (the order's next key is opened_at, newest first). Their conditions
- * run before FINAL (incidentsFinal), so a window reads, merges and sorts only its own
- * incidents. WINDOW_ORDER orders the value `k` as SORT_SQL orders the column. Status, assignee and
- * updated_at change with triage: a window on them could only be checked after FINAL, so every window
- * would read every incident. Those sorts stay one query.
+ * touches: opened_at by days, and severity, ministry, model and category by value and, within a
+ * value, by days of opened_at (the order's next key is opened_at, newest first); consecutive days
+ * join up to WINDOW_MAX_ROWS incidents (dayWindows). Their conditions run before FINAL
+ * (incidentsFinal), so a window reads, merges and sorts only its own incidents. WINDOW_ORDER orders
+ * the value `k` as SORT_SQL orders the column. Status, assignee and updated_at change with triage: a
+ * window on them could only be checked after FINAL, so every window would read every incident. Those
+ * sorts stay one query.
  */
 const WINDOW_ORDER: Partial<Record<SortKey, string>> = {
   severity: SORT_SQL.severity.replace(/severity\)$/, 'k)'),
@@ -212,36 +213,36 @@ const WINDOW_ORDER: Partial<Record<SortKey, string>> = {
   model: 'k',
   category: 'k',
 };
-const MONTH_WINDOW = "opened_at >= toDateTime64({w_month:Date}, 3, 'UTC') AND opened_at < toDateTime64({w_month:Date} + INTERVAL 1 MONTH, 3, 'UTC')";
+const DAYS_WINDOW = dayWindowCondition('opened_at');
 const windowConditions = (sort: SortKey): string[] | null =>
-  sort === 'opened_at' ? [MONTH_WINDOW] : WINDOW_ORDER[sort] ? [`${sort} = {w_key:String}`, MONTH_WINDOW] : null;
+  sort === 'opened_at' ? [DAYS_WINDOW] : WINDOW_ORDER[sort] ? [`${sort} = {w_key:String}`, DAYS_WINDOW] : null;
 
 /**
  * The windows of the export in the queue's order with their counts (their sum is countIncidents), or
  * null when the sort has none (one query).
  */
-export async function queueWindows(client: ClickHouseClient, filter: IncidentQuery, scope: string | null): Promise<StreamWindow[] | null> {
+export async function queueWindows(client: ClickHouseClient, filter: IncidentQuery, scope: string | null, maxRows = WINDOW_MAX_ROWS): Promise<StreamWindow[] | null> {
   const { sort } = filter;
   if (!windowConditions(sort)) return null;
   const dir = filter.dir === 'asc' ? 'ASC' : 'DESC';
   const { sql, params } = queueFrom(filter, scope);
   const byValue = sort !== 'opened_at';
-  const rows = await queryRows<{ k: string; m: string; n: number | string }>(
+  const rows = await queryRows<{ k: string; d: string; n: number | string }>(
     client,
-    `SELECT ${byValue ? `toString(${sort})` : "''"} AS k, toString(toStartOfMonth(opened_at)) AS m, count() AS n ${sql}
-      GROUP BY k, m ORDER BY ${byValue ? `${WINDOW_ORDER[sort]} ${dir}, m DESC` : `m ${dir}`}`,
+    `SELECT ${byValue ? `toString(${sort})` : "''"} AS k, ${dayOf('opened_at')} AS d, count() AS n ${sql}
+      GROUP BY k, d ORDER BY ${byValue ? `${WINDOW_ORDER[sort]} ${dir}, d DESC` : `d ${dir}`}`,
     params,
   );
-  return rows.map((r): StreamWindow => ({ params: byValue ? { w_key: r.k, w_month: r.m } : { w_month: r.m }, rows: Number(r.n) }));
+  return dayWindows(rows.map((r) => ({ ...(byValue ? { key: r.k } : {}), day: r.d, rows: Number(r.n) })), maxRows);
 }
 
 /**
  * The queue's rows in the queue's order, counted and then streamed (up to a limit): the CSV export.
  * Window by window when the sort has windows (queueWindows), else one query and count().
  */
-export async function incidentExport(client: ClickHouseClient, filter: IncidentQuery, scope: string | null): Promise<CountedRead<Incident>> {
+export async function incidentExport(client: ClickHouseClient, filter: IncidentQuery, scope: string | null, maxRows = WINDOW_MAX_ROWS): Promise<CountedRead<Incident>> {
   const conds = windowConditions(filter.sort);
-  const windows = conds && (await queueWindows(client, filter, scope));
+  const windows = conds && (await queueWindows(client, filter, scope, maxRows));
   if (conds && windows) {
     const { sql, params } = queueSelect(filter, scope, conds);
     return windowedRead<Incident>(client, windows, sql, params);

@@ -9,12 +9,12 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { freshDb, countOf, type TestDb } from '../../helpers/chdb.ts';
-import { countIncidents, listIncidents, queueWindows } from '../../../clickhouse/stores/incidents.ts';
+import { countIncidents, incidentExport, listIncidents, queueWindows } from '../../../clickhouse/stores/incidents.ts';
 import { streamRows } from '../../../clickhouse/stream.ts';
 import { INCIDENT_CSV_COLUMNS, parseIncidentFilter } from '../../../src/lib/server/incident-queue.ts';
 import { auditCsv, incidentsCsv } from '../../../src/lib/server/streamed-exports.ts';
 // The array-row CSV writer the two routes used while they built the file in memory.
-import { auditExport, auditMonths, queryAudit, toCsv, writeAudit, type AuditFilter, type RequestLike } from '../../../src/lib/server/audit.ts';
+import { auditExport, auditWindows, queryAudit, toCsv, writeAudit, type AuditFilter, type RequestLike } from '../../../src/lib/server/audit.ts';
 import { incidentTitle, ruleTitle } from '../../../src/lib/i18n/findings.ts';
 import { FINDING_MESSAGES } from '../../../contracts/finding-messages.ts';
 
@@ -93,8 +93,10 @@ describe('streamed incident export', () => {
     expect(await exportRows('export_raw', 'incidents')).toEqual([N, N / 2]);
   });
 
-  // Sorted on a column triage never changes, the export reads window by window (months of opened_at,
-  // or one value of the column at a time); other sorts read in one query. Either way: the page order.
+  // Sorted on a column triage never changes, the export reads window by window (days of opened_at
+  // joined up to a row count, within one value of the column when it sorts by one); other sorts read
+  // in one query. Either way: the page order. The windows here hold at most 700 incidents (the test
+  // has ~94 a day), so there are many, and most join several days.
   it.each([
     ['', undefined],
     ['sort=opened_at&dir=asc', 7777],
@@ -106,14 +108,21 @@ describe('streamed incident export', () => {
     ['sort=status', undefined],
   ] as const)('%s (limit %s): the rows of the page order', async (query, max) => {
     const filter = parseIncidentFilter(new URLSearchParams(query));
-    const windows = await queueWindows(db.client, filter, null);
+    const windows = await queueWindows(db.client, filter, null, 700);
     expect(windows === null).toBe(filter.sort === 'status');
     if (windows) {
-      expect(windows.length).toBeGreaterThan(1);
+      expect(windows.length).toBeGreaterThan(5);
       expect(windows.reduce((n, w) => n + w.rows, 0)).toBe(await countIncidents(db.client, filter, null));
+      expect(windows.every((w) => w.rows <= 700 && w.params.w_first <= w.params.w_last)).toBe(true);
+      expect(windows.some((w) => w.params.w_first < w.params.w_last)).toBe(true);
     }
-    const res = await incidentsCsv(db.client, admin, { filter, scope: null, lang: 'en', filters: query }, max);
     const all = (await listIncidents(db.client, filter, null, { limit: N, offset: 0 })).slice(0, max);
+    const read = await incidentExport(db.client, filter, null, 700);
+    const got: string[] = [];
+    for await (const rows of read.rows(max ?? N)) got.push(...rows.map((r) => r.incident_id));
+    expect(got).toEqual(all.map((r) => r.incident_id));
+    // The route, with the product's window size.
+    const res = await incidentsCsv(db.client, admin, { filter, scope: null, lang: 'en', filters: query }, max);
     expect(lines(await bodyOf(res)).slice(1).map((l) => l.split(',')[0])).toEqual(all.map((r) => r.incident_id));
   });
 
@@ -215,7 +224,7 @@ describe('streamed audit log export', () => {
 });
 
 describe('streamed audit log export across months', () => {
-  // The export reads one month at a time (streamAudit); the file must be the one ordered query's rows.
+  // The export reads a window of days at a time (auditWindows); the file must be the one ordered query's rows.
   const cols = ['at', 'actor', 'role', 'action', 'target', 'ministry', 'ip', 'user_agent', 'detail'] as const;
   beforeAll(async () => {
     // 3,000 rows over four months, thick at the month boundaries (the last and first milliseconds of a
@@ -239,25 +248,45 @@ describe('streamed audit log export across months', () => {
     ['a day range across a boundary', { actor: 'months', from: '2026-01-31', to: '2026-02-01' }, undefined],
     ['a limit that ends inside a month', { actor: 'months' }, 1234],
   ] as const)('%s: the same rows in the same order as one query', async (_name, filter, max) => {
-    const months = await auditMonths(db.client, filter);
-    expect(months.map((m) => m.params.w_month)).toEqual([...months.map((m) => m.params.w_month)].sort().reverse());
-    expect(months.map((m) => m.params.w_month)).not.toContain('2026-03-01');
+    // Windows of at most 150 rows: newest first, disjoint, and a day with more (600 rows share
+    // 2026-02-01 00:00) is one window of its own rather than split.
+    const windows = await auditWindows(db.client, filter, 150);
+    expect(windows.length).toBeGreaterThan(1);
+    for (let i = 1; i < windows.length; i++) expect(windows[i - 1].params.w_first > windows[i].params.w_last).toBe(true);
+    expect(windows.every((w) => w.rows <= 150 || w.params.w_first === w.params.w_last)).toBe(true);
     const expected = (await whole(filter)).slice(0, max);
     expect(expected.length).toBeGreaterThan(max ? 1000 : 50);
-    if (!max) expect(months.reduce((n, m) => n + m.rows, 0)).toBe(expected.length);
+    if (!max) expect(windows.reduce((n, m) => n + m.rows, 0)).toBe(expected.length);
+    const got: unknown[][] = [];
+    for await (const rows of (await auditExport(db.client, filter, 150)).rows(max ?? 100_000)) got.push(...rows.map((r) => cols.map((c) => r[c])));
+    expect(got).toEqual(expected);
     const res = await auditCsv(db.client, admin, filter, max);
     expect(await bodyOf(res)).toBe(toCsv([...cols], expected));
   });
 
+  it('keeps rows from before 1970 (Date32 windows; a Date window would start in 1970 and drop them)', async () => {
+    await db.client.command({
+      query: `INSERT INTO audit_log (at, actor, role, action, target, ministry, ip, user_agent, detail)
+        SELECT [toDateTime64('1965-03-01 10:00:00', 3, 'UTC'), toDateTime64('1969-12-31 23:59:59.999', 3, 'UTC'), toDateTime64('1970-01-01 00:00:00', 3, 'UTC')][number + 1],
+               'old-clock', 'reviewer', 'view_raw', 'x', 'mhlw', '10.0.0.1', 'ua', '{}' FROM numbers(3)`,
+    });
+    const filter = { actor: 'old-clock' };
+    const expected = await whole(filter);
+    expect(expected.map((r) => String(r[0]).slice(0, 4))).toEqual(['1970', '1969', '1965']);
+    const got: unknown[][] = [];
+    for await (const rows of (await auditExport(db.client, filter, 1)).rows(10)) got.push(...rows.map((r) => cols.map((c) => r[c])));
+    expect(got).toEqual(expected);
+  });
+
   it('an empty or inverted day range exports the header alone', async () => {
     for (const filter of [{ actor: 'months', from: '2026-05-02', to: '2026-05-01' }, { actor: 'nobody-at-all' }]) {
-      expect(await auditMonths(db.client, filter)).toEqual([]);
+      expect(await auditWindows(db.client, filter)).toEqual([]);
       const res = await auditCsv(db.client, admin, filter);
       expect(lines(await bodyOf(res))).toHaveLength(1);
     }
   });
 
-  it('stops reading months once the limit is reached, and closes the stream when abandoned', async () => {
+  it('stops reading windows once the limit is reached, and closes the stream when abandoned', async () => {
     const filter = { actor: 'months' };
     const stream = (await auditExport(db.client, filter)).rows(10);
     const got: number[] = [];
@@ -267,7 +296,7 @@ describe('streamed audit log export across months', () => {
     expect((await early.next()).done).toBe(false);
     await early.return(undefined);
     // The client still answers: the abandoned window's stream was closed.
-    expect(await auditMonths(db.client, filter)).not.toHaveLength(0);
+    expect(await auditWindows(db.client, filter)).not.toHaveLength(0);
   });
 });
 
