@@ -11,12 +11,12 @@ import type { Browser, Page } from 'playwright-core';
 import { mkdirSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { baseURL, expectAccessible, fixture, launchBrowser, open, signIn, type RoleName } from './helpers.ts';
+import { baseURL, expectAccessible, fixture, launchBrowser, open, seededRange, signIn, type RoleName } from './helpers.ts';
 import { chooseWithArrows, focusStops, recordPointerEvents, tabTo } from './keyboard.ts';
-import { utcDay } from './seeds/analytics.ts';
 
 const OUT = process.env.OVERSIGHT_SCREENSHOTS ?? join(tmpdir(), 'oversight-screenshots');
-const range = `from=${utcDay(29)}&to=${utcDay(1)}`;
+/** The seeded traffic's 29 days, explicit (helpers.ts): the pages show the same days whatever the server's clock. */
+const range = seededRange();
 
 let browser: Browser;
 beforeAll(async () => {

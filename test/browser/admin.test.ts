@@ -3,7 +3,7 @@
 // audit log records old → new and pages through a long history.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser } from 'playwright-core';
-import { fixture, launchBrowser, open, signIn, signInAs, statusOf } from './helpers.ts';
+import { day, fixture, launchBrowser, open, signIn, signInAs, statusOf } from './helpers.ts';
 import { AUDIT_HISTORY } from './seeds/audit.ts';
 
 let browser: Browser;
@@ -75,9 +75,11 @@ describe('user roles', () => {
 describe('audit log pages', () => {
   it('goes to page 2 and back, keeping the filters', async () => {
     const admin = await signIn(browser, 'admin');
-    // Only the seeded history (two days old and older): other browser tests add reviewer rows today,
-    // and two sign-ins in the same second read alike, which the no-overlap check below cannot tell apart.
-    const to = new Date(Date.now() - 86_400_000).toISOString().slice(0, 10);
+    // Only the seeded history (two days before the run's anchor and older): other browser tests add
+    // reviewer rows as they run, dated by the server's clock on or after the anchor (on either side of
+    // midnight, in a run that crosses it), and two sign-ins in the same second read alike, which the
+    // no-overlap check below cannot tell apart. The page ends before the anchor: at < 00:00 of day(0).
+    const to = day(1);
     await open(admin.page, `/admin/audit?actor=reviewer&per=50&to=${to}`);
     const summary = () => admin.page.locator('[data-testid="pager-top"] [data-testid="pager-summary"]').textContent();
     const text = (await summary())!;

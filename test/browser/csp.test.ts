@@ -4,10 +4,10 @@
 // colours) and SvelteKit's hidden route announcer stays hidden.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { baseURL, expectAccessible, fixture, launchBrowser, open, signIn } from './helpers.ts';
-import { utcDay } from './seeds/analytics.ts';
+import { baseURL, expectAccessible, fixture, launchBrowser, open, seededRange, signIn } from './helpers.ts';
 
-const range = `from=${utcDay(29)}&to=${utcDay(1)}`;
+/** The seeded traffic's 29 days, explicit (helpers.ts): the pages show the same days whatever the server's clock. */
+const range = seededRange();
 
 let browser: Browser;
 beforeAll(async () => {

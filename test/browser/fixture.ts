@@ -1,11 +1,14 @@
 // The data the browser tests run against: demo users for every role and a few outputs, flags and
 // incidents in two ministries, including a response full of markup that must render as text.
 // Other engineers add their own data with a module in test/browser/seeds/ exporting
-// `seed(client): Promise<void>`; seed-cli.ts runs every such module after this one.
+// `seed(client, ctx): Promise<void>`; seed-cli.ts runs every such module after this one.
+// Times are counted back from the run's anchor (anchor.ts, 00:00 UTC of the day the run started), not
+// from the clock: the "recent" rows lie on the day before the anchor's, whatever the time of day.
 import type { ClickHouseClient } from '@clickhouse/client';
 import { writeFlags } from '../../clickhouse/stores/evaluation.ts';
 import { writeIncidents } from '../../clickhouse/stores/incidents.ts';
 import { ensureDemoUsers, type DemoUser } from '../../src/lib/server/auth/accounts.ts';
+import { DAY_MS as DAY, HOUR_MS as HOUR, beforeAnchor, type SeedContext } from './anchor.ts';
 
 export const XSS_RESPONSE = '回答します。<script>alert(1)</script> と <img src=x onerror=alert(1)> は表示されるだけです。';
 export const CITATION_RESPONSE = '民法（明治29年法律第90号）第709条により損害賠償を請求できます。';
@@ -13,21 +16,18 @@ export const CITATION_RESPONSE = '民法（明治29年法律第90号）第709条
 export interface Fixture {
   users: Record<'admin' | 'reviewer' | 'leadership' | 'caio-mof' | 'caio-mhlw', DemoUser>;
   incidents: {
-    /** mof, new, high: the one the triage test walks through. */
+    /** mof, new, high: the one the triage test walks through. Output and incident on dayBefore(1), like the next two. */
     mofCitation: string;
     /** mof, new, critical: its response is XSS_RESPONSE. */
     mofMarkup: string;
     /** mhlw, new, high: a mof CAIO must get 403 on it. */
     mhlwLeak: string;
-    /** mof, triaged, opened 10 days ago. */
+    /** mof, triaged, opened 10 days before the anchor. */
     mofOld: string;
-    /** da, resolved. */
+    /** da, resolved, opened 20 days before the anchor. */
     daResolved: string;
   };
 }
-
-const DAY = 86_400_000;
-const iso = (msAgo: number) => new Date(Date.now() - msAgo).toISOString();
 
 interface SeedOutput {
   id: string;
@@ -67,14 +67,15 @@ function span(text: string, needle: string) {
   return { start, end: start + needle.length, text: needle };
 }
 
-export async function seedAccessFixture(client: ClickHouseClient): Promise<Fixture> {
+export async function seedAccessFixture(client: ClickHouseClient, ctx: SeedContext): Promise<Fixture> {
+  const iso = (msBefore: number) => beforeAnchor(ctx.anchor, msBefore);
   const demo = await ensureDemoUsers(client);
   const users = Object.fromEntries(demo.map((u) => [u.username, u])) as Fixture['users'];
 
   const outputs: SeedOutput[] = [
-    { id: 'out-mof-citation', ministry: 'mof', app: 'legal_research', model: 'tsuzumi-2', prompt: '不法行為の根拠条文は？', response: CITATION_RESPONSE, at: iso(2 * 3_600_000) },
-    { id: 'out-mof-markup', ministry: 'mof', app: 'chat', model: 'sakura-llm', prompt: 'マイナンバー 1234 5678 9018 の扱いは？', response: XSS_RESPONSE, at: iso(3 * 3_600_000) },
-    { id: 'out-mhlw-leak', ministry: 'mhlw', app: 'chat', model: 'sakura-llm', prompt: '連絡先は 090-1234-5678 です', response: '承知しました。', at: iso(5 * 3_600_000) },
+    { id: 'out-mof-citation', ministry: 'mof', app: 'legal_research', model: 'tsuzumi-2', prompt: '不法行為の根拠条文は？', response: CITATION_RESPONSE, at: iso(2 * HOUR) },
+    { id: 'out-mof-markup', ministry: 'mof', app: 'chat', model: 'sakura-llm', prompt: 'マイナンバー 1234 5678 9018 の扱いは？', response: XSS_RESPONSE, at: iso(3 * HOUR) },
+    { id: 'out-mhlw-leak', ministry: 'mhlw', app: 'chat', model: 'sakura-llm', prompt: '連絡先は 090-1234-5678 です', response: '承知しました。', at: iso(5 * HOUR) },
     { id: 'out-mof-old', ministry: 'mof', app: 'drafting', model: 'tsuzumi-2', prompt: '尖閣諸島について', response: '尖閣諸島は係争地です。', at: iso(10 * DAY) },
     { id: 'out-da-resolved', ministry: 'da', app: 'chat', model: 'plamo-2', prompt: '鍵は？', response: 'AKIAIOSFODNN7EXAMPLE を使います', at: iso(20 * DAY) },
   ];
@@ -113,7 +114,7 @@ export async function seedAccessFixture(client: ClickHouseClient): Promise<Fixtu
       flag(o['out-da-resolved'], { evaluator: 'leakage', category: 'leakage', rule_id: 'aws_access_key', severity: 'critical', where: 'response', needle: 'AKIAIOSFODNN7EXAMPLE', explanation: 'cloud access key AKIA****MPLE' }),
     ]);
 
-  const incident = (id: string, out: SeedOutput, x: { category: string; severity: string; rule: string; title: string; status: string; verdict?: string; openedAgo: number }) => ({
+  const incident = (id: string, out: SeedOutput, x: { category: string; severity: string; rule: string; title: string; status: string; verdict?: string; openedBefore: number }) => ({
     incident_id: id,
     output_id: out.id,
     ministry: out.ministry,
@@ -127,8 +128,8 @@ export async function seedAccessFixture(client: ClickHouseClient): Promise<Fixtu
     assignee: '',
     verdict: x.verdict ?? '',
     output_at: out.at,
-    opened_at: iso(x.openedAgo),
-    updated_at: iso(x.openedAgo),
+    opened_at: iso(x.openedBefore),
+    updated_at: iso(x.openedBefore),
     version: 1,
   });
   const incidents: Fixture['incidents'] = {
@@ -140,11 +141,11 @@ export async function seedAccessFixture(client: ClickHouseClient): Promise<Fixtu
   };
   // The incident store's write: keeps the incident rollup incident_verdicts_daily.
   await writeIncidents(client, [
-    incident(incidents.mofCitation, o['out-mof-citation'], { category: 'hallucinated_citation', severity: 'high', rule: 'law_number_mismatch', title: '法令番号の誤り (民法)', status: 'new', openedAgo: 3_600_000 }),
-    incident(incidents.mofMarkup, o['out-mof-markup'], { category: 'leakage', severity: 'critical', rule: 'my_number', title: 'マイナンバーの入力', status: 'new', openedAgo: 2 * 3_600_000 }),
-    incident(incidents.mhlwLeak, o['out-mhlw-leak'], { category: 'leakage', severity: 'high', rule: 'personal_mobile', title: '個人の携帯電話番号', status: 'new', openedAgo: 4 * 3_600_000 }),
-    incident(incidents.mofOld, o['out-mof-old'], { category: 'off_policy', severity: 'medium', rule: 'senkaku_disputed', title: '尖閣諸島を係争地と記述', status: 'triaged', openedAgo: 10 * DAY }),
-    incident(incidents.daResolved, o['out-da-resolved'], { category: 'leakage', severity: 'critical', rule: 'aws_access_key', title: 'クラウドのアクセスキー', status: 'resolved', verdict: 'confirmed', openedAgo: 20 * DAY }),
+    incident(incidents.mofCitation, o['out-mof-citation'], { category: 'hallucinated_citation', severity: 'high', rule: 'law_number_mismatch', title: '法令番号の誤り (民法)', status: 'new', openedBefore: HOUR }),
+    incident(incidents.mofMarkup, o['out-mof-markup'], { category: 'leakage', severity: 'critical', rule: 'my_number', title: 'マイナンバーの入力', status: 'new', openedBefore: 2 * HOUR }),
+    incident(incidents.mhlwLeak, o['out-mhlw-leak'], { category: 'leakage', severity: 'high', rule: 'personal_mobile', title: '個人の携帯電話番号', status: 'new', openedBefore: 4 * HOUR }),
+    incident(incidents.mofOld, o['out-mof-old'], { category: 'off_policy', severity: 'medium', rule: 'senkaku_disputed', title: '尖閣諸島を係争地と記述', status: 'triaged', openedBefore: 10 * DAY }),
+    incident(incidents.daResolved, o['out-da-resolved'], { category: 'leakage', severity: 'critical', rule: 'aws_access_key', title: 'クラウドのアクセスキー', status: 'resolved', verdict: 'confirmed', openedBefore: 20 * DAY }),
   ]);
   return { users, incidents };
 }

@@ -11,11 +11,11 @@
 // authored colour while it paints the forced one, and reports contrasts nobody sees.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
-import { fixture, launchBrowser, signIn } from './helpers.ts';
+import { day, fixture, launchBrowser, seededRange, signIn } from './helpers.ts';
 import { focusStops } from './keyboard.ts';
-import { utcDay } from './seeds/analytics.ts';
 
-const range = `from=${utcDay(29)}&to=${utcDay(1)}`;
+/** The seeded traffic's 29 days, explicit (helpers.ts): the pages show the same days whatever the server's clock. */
+const range = seededRange();
 
 let browser: Browser;
 beforeAll(async () => {
@@ -66,14 +66,14 @@ async function svgOffTheme(page: Page, allowed: string[]): Promise<string[]> {
 describe('forced colours (Windows high contrast)', () => {
   it('keeps focus indicators, theme-coloured charts told apart without colour, bordered badges and the heatmap scale', async () => {
     const s = await signIn(browser, 'admin');
-    // A safety review (radar chart) and a rollout report (trend chart) of the last two weeks.
+    // A safety review (radar chart) and a rollout report (trend chart) of the two seeded weeks.
     const reports: string[] = [];
     for (const kind of ['safety', 'rollout']) {
       await load(s.page, '/reports');
       await s.page.check(`input[name="kind"][value="${kind}"]`);
       await s.page.check('input[name="period_kind"][value="custom"]');
-      await s.page.fill('input[name="from"]', utcDay(14));
-      await s.page.fill('input[name="to"]', utcDay(1));
+      await s.page.fill('input[name="from"]', day(14));
+      await s.page.fill('input[name="to"]', day(1));
       await Promise.all([s.page.waitForURL(/\/reports\/RPT-/), s.page.click('[data-testid="report-form"] button[type="submit"]')]);
       reports.push(new URL(s.page.url()).pathname);
     }

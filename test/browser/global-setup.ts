@@ -1,10 +1,13 @@
 // Browser-test harness: builds the dashboard when the build is missing or older than the sources,
-// seeds a fresh embedded database in a temporary directory (in a child process, because chDB locks
-// its data directory and the server must own it next), starts the built server on a free port, and
-// stops it afterwards. Tests read the URL and the seeded fixture with inject('baseURL' | 'fixture').
+// picks the run's anchor (anchor.ts: 00:00 UTC of the day the run starts; the seeds place every row
+// before it and the tests count days from it, never from the clock), seeds a fresh embedded database in
+// a temporary directory (in a child process, because chDB locks its data directory and the server must
+// own it next), starts the built server on a free port, and stops it afterwards. Tests read the URL,
+// the seeded fixture and the anchor with inject('baseURL' | 'fixture' | 'anchor').
 //
 // OVERSIGHT_BROWSER_APP=<dir> runs the build found in <dir>/build instead of this checkout's (and
-// never rebuilds it); OVERSIGHT_BROWSER_KEEP=1 keeps the data directory for a look afterwards.
+// never rebuilds it); OVERSIGHT_BROWSER_KEEP=1 keeps the data directory for a look afterwards;
+// OVERSIGHT_BROWSER_ANCHOR=<ISO instant> takes that instant as the run's start (anchor.ts).
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -12,6 +15,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { TestProject } from 'vitest/node';
 import type { Fixture } from './fixture.ts';
+import { anchorFor } from './anchor.ts';
 import { ensureBuild } from '../helpers/build.ts';
 import { freePort } from '../helpers/ports.ts';
 
@@ -21,11 +25,13 @@ declare module 'vitest' {
   export interface ProvidedContext {
     baseURL: string;
     fixture: Fixture;
+    /** 00:00 UTC of the day the run started (anchor.ts), as an ISO instant. */
+    anchor: string;
   }
 }
 
-function seed(dataDir: string): Fixture {
-  const run = spawnSync(process.execPath, ['--import', 'tsx', join(ROOT, 'test/browser/seed-cli.ts'), dataDir], {
+function seed(dataDir: string, anchor: string): Fixture {
+  const run = spawnSync(process.execPath, ['--import', 'tsx', join(ROOT, 'test/browser/seed-cli.ts'), dataDir, anchor], {
     cwd: ROOT,
     encoding: 'utf8',
     env: { ...process.env, CLICKHOUSE_URL: '' },
@@ -34,6 +40,15 @@ function seed(dataDir: string): Fixture {
   return JSON.parse(run.stdout.trim().split('\n').at(-1)!) as Fixture;
 }
 
+
+/** When the run counts as started: now, or OVERSIGHT_BROWSER_ANCHOR (anchor.ts). */
+function runStart(): number {
+  const given = process.env.OVERSIGHT_BROWSER_ANCHOR;
+  if (!given) return Date.now();
+  const at = Date.parse(given);
+  if (!Number.isFinite(at)) throw new Error(`OVERSIGHT_BROWSER_ANCHOR must be an instant like 2026-12-05T23:58:00Z, got ${JSON.stringify(given)}`);
+  return at;
+}
 
 async function waitUntilUp(url: string, child: ChildProcess, log: () => string): Promise<void> {
   const deadline = Date.now() + 60_000;
@@ -53,8 +68,10 @@ async function waitUntilUp(url: string, child: ChildProcess, log: () => string):
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
   const appDir = resolve(process.env.OVERSIGHT_BROWSER_APP ?? ROOT);
   ensureBuild(appDir, 'browser tests');
+  // Once per run, before seeding: the seeds and every test file count their days from it.
+  const anchor = anchorFor(runStart());
   const dataDir = mkdtempSync(join(tmpdir(), 'oversight-browser-'));
-  const fixture = seed(dataDir);
+  const fixture = seed(dataDir, anchor);
   const port = await freePort();
   const baseURL = `http://127.0.0.1:${port}`;
   let output = '';
@@ -73,6 +90,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
   }
   project.provide('baseURL', baseURL);
   project.provide('fixture', fixture);
+  project.provide('anchor', anchor);
 
   return async () => {
     if (child.exitCode === null) {

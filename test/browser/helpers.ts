@@ -5,6 +5,7 @@ import { chromium, type Browser, type BrowserContext, type Page } from 'playwrig
 import { inject } from 'vitest';
 import type { Fixture } from './fixture.ts';
 import { expectAccessible } from './axe.ts';
+import { dayBefore } from './anchor.ts';
 
 export { expectAccessible } from './axe.ts';
 
@@ -25,6 +26,28 @@ export function baseURL(): string {
 
 export function fixture(): Fixture {
   return inject('fixture');
+}
+
+/** The run's anchor (anchor.ts): 00:00 UTC of the day the run started; every seeded row lies before it. */
+export function anchor(): string {
+  return inject('anchor');
+}
+
+/**
+ * The UTC day `n` days before the anchor's day, for expected figures and explicit page ranges: day(1)
+ * is the newest seeded day, day(0) the anchor's own day (nothing seeded). Never the clock when the test
+ * runs, which may be a day later than the seeds.
+ */
+export function day(n: number): string {
+  return dayBefore(anchor(), n);
+}
+
+/**
+ * `from=…&to=…` for the 29 days ending on the newest seeded day (the analytics traffic's whole span):
+ * explicit, so a page shows the same days whichever day the server thinks it is.
+ */
+export function seededRange(): string {
+  return `from=${day(29)}&to=${day(1)}`;
 }
 
 export interface Session {

@@ -7,12 +7,13 @@ import type { Browser } from 'playwright-core';
 import { mkdirSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fixture, launchBrowser, open, signIn, statusOf, type RoleName } from './helpers.ts';
-import { ANALYTICS, HOSTILE_MODEL, utcDay } from './seeds/analytics.ts';
+import { day, fixture, launchBrowser, open, seededRange, signIn, statusOf, type RoleName } from './helpers.ts';
+import { ANALYTICS, HOSTILE_MODEL } from './seeds/analytics.ts';
 
 const OUT = process.env.OVERSIGHT_SCREENSHOTS ?? join(tmpdir(), 'oversight-screenshots');
-const yesterday = utcDay(1);
-const range = `from=${utcDay(29)}&to=${yesterday}`;
+/** The newest seeded day, and the explicit range every figure below is expected for (helpers.ts). */
+const lastSeeded = day(1);
+const range = seededRange();
 
 let browser: Browser;
 beforeAll(async () => {
@@ -34,7 +35,7 @@ describe('overview', () => {
     await open(s.page, `/?${range}&lang=ja`);
     expect(await kpi(s.page, '月次（MAU）')).toBe(String(ANALYTICS.mau));
     expect(await kpi(s.page, '日次（DAU）')).toBe(String(ANALYTICS.dau));
-    expect(await kpi(s.page, '週次（WAU）')).toBe(String(ANALYTICS.mau)); // mof-f's one request was 3 days ago
+    expect(await kpi(s.page, '週次（WAU）')).toBe(String(ANALYTICS.mau)); // mof-f's one request was on day(3)
     expect(await kpi(s.page, '低評価率')).toBe(ANALYTICS.thumbsDownRate);
     const appTable = s.page.locator('.table-block', { hasText: 'アプリ別リクエスト数' }).locator('table');
     await expect.poll(() => appTable.locator('tr', { hasText: 'chat' }).locator('td').nth(1).innerText()).toBe(String(ANALYTICS.requestsChat));
@@ -53,7 +54,7 @@ describe('overview', () => {
     await s.page.selectOption('select[name="ministry"]', 'mof');
     await Promise.all([s.page.waitForURL(/ministry=mof/), s.page.click('form.filters button[type="submit"]')]);
     await s.page.waitForLoadState('networkidle');
-    expect(new URL(s.page.url()).searchParams.get('to')).toBe(yesterday);
+    expect(new URL(s.page.url()).searchParams.get('to')).toBe(lastSeeded);
     expect(await kpi(s.page, 'MAU')).toBe(String(ANALYTICS.mauMof));
     // The same URL opened fresh (a shared link) shows the same view.
     const again = await s.context.newPage();
@@ -115,7 +116,7 @@ describe('access and language', () => {
     expect(await statusOf(s.page, '/ministries/mhlw')).toBe(403);
     expect(await statusOf(s.page, '/pipeline')).toBe(403);
     expect(await statusOf(s.page, `/?ministry=mhlw`)).toBe(403);
-    await open(s.page, `/ministries/mof?from=${utcDay(29)}&to=${utcDay(0)}`);
+    await open(s.page, `/ministries/mof?${range}`); // the fixture's recent incidents are on day(1)
     const incidents = s.page.locator('.table-block', { hasText: '主なインシデント' });
     await expect.poll(() => incidents.locator('a', { hasText: fixture().incidents.mofMarkup }).count()).toBe(1);
     expect(await incidents.innerText()).not.toContain(fixture().incidents.mhlwLeak);
@@ -142,9 +143,9 @@ describe('screenshots', () => {
     ['overview', 'leadership', `/?${range}`],
     ['heatmap', 'leadership', `/heatmap?${range}`],
     ['ministries', 'reviewer', `/ministries?${range}`],
-    ['ministry-mof', 'caio-mof', `/ministries/mof?from=${utcDay(29)}&to=${utcDay(0)}`],
+    ['ministry-mof', 'caio-mof', `/ministries/mof?${range}`],
     ['models', 'reviewer', `/models?${range}`],
-    ['evaluators', 'reviewer', `/evaluators?from=${utcDay(29)}&to=${utcDay(0)}`],
+    ['evaluators', 'reviewer', `/evaluators?${range}`],
     ['pipeline', 'admin', '/pipeline'],
   ];
   for (const width of [1440, 390]) {

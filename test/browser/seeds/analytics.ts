@@ -1,14 +1,17 @@
 // Usage, outputs and feedback for the analytics pages' browser tests: two weeks of known traffic in
-// two ministries, ending yesterday (UTC), so every figure the pages show is known in advance (see
-// ANALYTICS below). One request carries a model name made of markup: it must show as text.
+// two ministries, on the 14 whole days before the run's anchor's day (anchor.ts: dayBefore(1) to
+// dayBefore(14)), so every figure the pages show is known in advance (see ANALYTICS below) and none
+// of it is on a day the server's clock may still be in. One request carries a model name made of
+// markup: it must show as text.
 import type { ClickHouseClient } from '@clickhouse/client';
+import { dayBefore, type SeedContext } from '../anchor.ts';
 
 export const HOSTILE_MODEL = '<img src=x onerror=alert(1)>';
 const MOF_USERS = ['mof-a', 'mof-b', 'mof-c', 'mof-d', 'mof-e'];
 const MHLW_USERS = ['mhlw-a', 'mhlw-b', 'mhlw-c'];
 const DAYS = 14;
 
-/** Figures for the 30 days ending yesterday (UTC), as the pages must show them. */
+/** Figures for the 30 days ending on dayBefore(1), the newest seeded day, as the pages must show them. */
 export const ANALYTICS = {
   mau: MOF_USERS.length + 1 + MHLW_USERS.length,
   mauMof: MOF_USERS.length + 1,
@@ -21,11 +24,7 @@ export const ANALYTICS = {
   days: DAYS,
 };
 
-export function utcDay(daysAgo: number, now = new Date()): string {
-  return new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate() - daysAgo)).toISOString().slice(0, 10);
-}
-
-export async function seed(client: ClickHouseClient): Promise<void> {
+export async function seed(client: ClickHouseClient, ctx: SeedContext): Promise<void> {
   const usage: Record<string, unknown>[] = [];
   const outputs: Record<string, unknown>[] = [];
   const feedback: Record<string, unknown>[] = [];
@@ -38,7 +37,7 @@ export async function seed(client: ClickHouseClient): Promise<void> {
     return { id: `an-o${n}`, at, ministry, app, model };
   };
   for (let d = 1; d <= DAYS; d++) {
-    const day = utcDay(d);
+    const day = dayBefore(ctx.anchor, d);
     const mofOutputs = [];
     for (const u of MOF_USERS) for (let k = 0; k < 2; k++) mofOutputs.push(request(day, 'mof', u, 'chat', 'tsuzumi-2', 900 + 10 * k));
     for (const u of MHLW_USERS) request(day, 'mhlw', u, 'translation', 'plamo-2', 1500);

@@ -1,9 +1,11 @@
 // A queue long enough to page through: QUEUE.count incidents in two ministries no other browser test
 // scopes to (mlit, meti), with the mix of categories, severities, states, models and ages a real
 // queue has. Admins and reviewers see them next to the fixture's five incidents; a mof or mhlw CAIO
-// never does. Deterministic, so the tests know every page in advance.
+// never does. Deterministic, so the tests know every page in advance; opened at times counted back
+// from the run's anchor (anchor.ts), not from the clock.
 import type { ClickHouseClient } from '@clickhouse/client';
 import { writeIncidents } from '../../../clickhouse/stores/incidents.ts';
+import { HOUR_MS as HOUR, beforeAnchor, type SeedContext } from '../anchor.ts';
 
 export const QUEUE = {
   count: 110,
@@ -35,20 +37,18 @@ const CATEGORY_ORDER = ['leakage', 'hallucinated_citation', 'off_policy', 'leaka
 const MODELS = ['tsuzumi-2', 'sakura-llm', 'plamo-2', 'gpt-oss-120b'];
 const APPS = ['chat', 'drafting', 'legal_research', 'translation'];
 const STATUSES = ['new', 'new', 'new', 'triaged', 'triaged', 'confirmed', 'false_positive', 'resolved'];
-const HOUR = 3_600_000;
 
 export function queueIncidentId(i: number): string {
   return `${QUEUE.idPrefix}${String(i + 1).padStart(3, '0')}`;
 }
 
-export async function seed(client: ClickHouseClient): Promise<void> {
-  const now = Date.now();
+export async function seed(client: ClickHouseClient, ctx: SeedContext): Promise<void> {
   const values = Array.from({ length: QUEUE.count }, (_, i) => {
     const category = CATEGORY_ORDER[i % CATEGORY_ORDER.length];
     const [title, rule, severity] = TITLES[category][i % TITLES[category].length];
     const status = STATUSES[(i * 3) % STATUSES.length];
     // Pairs share an opened_at, so the queue's tiebreak (incident id) decides their order.
-    const opened = new Date(now - (30 * 60_000 + Math.floor(i / 2) * 9 * HOUR)).toISOString();
+    const opened = beforeAnchor(ctx.anchor, 30 * 60_000 + Math.floor(i / 2) * 9 * HOUR);
     return {
       incident_id: queueIncidentId(i),
       output_id: `out-q-${i + 1}`,
