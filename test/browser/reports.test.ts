@@ -9,7 +9,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { baseURL, fixture, launchBrowser, open, signIn, statusOf, type RoleName } from './helpers.ts';
+import { baseURL, day, fixture, launchBrowser, open, signIn, statusOf, type RoleName } from './helpers.ts';
 
 const OUT = process.env.OVERSIGHT_SCREENSHOTS ?? join(tmpdir(), 'oversight-screenshots');
 const KINDS = ['ministry', 'safety', 'rollout'] as const;
@@ -28,9 +28,16 @@ afterAll(async () => {
   if (pdfDir) rmSync(pdfDir, { recursive: true, force: true });
 });
 
-const utcDay = (daysAgo: number) => new Date(Date.now() - daysAgo * 86_400_000).toISOString().slice(0, 10);
-/** The 30 days ending today (UTC): the fixture's incidents and the analytics seed's traffic lie in it. */
-const RECENT = { from: utcDay(30), to: utcDay(0) };
+/**
+ * From 30 days before the run's anchor day to the day after it (helpers.ts day()): the fixture's
+ * incidents and the analytics seed's traffic lie in it, and so does every moment of the run, on either
+ * side of midnight UTC. That matters because a report counts triage steps by when they happened (the
+ * server's clock: incident_events.at, src/lib/server/reports/queries.ts), and the frozen-report test
+ * below expects the confirmation it makes to count, on the anchor's day or, in a run that crosses
+ * midnight, the next. Counted from the anchor, not the clock; the period is still open for the whole
+ * run, whichever of the two days the server is in.
+ */
+const RECENT = { from: day(30), to: day(-1) };
 
 interface GenerateOptions {
   kind: Kind;
