@@ -96,7 +96,9 @@ async function* streamWindows<T>(
  * read, and in embedded chDB sorted in memory, before its first row leaves: its size bounds the
  * export's memory and its first byte whatever the history. Windows were a calendar month before,
  * which holds ~130,000 incidents or ~1 M audit rows at full rollout (docs/CAPACITY.md §8, §9). Each
- * window is one more query (a few ms), so a million-row export pays for about 40.
+ * window is one more query: a few ms on the audit log (ordered by `at`), but about one read of the
+ * whole table on `incidents` (ordered by a hash of the id), so a dense incident export pays for its
+ * number of windows (1 M incidents in 12 days: ≈ 60 windows, 105,000 → 67,000 rows/s).
  */
 export const WINDOW_MAX_ROWS = 25_000;
 

@@ -40,8 +40,9 @@ export function incidentsFinal(c: { prewhere: string[]; where: string[] }): stri
 // and merge every column of every granule the primary key picked (8,192 incidents each) before the
 // filter; in PREWHERE only the matching rows are read (measured at 770,000 incidents: 12.6 → 5.0 ms
 // for one incident, 41 → 13 ms for ten).
-const BY_ID = incidentsFinal({ prewhere: ['incident_id = {id:String}'], where: [] });
-const BY_IDS = incidentsFinal({ prewhere: ['incident_id IN {ids:Array(String)}'], where: [] });
+// Callers outside this store that read by id use the same two clauses.
+export const BY_ID = incidentsFinal({ prewhere: ['incident_id = {id:String}'], where: [] });
+export const BY_IDS = incidentsFinal({ prewhere: ['incident_id IN {ids:Array(String)}'], where: [] });
 
 export async function getIncident(client: ClickHouseClient, incidentId: string): Promise<Incident | undefined> {
   const [row] = await queryRows<Incident>(client, `SELECT ${INCIDENT_COLUMNS} ${BY_ID}`, { id: incidentId });
@@ -202,7 +203,9 @@ export async function listIncidents(
  * touches: opened_at by days, and severity, ministry, model and category by value and, within a
  * value, by days of opened_at (the order's next key is opened_at, newest first); consecutive days
  * join up to WINDOW_MAX_ROWS incidents (dayWindows). Their conditions run before FINAL
- * (incidentsFinal), so a window reads, merges and sorts only its own incidents. WINDOW_ORDER orders
+ * (incidentsFinal), so a window merges and sorts only its own incidents; it still reads the other
+ * columns of nearly every granule, since the table's order (incident_id, a hash) scatters a window's
+ * rows over all of them (docs/CAPACITY.md §8). WINDOW_ORDER orders
  * the value `k` as SORT_SQL orders the column. Status, assignee and updated_at change with triage: a
  * window on them could only be checked after FINAL, so every window would read every incident. Those
  * sorts stay one query.

@@ -3,7 +3,7 @@
 import type { IncidentRow } from '../../../../contracts/incidents.ts';
 import { queryRows, severityRankSql, type ClickHouseClient } from './db.ts';
 import { where, type Filters } from './filters.ts';
-import { incidentsFinal } from '../../../../clickhouse/stores/incidents.ts';
+import { BY_IDS } from '../../../../clickhouse/stores/incidents.ts';
 
 /** The incident columns the analytics pages list (opened_at formatted to the minute, UTC). */
 export type IncidentSummary = Pick<
@@ -43,7 +43,7 @@ export async function topIncidents(client: ClickHouseClient, f: Filters, limit =
     client,
     `SELECT incident_id, ministry, app, model, category, severity, rule_ids, status, verdict,
             formatDateTime(opened_at, '%Y-%m-%d %H:%i', 'UTC') AS opened_at
-       ${incidentsFinal({ prewhere: ['incident_id IN {ids:Array(String)}'], where: [] })}
+       ${BY_IDS}
       ORDER BY ${topOrder('incidents.opened_at')}`,
     { ids: chosen.map((r) => r.incident_id) },
   );

@@ -2,7 +2,7 @@
 // period, dead letters of the period, the evaluator versions that produced the period's flags, and the
 // days without any usage data. Values travel as query parameters; the scope is one ministry or all.
 import { queryRows, type ClickHouseClient } from '../../../../clickhouse/client.ts';
-import { incidentsFinal } from '../../../../clickhouse/stores/incidents.ts';
+import { BY_ID, incidentsFinal } from '../../../../clickhouse/stores/incidents.ts';
 
 export interface Scope {
   from: string;
@@ -141,9 +141,7 @@ export async function daysWithUsage(client: ClickHouseClient, s: Scope): Promise
 
 /** The output an incident is about (for its masked excerpt). */
 export async function incidentOutputId(client: ClickHouseClient, incidentId: string): Promise<string | null> {
-  const [r] = await queryRows<{ output_id: string }>(client, `SELECT output_id ${incidentsFinal({ prewhere: ['incident_id = {id:String}'], where: [] })}`, {
-    id: incidentId,
-  });
+  const [r] = await queryRows<{ output_id: string }>(client, `SELECT output_id ${BY_ID}`, { id: incidentId });
   return r?.output_id ?? null;
 }
 
