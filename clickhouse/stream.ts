@@ -142,13 +142,8 @@ export function dayWindows(days: readonly DayCount[], maxRows = WINDOW_MAX_ROWS)
 export const dayWindowCondition = (column: string): string =>
   `${column} >= toDateTime64({w_first:Date32}, 3, 'UTC') AND ${column} < toDateTime64({w_last:Date32} + 1, 3, 'UTC')`;
 
-/**
- * The day of a DateTime64 column as dayWindows lists it (UTC, Date32 as for dayWindowCondition), to
- * GROUP BY: format it with toString only after the aggregation (SELECT toString(d) ... GROUP BY
- * dayOf(c) AS d). Grouped as a string, every row was formatted and hashed as text before counting,
- * which cost more than the scan itself on a log of millions of rows (docs/CAPACITY.md §8).
- */
-export const dayOf = (column: string): string => `toDate32(${column}, 'UTC')`;
+/** The day of a DateTime64 column as dayWindows lists it (UTC, Date32 as for dayWindowCondition). */
+export const dayOf = (column: string): string => `toString(toDate32(${column}, 'UTC'))`;
 
 /** A read opened for an export: how many rows it holds, and its rows in order, up to a limit. */
 export interface CountedRead<T> {

@@ -226,7 +226,7 @@ export async function auditWindows(client: ClickHouseClient, filter: AuditFilter
   const { sql, params } = auditWhere(filter);
   const rows = await queryRows<{ day: string; rows: number | string }>(
     client,
-    `SELECT toString(d) AS day, count() AS rows FROM audit_log WHERE ${sql} GROUP BY ${dayOf('at')} AS d ORDER BY d DESC`,
+    `SELECT ${dayOf('at')} AS day, count() AS rows FROM audit_log WHERE ${sql} GROUP BY day ORDER BY day DESC`,
     params,
   );
   return dayWindows(rows.map((r) => ({ day: r.day, rows: Number(r.rows) })), maxRows);
