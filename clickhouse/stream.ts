@@ -142,8 +142,12 @@ export function dayWindows(days: readonly DayCount[], maxRows = WINDOW_MAX_ROWS)
 export const dayWindowCondition = (column: string): string =>
   `${column} >= toDateTime64({w_first:Date32}, 3, 'UTC') AND ${column} < toDateTime64({w_last:Date32} + 1, 3, 'UTC')`;
 
-/** The day of a DateTime64 column as dayWindows lists it (UTC, Date32 as for dayWindowCondition). */
-export const dayOf = (column: string): string => `toString(toDate32(${column}, 'UTC'))`;
+/**
+ * The UTC day of a DateTime64 column (Date32, as for dayWindowCondition), to group by: dayWindows
+ * takes it as text, `SELECT toString(d) ... GROUP BY dayOf(c) AS d`. Grouped by this expression
+ * itself, a count can come from a projection that groups by it (the audit log's p_day_counts).
+ */
+export const dayOf = (column: string): string => `toDate32(${column}, 'UTC')`;
 
 /** A read opened for an export: how many rows it holds, and its rows in order, up to a limit. */
 export interface CountedRead<T> {

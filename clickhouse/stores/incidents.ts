@@ -232,8 +232,8 @@ export async function queueWindows(client: ClickHouseClient, filter: IncidentQue
   const byValue = sort !== 'opened_at';
   const rows = await queryRows<{ k: string; d: string; n: number | string }>(
     client,
-    `SELECT ${byValue ? `toString(${sort})` : "''"} AS k, ${dayOf('opened_at')} AS d, count() AS n ${sql}
-      GROUP BY k, d ORDER BY ${byValue ? `${WINDOW_ORDER[sort]} ${dir}, d DESC` : `d ${dir}`}`,
+    `SELECT ${byValue ? `toString(${sort})` : "''"} AS k, toString(dd) AS d, count() AS n ${sql}
+      GROUP BY k, ${dayOf('opened_at')} AS dd ORDER BY ${byValue ? `${WINDOW_ORDER[sort]} ${dir}, dd DESC` : `dd ${dir}`}`,
     params,
   );
   return dayWindows(rows.map((r) => ({ ...(byValue ? { key: r.k } : {}), day: r.d, rows: Number(r.n) })), maxRows);

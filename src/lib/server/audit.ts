@@ -162,7 +162,12 @@ export function parseAuditFilter(params: URLSearchParams): AuditFilter & Paging 
   };
 }
 
-function auditWhere(filter: AuditFilter): { sql: string; params: Record<string, unknown> } {
+/**
+ * The filter as a WHERE clause. `byDay` states from/to on the row's UTC day (toDate32(at, 'UTC'), the
+ * same rows, since from and to are whole days) instead of on `at`: the form the p_day_counts
+ * projection (migration 0191) can answer; on `at` the primary key applies instead.
+ */
+function auditWhere(filter: AuditFilter, byDay = false): { sql: string; params: Record<string, unknown> } {
   const where: string[] = ['1'];
   const params: Record<string, unknown> = {};
   if (filter.actor) {
@@ -174,11 +179,11 @@ function auditWhere(filter: AuditFilter): { sql: string; params: Record<string, 
     params.action = filter.action;
   }
   if (filter.from) {
-    where.push('at >= toDateTime64({from:Date}, 3, \'UTC\')');
+    where.push(byDay ? `${dayOf('at')} >= {from:Date}` : 'at >= toDateTime64({from:Date}, 3, \'UTC\')');
     params.from = filter.from;
   }
   if (filter.to) {
-    where.push('at < toDateTime64({to:Date} + 1, 3, \'UTC\')');
+    where.push(byDay ? `${dayOf('at')} <= {to:Date}` : 'at < toDateTime64({to:Date} + 1, 3, \'UTC\')');
     params.to = filter.to;
   }
   return { sql: where.join(' AND '), params };
@@ -220,13 +225,15 @@ export async function queryAudit(client: ClickHouseClient, filter: AuditFilter, 
 
 /**
  * The days holding rows that match, newest first, joined into windows of up to WINDOW_MAX_ROWS rows
- * (clickhouse/stream.ts dayWindows), with their counts: the export's total and its windows.
+ * (clickhouse/stream.ts dayWindows), with their counts: the export's total and its windows. Grouped
+ * by the day itself and filtered by days (auditWhere byDay), so ClickHouse counts from the
+ * p_day_counts projection (migration 0191) instead of reading the filter columns of the whole log.
  */
 export async function auditWindows(client: ClickHouseClient, filter: AuditFilter, maxRows = WINDOW_MAX_ROWS): Promise<StreamWindow[]> {
-  const { sql, params } = auditWhere(filter);
+  const { sql, params } = auditWhere(filter, true);
   const rows = await queryRows<{ day: string; rows: number | string }>(
     client,
-    `SELECT ${dayOf('at')} AS day, count() AS rows FROM audit_log WHERE ${sql} GROUP BY day ORDER BY day DESC`,
+    `SELECT toString(d) AS day, count() AS rows FROM audit_log WHERE ${sql} GROUP BY ${dayOf('at')} AS d ORDER BY d DESC`,
     params,
   );
   return dayWindows(rows.map((r) => ({ day: r.day, rows: Number(r.rows) })), maxRows);

@@ -264,6 +264,21 @@ describe('streamed audit log export across months', () => {
     expect(await bodyOf(res)).toBe(toCsv([...cols], expected));
   });
 
+  it('counts the windows from the p_day_counts projection (migration 0191), not from the whole log', async () => {
+    // The windows query as auditWindows sends it, caught on its way to the client, then EXPLAINed.
+    const sent: { query: string; query_params?: Record<string, unknown> }[] = [];
+    const spy = new Proxy(db.client, {
+      get: (target, key) => (key === 'query' ? (args: (typeof sent)[number]) => (sent.push(args), target.query(args as never)) : Reflect.get(target, key)),
+    });
+    for (const filter of [{ actor: 'months' }, { action: 'view_raw' }, { from: '2026-01-31', to: '2026-02-01' }, { actor: 'months', action: 'triage_status', from: '2026-01-01' }, {}] as AuditFilter[]) {
+      sent.length = 0;
+      await auditWindows(spy, filter);
+      expect(sent).toHaveLength(1);
+      const plan = await db.client.query({ query: `EXPLAIN ${sent[0].query}`, query_params: sent[0].query_params, format: 'TabSeparatedRaw' });
+      expect(await plan.text(), JSON.stringify(filter)).toMatch(/ReadFromMergeTree \(p_day_counts\)/);
+    }
+  });
+
   it('keeps rows from before 1970 (Date32 windows; a Date window would start in 1970 and drop them)', async () => {
     await db.client.command({
       query: `INSERT INTO audit_log (at, actor, role, action, target, ministry, ip, user_agent, detail)
