@@ -165,7 +165,9 @@ export function parseAuditFilter(params: URLSearchParams): AuditFilter & Paging 
 /**
  * The filter as a WHERE clause. `byDay` states from/to on the row's UTC day (toDate32(at, 'UTC'), the
  * same rows, since from and to are whole days) instead of on `at`: the form the p_day_counts
- * projection (migration 0191) can answer; on `at` the primary key applies instead.
+ * projection (migration 0191) can answer; on `at` the primary key applies instead. The days are
+ * Date32 (1900..2299, saturating beyond): a Date stops at 2149-06-06, and its day after wrapped to
+ * 1970, so an end day like 2299-12-31 matched nothing.
  */
 function auditWhere(filter: AuditFilter, byDay = false): { sql: string; params: Record<string, unknown> } {
   const where: string[] = ['1'];
@@ -179,11 +181,11 @@ function auditWhere(filter: AuditFilter, byDay = false): { sql: string; params: 
     params.action = filter.action;
   }
   if (filter.from) {
-    where.push(byDay ? `${dayOf('at')} >= {from:Date}` : 'at >= toDateTime64({from:Date}, 3, \'UTC\')');
+    where.push(byDay ? `${dayOf('at')} >= {from:Date32}` : 'at >= toDateTime64({from:Date32}, 3, \'UTC\')');
     params.from = filter.from;
   }
   if (filter.to) {
-    where.push(byDay ? `${dayOf('at')} <= {to:Date}` : 'at < toDateTime64({to:Date} + 1, 3, \'UTC\')');
+    where.push(byDay ? `${dayOf('at')} <= {to:Date32}` : 'at < toDateTime64({to:Date32} + 1, 3, \'UTC\')');
     params.to = filter.to;
   }
   return { sql: where.join(' AND '), params };

@@ -247,6 +247,7 @@ describe('streamed audit log export across months', () => {
     ['an action filter', { actor: 'months', action: 'triage_status' }, undefined],
     ['a day range across a boundary', { actor: 'months', from: '2026-01-31', to: '2026-02-01' }, undefined],
     ['a limit that ends inside a month', { actor: 'months' }, 1234],
+    ['days past what a Date holds (its day after 2149-06-06 wrapped to 1970)', { actor: 'months', from: '1800-01-01', to: '2299-12-31' }, undefined],
   ] as const)('%s: the same rows in the same order as one query', async (_name, filter, max) => {
     // Windows of at most 150 rows: newest first, disjoint, and a day with more (600 rows share
     // 2026-02-01 00:00) is one window of its own rather than split.
