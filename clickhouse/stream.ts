@@ -143,9 +143,9 @@ export const dayWindowCondition = (column: string): string =>
   `${column} >= toDateTime64({w_first:Date32}, 3, 'UTC') AND ${column} < toDateTime64({w_last:Date32} + 1, 3, 'UTC')`;
 
 /**
- * The UTC day of a DateTime64 column (Date32, as for dayWindowCondition), to group by: dayWindows
- * takes it as text, `SELECT toString(d) ... GROUP BY dayOf(c) AS d`. Grouped by this expression
- * itself, a count can come from a projection that groups by it (the audit log's p_day_counts).
+ * The UTC day of a DateTime64 column (Date32, as for dayWindowCondition), to group and filter by; list
+ * it for dayWindows as text: `SELECT toString(d) ... GROUP BY dayOf(c) AS d`. A projection that groups
+ * by the same expression (the audit log's p_day_counts) can answer conditions on it, not on the column.
  */
 export const dayOf = (column: string): string => `toDate32(${column}, 'UTC')`;
 
