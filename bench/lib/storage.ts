@@ -38,6 +38,16 @@ export async function tableStorage(client: ClickHouseClient, tables: string[]): 
   }));
 }
 
+/** How many active parts a table of the current database has. */
+export async function activeParts(client: ClickHouseClient, table: string): Promise<number> {
+  const rs = await client.query({
+    query: 'SELECT count() AS n FROM system.parts WHERE active AND database = currentDatabase() AND table = {table:String}',
+    query_params: { table },
+    format: 'JSONEachRow',
+  });
+  return Number((await rs.json<{ n: string }>())[0].n);
+}
+
 /** Every table of the current database that has active parts (the dataset's tables, rollups, lookups). */
 export async function allTables(client: ClickHouseClient): Promise<string[]> {
   const rs = await client.query({

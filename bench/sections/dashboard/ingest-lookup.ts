@@ -19,6 +19,7 @@
 import { randomInt } from 'node:crypto';
 import type { ClickHouseClient } from '../../../clickhouse/client.ts';
 import type { Page, VariantContext } from './pages.ts';
+import { activeParts } from '../../lib/storage.ts';
 
 /** Events per lookup: one sealed batch at the default INGEST_BATCH_SIZE. */
 export const LOOKUP_BATCH = 20_000;
@@ -27,11 +28,6 @@ const KEY_TABLE = { usage: 'usage_event_keys', outputs: 'output_keys' } as const
 /** Migration 0190's age: parts older than this merge into one. */
 const FORCE_MERGE_AGE_S = 86_400;
 const MERGE_WAIT_MS = 30 * 60_000;
-
-async function activeParts(client: ClickHouseClient, table: string): Promise<number> {
-  const rs = await client.query({ query: `SELECT count() AS n FROM system.parts WHERE active AND database = currentDatabase() AND table = '${table}'`, format: 'JSONEachRow' });
-  return Number((await rs.json<{ n: string }>())[0].n);
-}
 
 /** What migration 0190 does to the key table a day after its parts were written: one part. */
 async function mergeAsADayLater(client: ClickHouseClient, table: string): Promise<void> {

@@ -2,30 +2,24 @@
 // id lookup (one granule per id and part) reads one large part instead of the several the merge
 // selector leaves (docs/CAPACITY.md §10).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { closeClickHouse, getClickHouse, queryRows, type ClickHouseClient } from '../../../clickhouse/client.ts';
-import { loadEnv } from '../../../config/env.ts';
-import { migrate, renderAll } from '../../../clickhouse/migrate.ts';
+import { queryRows, type ClickHouseClient } from '../../../clickhouse/client.ts';
+import { renderAll } from '../../../clickhouse/migrate.ts';
+import { countOf, freshDb, type TestDb } from '../../helpers/chdb.ts';
 import { keyTableWhere, sqlString, storedKeys } from '../../../pipelines/dedup.ts';
 import type { Accepted } from '../../../pipelines/rows.ts';
 
-let dir: string;
+let db: TestDb;
 let client: ClickHouseClient;
 const KEY_TABLES = ['usage_event_keys', 'output_keys'];
 
-const partsOf = async (table: string) =>
-  Number((await queryRows<{ n: string }>(client, `SELECT count() AS n FROM system.parts WHERE active AND database = currentDatabase() AND table = '${table}'`))[0].n);
+const partsOf = (table: string) => countOf(client, `SELECT count() AS n FROM system.parts WHERE active AND database = currentDatabase() AND table = '${table}'`);
 
 beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'oversight-key-merge-'));
-  client = await getClickHouse(loadEnv({ OVERSIGHT_DATA_DIR: dir }));
-  await migrate(client, { rawTextTtlDays: 400 });
+  db = await freshDb('oversight-key-merge-');
+  client = db.client;
 }, 120_000);
 afterAll(async () => {
-  await closeClickHouse();
-  rmSync(dir, { recursive: true, force: true });
+  await db?.close();
 });
 
 describe('migration 0190: the key tables force-merge parts older than a day', () => {
@@ -64,6 +58,6 @@ describe('migration 0190: the key tables force-merge parts older than a day', ()
     const items: Accepted[] = [...ids, 'km-none'].map((key) => ({ ok: true, key, row: {} as never }));
     const found = await storedKeys(client, 'outputs', items, () => false);
     expect([...found.stored].sort()).toEqual([...ids].sort());
-    expect(Number((await queryRows<{ n: string }>(client, 'SELECT count() AS n FROM output_keys'))[0].n)).toBe(200_000);
+    expect(await countOf(client, 'SELECT count() AS n FROM output_keys')).toBe(200_000);
   }, 90_000);
 });
