@@ -36,10 +36,11 @@ export function incidentsFinal(c: { prewhere: string[]; where: string[] }): stri
 
 // ---------------------------------------------------------------------------------------- one or few
 
-// Reads by id put the id in PREWHERE (incidentsFinal: it never changes). In WHERE, FINAL would read
-// and merge every column of every granule the primary key picked (8,192 incidents each) before the
-// filter; in PREWHERE only the matching rows are read (measured at 770,000 incidents: 12.6 → 5.0 ms
-// for one incident, 41 → 13 ms for ten).
+// Reads by id put the id in PREWHERE (incidentsFinal: it never changes). The table is ordered by the
+// output's time (migration 0192), so the id is not the key: its bloom filter index picks the granules
+// that may hold the id, also under FINAL. In WHERE, FINAL would read and merge every column of those
+// granules (8,192 incidents each) before the filter; in PREWHERE only the matching rows are read
+// (measured at 770,000 incidents: 12.6 → 5.0 ms for one incident, 41 → 13 ms for ten).
 // Callers outside this store that read by id use the same two clauses.
 export const BY_ID = incidentsFinal({ prewhere: ['incident_id = {id:String}'], where: [] });
 export const BY_IDS = incidentsFinal({ prewhere: ['incident_id IN {ids:Array(String)}'], where: [] });
@@ -203,9 +204,9 @@ export async function listIncidents(
  * touches: opened_at by days, and severity, ministry, model and category by value and, within a
  * value, by days of opened_at (the order's next key is opened_at, newest first); consecutive days
  * join up to WINDOW_MAX_ROWS incidents (dayWindows). Their conditions run before FINAL
- * (incidentsFinal), so a window merges and sorts only its own incidents; it still reads the other
- * columns of nearly every granule, since the table's order (incident_id, a hash) scatters a window's
- * rows over all of them (docs/CAPACITY.md §8). WINDOW_ORDER orders
+ * (incidentsFinal), so a window merges and sorts only its own incidents. The table is ordered by the
+ * output's time and opened_at follows it by minutes to days (migration 0192), so the minmax index on
+ * opened_at keeps a window of days to the granules of those days (docs/CAPACITY.md §8). WINDOW_ORDER orders
  * the value `k` as SORT_SQL orders the column. Status, assignee and updated_at change with triage: a
  * window on them could only be checked after FINAL, so every window would read every incident. Those
  * sorts stay one query.

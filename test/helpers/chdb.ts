@@ -5,7 +5,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { closeClickHouse, getClickHouse, type ClickHouseClient } from '../../clickhouse/client.ts';
-import { migrate } from '../../clickhouse/migrate.ts';
+import { migrate, type Migration } from '../../clickhouse/migrate.ts';
 import { loadEnv } from '../../config/env.ts';
 
 export interface TestDb {
@@ -14,11 +14,12 @@ export interface TestDb {
   close(): Promise<void>;
 }
 
-export async function freshDb(prefix = 'oversight-test-'): Promise<TestDb> {
+/** `migrations`: apply only these (an upgrade test starts from an older schema); default all. */
+export async function freshDb(prefix = 'oversight-test-', migrations?: Migration[]): Promise<TestDb> {
   const dir = mkdtempSync(join(tmpdir(), prefix));
   const env = loadEnv({ OVERSIGHT_DATA_DIR: dir });
   const client = await getClickHouse(env);
-  await migrate(client, { rawTextTtlDays: 400 });
+  await migrate(client, { rawTextTtlDays: 400 }, undefined, migrations);
   return {
     client,
     dir,

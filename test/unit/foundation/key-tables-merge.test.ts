@@ -23,10 +23,10 @@ afterAll(async () => {
 });
 
 describe('migration 0190: the key tables force-merge parts older than a day', () => {
-  it('sets min_age_to_force_merge_seconds = 86400 on both key tables and on nothing else', async () => {
+  it('sets min_age_to_force_merge_seconds = 86400 on both key tables and on no other table but incidents (0192)', async () => {
     const rows = await queryRows<{ name: string; q: string }>(client, 'SELECT name, create_table_query AS q FROM system.tables WHERE database = currentDatabase()');
     const withSetting = rows.filter((r) => /min_age_to_force_merge_seconds/.test(r.q)).map((r) => r.name).sort();
-    expect(withSetting).toEqual([...KEY_TABLES].sort());
+    expect(withSetting).toEqual([...KEY_TABLES, 'incidents'].sort());
     for (const r of rows.filter((x) => KEY_TABLES.includes(x.name))) expect(r.q).toMatch(/min_age_to_force_merge_seconds = 86400/);
   });
 
