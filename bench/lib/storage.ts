@@ -48,6 +48,27 @@ export async function activeParts(client: ClickHouseClient, table: string): Prom
   return Number((await rs.json<{ n: string }>())[0].n);
 }
 
+/** Migrations 0190 and 0192's age: a table's parts that are all older than this merge into one. */
+export const FORCE_MERGE_AGE_S = 86_400;
+const MERGE_WAIT_MS = 30 * 60_000;
+
+/**
+ * What such a table holds a day after its parts were written: one part. A bench cannot wait a day, so
+ * this lowers the age to one second on the bench's own store, waits for the merge and puts the day back.
+ */
+export async function mergeAsADayLater(client: ClickHouseClient, table: string): Promise<void> {
+  await client.command({ query: `ALTER TABLE ${table} MODIFY SETTING min_age_to_force_merge_seconds = 1` });
+  try {
+    const deadline = Date.now() + MERGE_WAIT_MS;
+    while ((await activeParts(client, table)) > 1) {
+      if (Date.now() > deadline) throw new Error(`${table} still has ${await activeParts(client, table)} parts after ${MERGE_WAIT_MS / 60_000} minutes`);
+      await new Promise((r) => setTimeout(r, 1000));
+    }
+  } finally {
+    await client.command({ query: `ALTER TABLE ${table} MODIFY SETTING min_age_to_force_merge_seconds = ${FORCE_MERGE_AGE_S}` });
+  }
+}
+
 /** Every table of the current database that has active parts (the dataset's tables, rollups, lookups). */
 export async function allTables(client: ClickHouseClient): Promise<string[]> {
   const rs = await client.query({

@@ -19,29 +19,12 @@
 import { randomInt } from 'node:crypto';
 import type { ClickHouseClient } from '../../../clickhouse/client.ts';
 import type { Page, VariantContext } from './pages.ts';
-import { activeParts } from '../../lib/storage.ts';
+import { mergeAsADayLater } from '../../lib/storage.ts';
 
 /** Events per lookup: one sealed batch at the default INGEST_BATCH_SIZE. */
 export const LOOKUP_BATCH = 20_000;
 
 const KEY_TABLE = { usage: 'usage_event_keys', outputs: 'output_keys' } as const;
-/** Migration 0190's age: parts older than this merge into one. */
-const FORCE_MERGE_AGE_S = 86_400;
-const MERGE_WAIT_MS = 30 * 60_000;
-
-/** What migration 0190 does to the key table a day after its parts were written: one part. */
-async function mergeAsADayLater(client: ClickHouseClient, table: string): Promise<void> {
-  await client.command({ query: `ALTER TABLE ${table} MODIFY SETTING min_age_to_force_merge_seconds = 1` });
-  try {
-    const deadline = Date.now() + MERGE_WAIT_MS;
-    while ((await activeParts(client, table)) > 1) {
-      if (Date.now() > deadline) throw new Error(`${table} still has ${await activeParts(client, table)} parts after ${MERGE_WAIT_MS / 60_000} minutes`);
-      await new Promise((r) => setTimeout(r, 1000));
-    }
-  } finally {
-    await client.command({ query: `ALTER TABLE ${table} MODIFY SETTING min_age_to_force_merge_seconds = ${FORCE_MERGE_AGE_S}` });
-  }
-}
 
 function lookupPage(kind: 'usage' | 'outputs', dayLater: boolean): Page {
   const what = `${LOOKUP_BATCH.toLocaleString('en')} new ${kind === 'usage' ? 'usage events' : 'outputs'}`;

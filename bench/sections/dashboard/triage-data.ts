@@ -14,6 +14,7 @@
 import type { ClickHouseClient } from '../../../clickhouse/client.ts';
 import { MINISTRIES } from '../../../contracts/ministries.ts';
 import { GENERATION_SETTINGS, lit, UK } from './sql.ts';
+import { mergeAsADayLater } from '../../lib/storage.ts';
 
 export const REVIEWERS = 40;
 const reviewer = (i: number) => `reviewer${String(i).padStart(2, '0')}`;
@@ -140,4 +141,51 @@ export async function insertStaffActivity(client: ClickHouseClient, startDay: st
       FROM numbers(${days * 5})`,
     clickhouse_settings: settings,
   });
+}
+
+/** Versions a day of triage writes per incident opened that day (an assignment and about three status steps). */
+const DAY_VERSIONS_PER_INCIDENT = 4;
+/** Inserts they arrive in: every triage click writes one; background merges join them as they come. */
+const DAY_INSERTS = 200;
+
+/**
+ * The incident table as a running store holds it, which the load above does not leave: each size's
+ * load adds incidents over the whole half year in a few large parts that all overlap, a state a store
+ * sees only right after a backfill or migration 0192's rebuild. A day later 0192's force-merge has
+ * made the history one part (mergeAsADayLater), and the day's triage sits on top in small parts:
+ * new versions of incidents opened in the last two weeks. That is what every `incidents FINAL` read
+ * meets in the steady state (the queue, the detail page, the exports, top incidents).
+ * The versions assign a reviewer and move 'new' to 'triaged'; verdict and rules stay, so the incident
+ * rollup (incident_verdicts_daily) stays exact without its share rows (sameRollupShare in
+ * clickhouse/stores/incidents.ts). Their history and audit rows are not written: the timed reads of
+ * those tables do not depend on this day.
+ */
+export async function aDayOfTriage(client: ClickHouseClient, to: string): Promise<{ versions: number; inserts: number }> {
+  await mergeAsADayLater(client, 'incidents');
+  const rs = await client.query({
+    query: `SELECT count() AS n FROM incidents WHERE toDate(opened_at) = {to:Date}`,
+    query_params: { to },
+    format: 'JSONEachRow',
+  });
+  const wanted = DAY_VERSIONS_PER_INCIDENT * Number((await rs.json<{ n: string }>())[0].n);
+  const each = Math.max(1, Math.round(wanted / DAY_INSERTS));
+  const stored = async () => {
+    const r = await client.query({ query: 'SELECT count() AS n FROM incidents', format: 'JSONEachRow' });
+    return Number((await r.json<{ n: string }>())[0].n);
+  };
+  const before = await stored();
+  for (let k = 0; k < DAY_INSERTS; k++) {
+    await client.command({
+      query: `INSERT INTO incidents (incident_id, output_id, ministry, app, model, category, severity, rule_ids, title, status, assignee,
+                                     verdict, output_at, opened_at, updated_at, version, source)
+        SELECT incident_id, output_id, ministry, app, model, category, severity, rule_ids, title, if(status = 'new', 'triaged', status),
+               concat('reviewer', leftPad(toString(cityHash64(incident_id, ${k}) % ${REVIEWERS} + 1), 2, '0')),
+               verdict, output_at, opened_at, now64(3), version + 1, source
+        FROM (SELECT * FROM incidents FINAL
+               WHERE opened_at >= toDateTime64({to:Date}, 3, 'UTC') - INTERVAL 13 DAY AND status != 'resolved'
+               ORDER BY cityHash64(incident_id, ${k}) LIMIT ${each})`,
+      query_params: { to },
+    });
+  }
+  return { versions: (await stored()) - before, inserts: DAY_INSERTS };
 }
