@@ -10,6 +10,8 @@
 import type { ClickHouseClient } from '@clickhouse/client';
 import { SEVERITIES } from '../contracts/severities.ts';
 
+// indexOf, not clickhouse/rank.ts: this text must stay the one migration 0150 backfilled with (its test
+// compares them), and the sort is per output, not over a table.
 const SEVERITY_RANK = `indexOf([${SEVERITIES.map((s) => `'${s}'`).join(', ')}], severity)`;
 
 /**

@@ -94,13 +94,22 @@ async function* streamWindows<T>(
 /**
  * Most rows one window of an export holds (unless a single day of one key holds more). A window is
  * read, and in embedded chDB sorted in memory, before its first row leaves: its size bounds the
- * export's memory and its first byte whatever the history. Windows were a calendar month before,
- * which holds ~130,000 incidents or ~1 M audit rows at full rollout (docs/CAPACITY.md §8, §9). Each
- * window is one more query: a few ms on the audit log (ordered by `at`), but about one read of the
- * whole table on `incidents` (ordered by a hash of the id), so a dense incident export pays for its
- * number of windows (1 M incidents in 12 days: ≈ 60 windows, 105,000 → 67,000 rows/s).
+ * export's memory whatever the history. Windows were a calendar month before, which holds ~130,000
+ * incidents or ~1 M audit rows at full rollout (docs/CAPACITY.md §8, §9). Each window is one more
+ * query, a few ms on tables whose order starts with the window's time (the audit log by `at`;
+ * `incidents` by output time since migration 0192, with a minmax index on opened_at).
  */
 export const WINDOW_MAX_ROWS = 25_000;
+
+/**
+ * Most rows the first window holds. The first byte waits for the first window, and a window of N
+ * matching rows spans fewer days the denser the history: its read (the days' granules) then stays
+ * about the same at any history, where a full window of a filter that matches a small share of the
+ * rows (one reviewer's audit rows) spans weeks whose every granule is read. Measured on the 100 M
+ * size-run store (p50 of 7): one reviewer's audit export 182 → 62 ms to the first byte, one action's
+ * 106 → 42; a 7-day range (one day is already over the limit there) 74 → 75.
+ */
+export const FIRST_WINDOW_MAX_ROWS = 2_500;
 
 /** Rows of one day (UTC, YYYY-MM-DD) that a split read matches, with the value of its other key if any. */
 export interface DayCount {
@@ -111,12 +120,13 @@ export interface DayCount {
 
 /**
  * Days listed in the read's order (by key, then by day in either direction) joined into windows:
- * consecutive days of the same key, up to `maxRows` rows together (a day is never split). A window's
+ * consecutive days of the same key, up to `maxRows` rows together, the first up to `firstMaxRows`
+ * (a day is never split). A window's
  * params are its key (`w_key`, when there is one) and its first and last day (`w_first`, `w_last`,
  * bound by dayWindowCondition): days between two listed days hold no matching row, so the range
  * holds exactly the window's days.
  */
-export function dayWindows(days: readonly DayCount[], maxRows = WINDOW_MAX_ROWS): StreamWindow[] {
+export function dayWindows(days: readonly DayCount[], maxRows = WINDOW_MAX_ROWS, firstMaxRows = maxRows): StreamWindow[] {
   const out: StreamWindow[] = [];
   let cur: { key?: string; first: string; last: string; rows: number } | null = null;
   const close = () => {
@@ -125,7 +135,7 @@ export function dayWindows(days: readonly DayCount[], maxRows = WINDOW_MAX_ROWS)
     cur = null;
   };
   for (const d of days) {
-    if (cur && (cur.key !== d.key || cur.rows + d.rows > maxRows)) close();
+    if (cur && (cur.key !== d.key || cur.rows + d.rows > (out.length === 0 ? firstMaxRows : maxRows))) close();
     if (!cur) cur = { key: d.key, first: d.day, last: d.day, rows: 0 };
     if (d.day < cur.first) cur.first = d.day;
     if (d.day > cur.last) cur.last = d.day;

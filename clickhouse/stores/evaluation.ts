@@ -5,7 +5,7 @@
 // (src/lib/server/queries/), which read `flags FINAL` with the same LIVE rule: is_deleted = 0, or its
 // daily rollup flags_daily that writeFlags keeps (clickhouse/flags-rollup.ts).
 import type { Evidence } from '../../contracts/flags.ts';
-import { SEVERITIES } from '../../contracts/severities.ts';
+import { severityRank } from '../rank.ts';
 import { shardCondition, type Shard } from '../../contracts/shards.ts';
 import type { EvaluationErrorRow, FlagRow, StoredOutput, WatermarkRow } from '../../contracts/tables.ts';
 import { insertRows, queryRows, type ClickHouseClient } from '../client.ts';
@@ -126,7 +126,7 @@ export async function liveFlagsOfOutput(client: ClickHouseClient, outputId: stri
     client,
     `SELECT evaluator, evaluator_version, category, rule_id, severity, confidence, where, evidence, explanation
        FROM flags FINAL WHERE output_id = {id:String} AND is_deleted = 0
-      ORDER BY indexOf([${SEVERITIES.map((s) => `'${s}'`).join(',')}], severity) DESC, evaluator, rule_id, evidence_start`,
+      ORDER BY ${severityRank('severity')} DESC, evaluator, rule_id, evidence_start`,
     { id: outputId },
   );
   return rows.map((r) => ({ ...r, where: r.where === 'prompt' ? 'prompt' : 'response', evidence: parseEvidence(r.evidence) }));

@@ -3,12 +3,12 @@
 // incidents through it, the triage workflow (src/lib/server/incidents.ts) writes versions and events
 // through it, and the queue, the CSV export, the detail page, the daily digest (alerts/digest.ts) and
 // the admin API's status read through it.
-import { SEVERITIES } from '../../contracts/severities.ts';
+import { rankSql, severityRank } from '../rank.ts';
 import { INCIDENT_STATUSES, type IncidentRow } from '../../contracts/incidents.ts';
 import type { IncidentEventRow } from '../../contracts/tables.ts';
 import { insertRows, queryRows, type ClickHouseClient } from '../client.ts';
 import { withIncidentVerdicts } from '../incident-verdicts-rollup.ts';
-import { dayOf, dayWindowCondition, dayWindows, streamRows, windowedRead, WINDOW_MAX_ROWS, type CountedRead, type StreamWindow } from '../stream.ts';
+import { dayOf, dayWindowCondition, dayWindows, FIRST_WINDOW_MAX_ROWS, streamRows, windowedRead, WINDOW_MAX_ROWS, type CountedRead, type StreamWindow } from '../stream.ts';
 
 /** A stored incident (every column of `incidents`). */
 export type Incident = IncidentRow & { updated_at: string };
@@ -144,8 +144,8 @@ const AGE_SQL: Record<NonNullable<IncidentQuery['age']>, string> = {
 const SORT_SQL: Record<SortKey, string> = {
   opened_at: 'opened_at',
   updated_at: 'updated_at',
-  severity: `indexOf([${SEVERITIES.map((s) => `'${s}'`).join(',')}], severity)`,
-  status: `indexOf([${INCIDENT_STATUSES.map((s) => `'${s}'`).join(',')}], status)`,
+  severity: severityRank('severity'),
+  status: rankSql('status', INCIDENT_STATUSES),
   ministry: 'ministry',
   model: 'model',
   category: 'category',
@@ -212,7 +212,7 @@ export async function listIncidents(
  * sorts stay one query.
  */
 const WINDOW_ORDER: Partial<Record<SortKey, string>> = {
-  severity: SORT_SQL.severity.replace(/severity\)$/, 'k)'),
+  severity: severityRank('k'),
   ministry: 'k',
   model: 'k',
   category: 'k',
@@ -237,7 +237,7 @@ export async function queueWindows(client: ClickHouseClient, filter: IncidentQue
       GROUP BY k, ${dayOf('opened_at')} AS dd ORDER BY ${byValue ? `${WINDOW_ORDER[sort]} ${dir}, dd DESC` : `dd ${dir}`}`,
     params,
   );
-  return dayWindows(rows.map((r) => ({ ...(byValue ? { key: r.k } : {}), day: r.d, rows: Number(r.n) })), maxRows);
+  return dayWindows(rows.map((r) => ({ ...(byValue ? { key: r.k } : {}), day: r.d, rows: Number(r.n) })), maxRows, Math.min(maxRows, FIRST_WINDOW_MAX_ROWS));
 }
 
 /**

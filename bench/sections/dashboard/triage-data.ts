@@ -160,7 +160,7 @@ const DAY_INSERTS = 200;
  * clickhouse/stores/incidents.ts). Their history and audit rows are not written: the timed reads of
  * those tables do not depend on this day.
  */
-export async function aDayOfTriage(client: ClickHouseClient, to: string): Promise<{ versions: number; inserts: number }> {
+export async function aDayOfTriage(client: ClickHouseClient, to: string): Promise<{ versions: number; incidents: number; inserts: number }> {
   await mergeAsADayLater(client, 'incidents');
   const rs = await client.query({
     query: `SELECT count() AS n FROM incidents WHERE toDate(opened_at) = {to:Date}`,
@@ -169,11 +169,7 @@ export async function aDayOfTriage(client: ClickHouseClient, to: string): Promis
   });
   const wanted = DAY_VERSIONS_PER_INCIDENT * Number((await rs.json<{ n: string }>())[0].n);
   const each = Math.max(1, Math.round(wanted / DAY_INSERTS));
-  const stored = async () => {
-    const r = await client.query({ query: 'SELECT count() AS n FROM incidents', format: 'JSONEachRow' });
-    return Number((await r.json<{ n: string }>())[0].n);
-  };
-  const before = await stored();
+  const t0 = Date.now();
   for (let k = 0; k < DAY_INSERTS; k++) {
     await client.command({
       query: `INSERT INTO incidents (incident_id, output_id, ministry, app, model, category, severity, rule_ids, title, status, assignee,
@@ -187,5 +183,13 @@ export async function aDayOfTriage(client: ClickHouseClient, to: string): Promis
       query_params: { to },
     });
   }
-  return { versions: (await stored()) - before, inserts: DAY_INSERTS };
+  // Versions of one incident replace each other in merges, so the rows stored are no count of what was
+  // written: the count is what the inserts asked for (there are more candidates than that), and the
+  // incidents they changed are those whose latest version is from now on.
+  const changed = await client.query({
+    query: 'SELECT count() AS n FROM incidents FINAL WHERE updated_at >= fromUnixTimestamp64Milli({t0:Int64})',
+    query_params: { t0 },
+    format: 'JSONEachRow',
+  });
+  return { versions: each * DAY_INSERTS, incidents: Number((await changed.json<{ n: string }>())[0].n), inserts: DAY_INSERTS };
 }

@@ -34,6 +34,17 @@ describe('dayWindows', () => {
     ]);
   });
 
+  it('holds the first window to its own, smaller limit, so the first byte waits for a small read', () => {
+    const w = dayWindows(days(['2026-03-05', 20], ['2026-03-04', 20], ['2026-03-03', 20], ['2026-03-02', 40], ['2026-03-01', 40], ['2026-02-28', 30]), 100, 30);
+    expect(w).toEqual([
+      { params: { w_first: '2026-03-05', w_last: '2026-03-05' }, rows: 20 },
+      { params: { w_first: '2026-03-02', w_last: '2026-03-04' }, rows: 80 },
+      { params: { w_first: '2026-02-28', w_last: '2026-03-01' }, rows: 70 },
+    ]);
+    // A first day over the first limit is still one whole window.
+    expect(dayWindows(days(['2026-03-05', 50], ['2026-03-04', 10]), 100, 30).map((x) => x.rows)).toEqual([50, 10]);
+  });
+
   it('has no window for no days, and every row is in exactly one window', () => {
     expect(dayWindows([])).toEqual([]);
     const many = Array.from({ length: 400 }, (_, i) => ({ day: new Date(Date.UTC(2026, 0, 1) + i * 86_400_000).toISOString().slice(0, 10), rows: (i * 37) % 90 }));

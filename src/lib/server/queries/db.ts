@@ -2,7 +2,7 @@
 // that count as "confirmed" (the incident workflow writes them; see src/lib/server/incidents).
 import type { ClickHouseSettings } from '@clickhouse/client';
 import { queryRows, type ClickHouseClient } from '../../../../clickhouse/client.ts';
-import { SEVERITIES } from '../../../../contracts/severities.ts';
+import { severityRank } from '../../../../clickhouse/rank.ts';
 
 export type { ClickHouseClient };
 
@@ -35,7 +35,7 @@ export const LIVE_FLAGS_SETTINGS: ClickHouseSettings = { do_not_merge_across_par
  * critical = 4, as SEVERITY_RANK): ORDER BY it DESC puts the most severe first.
  */
 export function severityRankSql(column: string): string {
-  return `indexOf([${SEVERITIES.map((s) => `'${s}'`).join(',')}], ${column}) - 1`;
+  return `${severityRank(column)} - 1`;
 }
 
 /** Rate helper: null (shown as "—") when there is nothing to divide by, never NaN or Infinity. */
