@@ -196,13 +196,13 @@ describe.skipIf(!hasBuild)('OTLP/HTTP traces into oversight serve', () => {
     client = await getClickHouse(loadEnv({ OVERSIGHT_DATA_DIR: dir }));
     const usage = await queryRows<{ event_id: string; ministry: string; app: string; model: string; input_tokens: number; output_tokens: number; status: string; session_id: string; user_id: string }>(
       client,
-      'SELECT event_id, ministry, app, model, input_tokens, output_tokens, status, session_id, user_id FROM usage_events FINAL ORDER BY model',
+      'SELECT event_id, ministry, app, model, input_tokens, output_tokens, status, session_id, user_id FROM usage_events FINAL ORDER BY model, ministry',
     );
     expect(usage.map((u) => [u.ministry, u.app, u.model, Number(u.input_tokens), u.status])).toEqual([
       ['mof', 'drafting', 'claude-3-5-sonnet', 7, 'error'],
       ['mof', 'chat', 'gpt-4o-2024-08-06', 120, 'ok'],
-      ['mof', 'chat', 'gpt-4o-mini', 11, 'ok'],
       ['da', 'chat', 'gpt-4o-mini', 11, 'ok'],
+      ['mof', 'chat', 'gpt-4o-mini', 11, 'ok'],
       ['mof', 'translation', 'plamo-2', 5, 'ok'],
     ]);
     const gpt = usage.find((u) => u.model === 'gpt-4o-2024-08-06')!;
