@@ -121,12 +121,12 @@ export interface DayCount {
 /**
  * Days listed in the read's order (by key, then by day in either direction) joined into windows:
  * consecutive days of the same key, up to `maxRows` rows together, the first up to `firstMaxRows`
- * (a day is never split). A window's
+ * (FIRST_WINDOW_MAX_ROWS unless maxRows is smaller; a day is never split). A window's
  * params are its key (`w_key`, when there is one) and its first and last day (`w_first`, `w_last`,
  * bound by dayWindowCondition): days between two listed days hold no matching row, so the range
  * holds exactly the window's days.
  */
-export function dayWindows(days: readonly DayCount[], maxRows = WINDOW_MAX_ROWS, firstMaxRows = maxRows): StreamWindow[] {
+export function dayWindows(days: readonly DayCount[], maxRows = WINDOW_MAX_ROWS, firstMaxRows = Math.min(maxRows, FIRST_WINDOW_MAX_ROWS)): StreamWindow[] {
   const out: StreamWindow[] = [];
   let cur: { key?: string; first: string; last: string; rows: number } | null = null;
   const close = () => {

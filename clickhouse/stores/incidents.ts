@@ -8,7 +8,7 @@ import { INCIDENT_STATUSES, type IncidentRow } from '../../contracts/incidents.t
 import type { IncidentEventRow } from '../../contracts/tables.ts';
 import { insertRows, queryRows, type ClickHouseClient } from '../client.ts';
 import { withIncidentVerdicts } from '../incident-verdicts-rollup.ts';
-import { dayOf, dayWindowCondition, dayWindows, FIRST_WINDOW_MAX_ROWS, streamRows, windowedRead, WINDOW_MAX_ROWS, type CountedRead, type StreamWindow } from '../stream.ts';
+import { dayOf, dayWindowCondition, dayWindows, streamRows, windowedRead, WINDOW_MAX_ROWS, type CountedRead, type StreamWindow } from '../stream.ts';
 
 /** A stored incident (every column of `incidents`). */
 export type Incident = IncidentRow & { updated_at: string };
@@ -237,7 +237,7 @@ export async function queueWindows(client: ClickHouseClient, filter: IncidentQue
       GROUP BY k, ${dayOf('opened_at')} AS dd ORDER BY ${byValue ? `${WINDOW_ORDER[sort]} ${dir}, dd DESC` : `dd ${dir}`}`,
     params,
   );
-  return dayWindows(rows.map((r) => ({ ...(byValue ? { key: r.k } : {}), day: r.d, rows: Number(r.n) })), maxRows, Math.min(maxRows, FIRST_WINDOW_MAX_ROWS));
+  return dayWindows(rows.map((r) => ({ ...(byValue ? { key: r.k } : {}), day: r.d, rows: Number(r.n) })), maxRows);
 }
 
 /**

@@ -3,7 +3,7 @@
 // awaited: if the audit row cannot be stored, the action fails rather than happening unrecorded.
 import type { ClickHouseClient } from '@clickhouse/client';
 import { insertRows, queryRows } from '../../../clickhouse/client.ts';
-import { dayOf, dayWindowCondition, dayWindows, FIRST_WINDOW_MAX_ROWS, windowedRead, WINDOW_MAX_ROWS, type CountedRead, type StreamWindow } from '../../../clickhouse/stream.ts';
+import { dayOf, dayWindowCondition, dayWindows, windowedRead, WINDOW_MAX_ROWS, type CountedRead, type StreamWindow } from '../../../clickhouse/stream.ts';
 import type { SessionUser } from './auth/roles.ts';
 import { pageInfo, pageWindow, parsePaging, type PageInfo, type Paging, type PageWindow } from '../paging.ts';
 
@@ -238,7 +238,7 @@ export async function auditWindows(client: ClickHouseClient, filter: AuditFilter
     `SELECT toString(d) AS day, count() AS rows FROM audit_log WHERE ${sql} GROUP BY ${dayOf('at')} AS d ORDER BY d DESC`,
     params,
   );
-  return dayWindows(rows.map((r) => ({ day: r.day, rows: Number(r.rows) })), maxRows, Math.min(maxRows, FIRST_WINDOW_MAX_ROWS));
+  return dayWindows(rows.map((r) => ({ day: r.day, rows: Number(r.rows) })), maxRows);
 }
 
 /**

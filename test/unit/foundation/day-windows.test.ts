@@ -1,7 +1,7 @@
 // clickhouse/stream.ts dayWindows: how an export's days become windows (their SQL is tested with the
 // exports in test/unit/queries/streamed-export.test.ts).
 import { describe, expect, it } from 'vitest';
-import { dayWindows } from '../../../clickhouse/stream.ts';
+import { dayWindows, FIRST_WINDOW_MAX_ROWS, WINDOW_MAX_ROWS } from '../../../clickhouse/stream.ts';
 
 const days = (...d: [string, number, string?][]) => d.map(([day, rows, key]) => ({ day, rows, ...(key === undefined ? {} : { key }) }));
 
@@ -41,6 +41,9 @@ describe('dayWindows', () => {
       { params: { w_first: '2026-03-02', w_last: '2026-03-04' }, rows: 80 },
       { params: { w_first: '2026-02-28', w_last: '2026-03-01' }, rows: 70 },
     ]);
+    // By default the first window holds FIRST_WINDOW_MAX_ROWS, the others WINDOW_MAX_ROWS.
+    const thirty = Array.from({ length: 30 }, (_, i) => ({ day: new Date(Date.UTC(2026, 2, 30) - i * 86_400_000).toISOString().slice(0, 10), rows: 1_000 }));
+    expect(dayWindows(thirty).map((x) => x.rows)).toEqual([FIRST_WINDOW_MAX_ROWS - 500, WINDOW_MAX_ROWS, 3_000]);
     // A first day over the first limit is still one whole window.
     expect(dayWindows(days(['2026-03-05', 50], ['2026-03-04', 10]), 100, 30).map((x) => x.rows)).toEqual([50, 10]);
   });
