@@ -172,11 +172,10 @@ export async function aDayOfTriage(client: ClickHouseClient, to: string): Promis
   const each = Math.max(1, Math.round(wanted / DAY_INSERTS));
   for (let k = 0; k < DAY_INSERTS; k++) {
     await client.command({
-      query: `INSERT INTO incidents (incident_id, output_id, ministry, app, model, category, severity, rule_ids, title, status, assignee,
-                                     verdict, output_at, opened_at, updated_at, version, source)
-        SELECT incident_id, output_id, ministry, app, model, category, severity, rule_ids, title, if(status = 'new', 'triaged', status),
-               concat('reviewer', leftPad(toString(cityHash64(incident_id, ${k}) % ${REVIEWERS} + 1), 2, '0')),
-               verdict, output_at, opened_at, now64(3), version + 1, source
+      query: `INSERT INTO incidents
+        SELECT * REPLACE (if(status = 'new', 'triaged', status) AS status,
+                          concat('reviewer', leftPad(toString(cityHash64(incident_id, ${k}) % ${REVIEWERS} + 1), 2, '0')) AS assignee,
+                          now64(3) AS updated_at, version + 1 AS version)
         FROM (SELECT * FROM incidents FINAL
                WHERE opened_at >= toDateTime64({to:Date}, 3, 'UTC') - INTERVAL 13 DAY AND status != 'resolved'
                ORDER BY cityHash64(incident_id, ${k}) LIMIT ${each})`,

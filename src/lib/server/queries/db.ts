@@ -2,7 +2,6 @@
 // that count as "confirmed" (the incident workflow writes them; see src/lib/server/incidents).
 import type { ClickHouseSettings } from '@clickhouse/client';
 import { queryRows, type ClickHouseClient } from '../../../../clickhouse/client.ts';
-import { severityRank } from '../../../../clickhouse/rank.ts';
 
 export type { ClickHouseClient };
 
@@ -29,14 +28,6 @@ export const LIVE_FLAGS_WHERE = 'is_deleted = 0';
  * each partition on its own: `npm run bench` measured a flags FINAL scan at 10M outputs 105 → 42 ms.
  */
 export const LIVE_FLAGS_SETTINGS: ClickHouseSettings = { do_not_merge_across_partitions_select_final: 1 };
-
-/**
- * SQL for a severity column's rank, from the one ordered list in contracts/severities.ts (info = 0 …
- * critical = 4, as SEVERITY_RANK): ORDER BY it DESC puts the most severe first.
- */
-export function severityRankSql(column: string): string {
-  return `${severityRank(column)} - 1`;
-}
 
 /** Rate helper: null (shown as "—") when there is nothing to divide by, never NaN or Infinity. */
 export function ratio(num: number, den: number, scale = 1): number | null {

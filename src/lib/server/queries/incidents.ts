@@ -1,7 +1,8 @@
 // Incident summaries for the analytics pages (the triage queue itself lives in src/routes/incidents).
 // Only metadata: category, severity, rule, state. No prompt or response text is read here.
 import type { IncidentRow } from '../../../../contracts/incidents.ts';
-import { queryRows, severityRankSql, type ClickHouseClient } from './db.ts';
+import { queryRows, type ClickHouseClient } from './db.ts';
+import { severityRank } from '../../../../clickhouse/rank.ts';
 import { where, type Filters } from './filters.ts';
 import { BY_IDS } from '../../../../clickhouse/stores/incidents.ts';
 
@@ -12,7 +13,7 @@ export type IncidentSummary = Pick<
 >;
 
 /** Severity as its rank in contracts/severities.ts (SEVERITIES is ordered info → critical). */
-const SEVERITY_ORDER = severityRankSql('severity');
+const SEVERITY_ORDER = severityRank('severity');
 
 const topOrder = (openedAt: string) => `${SEVERITY_ORDER} DESC, ${openedAt} DESC, incident_id`;
 
