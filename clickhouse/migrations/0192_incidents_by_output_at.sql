@@ -22,7 +22,7 @@
 --   follows output_at by minutes to days, so a day's incidents sit in a few granules.
 -- - min_age_to_force_merge_seconds (as 0190): parts all older than a day merge into one, so the
 --   history is one part whatever the merge selector would leave, e.g. after this rebuild or a backfill.
--- - The projections of 0186 and 0189 come along in the new table's definition.
+-- - The columns and the projections of 0186 and 0189 come along (CREATE TABLE … AS).
 --
 -- Order of work, so nothing written meanwhile is lost and a failed run can simply run again:
 -- 1. leftovers of an earlier failed run go (the old table only exists here if the swap below was done,
@@ -38,33 +38,16 @@ DROP VIEW IF EXISTS {{table:incidents_by_output_at_mv}} {{on_cluster}};
 
 DROP TABLE IF EXISTS {{table:incidents_by_id}} {{on_cluster}};
 
-CREATE TABLE IF NOT EXISTS {{table:incidents_by_output_at}} {{on_cluster}}
-(
-    incident_id   String,
-    output_id     String,
-    ministry      LowCardinality(String),
-    app           LowCardinality(String),
-    model         LowCardinality(String),
-    category      LowCardinality(String),
-    severity      LowCardinality(String),
-    rule_ids      Array(String),
-    title         String,
-    status        LowCardinality(String),
-    assignee      String,
-    verdict       LowCardinality(String),
-    output_at     DateTime64(3, 'UTC'),
-    opened_at     DateTime64(3, 'UTC'),
-    updated_at    DateTime64(3, 'UTC') DEFAULT now64(3),
-    version       UInt64,
-    source        LowCardinality(String) DEFAULT 'evaluator',
-    INDEX idx_incident_id incident_id TYPE bloom_filter GRANULARITY 1,
-    INDEX idx_opened_at opened_at TYPE minmax GRANULARITY 1,
-    PROJECTION p_facets (SELECT ministry, category, model, count() GROUP BY ministry, category, model),
-    PROJECTION p_by_output_day (SELECT incident_id, ministry, app, model, severity, output_at, opened_at ORDER BY ministry, output_at)
-)
+-- The columns and the projections of 0186 and 0189 come from the table as it stands (AS), so the
+-- copy cannot drift from it; only the order, the two indexes and the settings are new.
+CREATE TABLE IF NOT EXISTS {{table:incidents_by_output_at}} {{on_cluster}} AS {{table:incidents}}
 ENGINE = {{engine:ReplacingMergeTree(version)}}
 ORDER BY (output_at, incident_id)
 SETTINGS deduplicate_merge_projection_mode = 'rebuild', min_age_to_force_merge_seconds = 86400;
+
+ALTER TABLE {{table:incidents_by_output_at}} {{on_cluster}} ADD INDEX IF NOT EXISTS idx_incident_id incident_id TYPE bloom_filter GRANULARITY 1;
+
+ALTER TABLE {{table:incidents_by_output_at}} {{on_cluster}} ADD INDEX IF NOT EXISTS idx_opened_at opened_at TYPE minmax GRANULARITY 1;
 
 {{distributed:incidents_by_output_at:cityHash64(incident_id)}};
 
