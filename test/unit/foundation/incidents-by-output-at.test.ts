@@ -52,8 +52,10 @@ describe('migration 0192: incidents ordered by the output time', () => {
     await run(stmts.slice(copy + 1));
     expect(await tables()).toEqual(['incidents']);
     // The runner finds 0192 unrecorded and runs all of it again on the swapped table.
-    expect((await migrate(client, OPTS)).applied).toEqual([M0192.name]);
-    expect((await migrate(client, OPTS)).applied).toEqual([]);
+    // (Later migrations are left out: this file tests 0192 alone.)
+    const upTo0192 = loadMigrations().filter((m) => m.version <= 192);
+    expect((await migrate(client, OPTS, undefined, upTo0192)).applied).toEqual([M0192.name]);
+    expect((await migrate(client, OPTS, undefined, upTo0192)).applied).toEqual([]);
 
     expect(await state()).toEqual([
       { incident_id: 'a', status: 'confirmed', version: 3 },
