@@ -11,7 +11,7 @@
 // process's shared client free for the dashboard and the ingester. The session closes when the
 // stream ends, fails or is abandoned.
 import type { ClickHouseSettings } from '@clickhouse/client';
-import { embeddedDataDir, type ClickHouseClient } from './client.ts';
+import { embeddedDataDir, queryRows, type ClickHouseClient } from './client.ts';
 
 /**
  * Settings every streamed read runs with. On a server, a sort larger than
@@ -142,6 +142,53 @@ export function dayWindows(days: readonly DayCount[], maxRows = WINDOW_MAX_ROWS,
     cur.rows += d.rows;
   }
   close();
+  return out;
+}
+
+/**
+ * The days (listed as for dayWindows) that hold rows [offset, offset + limit) of the read, as windows
+ * of consecutive days of one key however many rows they hold, and how many rows of the first window
+ * come before the page: a page reads only its own days. Why: one ordered query with LIMIT and OFFSET
+ * reads the sort columns of every row it matches, so a page of the incident queue grew with the
+ * history (docs/CAPACITY.md §9); the days of a page of a queue ordered by time, newest first, are the
+ * last one or two.
+ */
+export function pageOfDays(days: readonly DayCount[], offset: number, limit: number): { windows: StreamWindow[]; skip: number } {
+  const { held, before } = countsHolding(days, offset, limit);
+  return { windows: dayWindows(held, Infinity, Infinity), skip: offset - before };
+}
+
+/** The entries of `counts` (listed in a read's order) that hold rows [offset, offset + limit), and how many rows come before them. */
+export function countsHolding<C extends { rows: number }>(counts: readonly C[], offset: number, limit: number): { held: C[]; before: number } {
+  let before = 0;
+  let first = 0;
+  while (first < counts.length && before + counts[first].rows <= offset) before += counts[first++].rows;
+  let last = first;
+  let through = before;
+  while (last < counts.length && through < offset + limit) through += counts[last++].rows;
+  return { held: counts.slice(first, last), before };
+}
+
+/**
+ * Rows [skip, skip + limit) of the windows read in turn (pageOfDays; one query each, a page within one
+ * key and its days is one query). `query` selects one window as for streamWindows. Rows a concurrent
+ * change moved between the counts and this read shift the page by as many rows, as they would between
+ * two page loads.
+ */
+export async function readPage<T>(
+  client: ClickHouseClient,
+  page: { windows: readonly StreamWindow[]; skip: number },
+  limit: number,
+  query: string,
+  params: Record<string, unknown>,
+): Promise<T[]> {
+  const out: T[] = [];
+  let skip = page.skip;
+  for (const w of page.windows) {
+    if (out.length >= limit) break;
+    out.push(...(await queryRows<T>(client, `${query} LIMIT {limit:UInt64} OFFSET {offset:UInt64}`, { ...params, ...w.params, limit: limit - out.length, offset: skip })));
+    skip = 0;
+  }
   return out;
 }
 

@@ -8,7 +8,7 @@ import { INCIDENT_STATUSES, type IncidentRow } from '../../contracts/incidents.t
 import type { IncidentEventRow } from '../../contracts/tables.ts';
 import { insertRows, queryRows, type ClickHouseClient } from '../client.ts';
 import { withIncidentVerdicts } from '../incident-verdicts-rollup.ts';
-import { dayOf, dayWindowCondition, dayWindows, streamRows, windowedRead, WINDOW_MAX_ROWS, type CountedRead, type StreamWindow } from '../stream.ts';
+import { countsHolding, dayOf, dayWindowCondition, dayWindows, pageOfDays, readPage, streamRows, windowedRead, WINDOW_MAX_ROWS, type CountedRead, type DayCount, type StreamWindow } from '../stream.ts';
 
 /** A stored incident (every column of `incidents`). */
 export type Incident = IncidentRow & { updated_at: string };
@@ -155,10 +155,11 @@ const SORT_SQL: Record<SortKey, string> = {
 /**
  * The queue's filters as the FROM clause; `scope` (a CAIO's ministry) always applies. Status and
  * assignee change with triage and are checked after FINAL; the rest before it (incidentsFinal).
+ * `extra`: a window's conditions, split the same way.
  */
-function queueFrom(filter: IncidentQuery, scope: string | null, extraPrewhere: string[] = []): { sql: string; params: Record<string, unknown> } {
-  const prewhere: string[] = [...extraPrewhere];
-  const where: string[] = [];
+function queueFrom(filter: IncidentQuery, scope: string | null, extra: { prewhere: string[]; where: string[] } = { prewhere: [], where: [] }): { sql: string; params: Record<string, unknown> } {
+  const prewhere: string[] = [...extra.prewhere];
+  const where: string[] = [...extra.where];
   const params: Record<string, unknown> = {};
   const eq = (to: string[], column: keyof IncidentQuery & string, value: string | undefined) => {
     if (value === undefined) return;
@@ -200,55 +201,123 @@ export async function listIncidents(
 }
 
 /**
- * The export's windows (clickhouse/stream.ts streamWindows), for sorts on a column triage never
- * touches: opened_at by days, and severity, ministry, model and category by value and, within a
- * value, by days of opened_at (the order's next key is opened_at, newest first); consecutive days
- * join up to WINDOW_MAX_ROWS incidents (dayWindows). Their conditions run before FINAL
- * (incidentsFinal), so a window merges and sorts only its own incidents. The table is ordered by the
- * output's time and opened_at follows it by minutes to days (migration 0192), so the minmax index on
- * opened_at keeps a window of days to the granules of those days (docs/CAPACITY.md §8). WINDOW_ORDER orders
- * the value `k` as SORT_SQL orders the column. Status, assignee and updated_at change with triage: a
- * window on them could only be checked after FINAL, so every window would read every incident. Those
- * sorts stay one query.
+ * The queue's order in groups of (leading key, day): the page (queuePage) and the CSV export
+ * (queueWindows) count the matching incidents per group and then read only the groups they need.
+ * Every order is (leading key, opened_at DESC, incident_id), except the two time orders, which lead
+ * with their own time; a group is one value of the key and one UTC day of the time the order falls
+ * back to (`day`). WINDOW_KEYS orders the values `k` as SORT_SQL orders the column.
+ * A group's conditions on columns triage never touches (incidentsFinal) run before FINAL, so a read
+ * merges only its groups' incidents; the table is ordered by the output's time and opened_at follows
+ * it by minutes to days (migration 0192), so the minmax index on opened_at keeps a day to a few
+ * granules. Conditions on status, assignee and updated_at run after FINAL: the days of opened_at still
+ * bound such a read, and a day of updated_at is found by its minmax index (migration 0193), which
+ * ClickHouse applies under FINAL to every granule holding a version of a matching incident
+ * (use_skip_indexes_if_final, exact mode).
  */
-const WINDOW_ORDER: Partial<Record<SortKey, string>> = {
-  severity: severityRank('k'),
-  ministry: 'k',
-  model: 'k',
-  category: 'k',
+const WINDOW_KEYS: Partial<Record<SortKey, { order: string; changesWithTriage: boolean }>> = {
+  severity: { order: severityRank('k'), changesWithTriage: false },
+  ministry: { order: 'k', changesWithTriage: false },
+  model: { order: 'k', changesWithTriage: false },
+  category: { order: 'k', changesWithTriage: false },
+  status: { order: rankSql('k', INCIDENT_STATUSES), changesWithTriage: true },
+  assignee: { order: 'k', changesWithTriage: true },
 };
-const DAYS_WINDOW = dayWindowCondition('opened_at');
-const windowConditions = (sort: SortKey): string[] | null =>
-  sort === 'opened_at' ? [DAYS_WINDOW] : WINDOW_ORDER[sort] ? [`${sort} = {w_key:String}`, DAYS_WINDOW] : null;
+const dayColumn = (sort: SortKey) => (sort === 'updated_at' ? 'updated_at' : 'opened_at');
+
+/** A group's conditions (bound by a StreamWindow's params), split as queueFrom runs them. */
+function windowConditions(sort: SortKey): { prewhere: string[]; where: string[] } {
+  const out = { prewhere: [] as string[], where: [] as string[] };
+  const key = WINDOW_KEYS[sort];
+  if (key) (key.changesWithTriage ? out.where : out.prewhere).push(`${sort} = {w_key:String}`);
+  (sort === 'updated_at' ? out.where : out.prewhere).push(dayWindowCondition(dayColumn(sort)));
+  return out;
+}
 
 /**
- * The windows of the export in the queue's order with their counts (their sum is countIncidents), or
- * null when the sort has none (one query).
+ * How many incidents match, per group of the queue's order, listed in that order (their sum is
+ * countIncidents). `keys`: only the groups of these values of the leading key.
+ */
+export async function queueDays(client: ClickHouseClient, filter: IncidentQuery, scope: string | null, keys?: string[]): Promise<DayCount[]> {
+  const key = WINDOW_KEYS[filter.sort];
+  const rows = await groupCounts(client, filter, scope, { byDay: true, keys });
+  return rows.map((r) => ({ ...(key ? { key: r.k } : {}), day: r.d, rows: Number(r.n) }));
+}
+
+/** How many incidents match per value of the order's leading key, in the order (key sorts only). */
+async function queueKeys(client: ClickHouseClient, filter: IncidentQuery, scope: string | null): Promise<{ key: string; rows: number }[]> {
+  return (await groupCounts(client, filter, scope, { byDay: false })).map((r) => ({ key: r.k, rows: Number(r.n) }));
+}
+
+/** The counts behind queueDays and queueKeys: per leading key (if the order has one) and, `byDay`, per day. */
+async function groupCounts(client: ClickHouseClient, filter: IncidentQuery, scope: string | null, by: { byDay: boolean; keys?: string[] }) {
+  const { sort } = filter;
+  const dir = filter.dir === 'asc' ? 'ASC' : 'DESC';
+  const key = WINDOW_KEYS[sort];
+  const only = { prewhere: [] as string[], where: [] as string[] };
+  if (key && by.keys) (key.changesWithTriage ? only.where : only.prewhere).push(`${sort} IN {w_keys:Array(String)}`);
+  const { sql, params } = queueFrom(filter, scope, only);
+  const groups = [key ? `toString(${sort}) AS k` : "'' AS k", ...(by.byDay ? [`${dayOf(dayColumn(sort))} AS dd`] : [])];
+  const order = [...(key ? [`${key.order} ${dir}`] : []), ...(by.byDay ? [`dd ${key ? 'DESC' : dir}`] : [])];
+  return queryRows<{ k: string; d: string; n: number | string }>(
+    client,
+    `SELECT k, ${by.byDay ? 'toString(dd)' : "''"} AS d, count() AS n ${sql} GROUP BY ${groups.join(', ')} ORDER BY ${order.join(', ')}`,
+    { ...params, ...(by.keys ? { w_keys: by.keys } : {}) },
+  );
+}
+
+/**
+ * One page of the queue and the total: the matching incidents are counted per group of the queue's
+ * order, and the page is read from the groups that hold it only, so a page costs about the same at
+ * any history (docs/CAPACITY.md §9). An order that leads with a key counts per value first, then per
+ * day within the values that hold the page: counting every (value, day) pair at once cost more than
+ * the two counts (770,000 incidents: 21–32 ms against ≈ 5 + 7–11). `window` picks the page once the
+ * total is known (a page past the end shows the last one). listIncidents is the same rows from one
+ * query over everything.
+ */
+export async function queuePage(
+  client: ClickHouseClient,
+  filter: IncidentQuery,
+  scope: string | null,
+  window: (total: number) => { limit: number; offset: number },
+): Promise<{ total: number; rows: Incident[] }> {
+  const keyed = WINDOW_KEYS[filter.sort] !== undefined;
+  const counts: { rows: number; key?: string }[] = keyed ? await queueKeys(client, filter, scope) : await queueDays(client, filter, scope);
+  const total = counts.reduce((n, c) => n + c.rows, 0);
+  const { limit, offset } = window(total);
+  if (total === 0) return { total, rows: [] };
+  let days = counts as DayCount[];
+  let skip = offset;
+  if (keyed) {
+    const { held, before } = countsHolding(counts, offset, limit);
+    days = await queueDays(client, filter, scope, held.map((c) => c.key!));
+    skip = offset - before;
+  }
+  const { sql, params } = queueSelect(filter, scope, windowConditions(filter.sort));
+  return { total, rows: await readPage<Incident>(client, pageOfDays(days, skip, limit), Math.min(limit, INCIDENT_EXPORT_MAX), sql, params) };
+}
+
+/**
+ * The export's windows in the queue's order with their counts (their sum is countIncidents), or null
+ * when the order's groups change with triage (status, assignee, updated_at): an export is read window
+ * after window over seconds to minutes, and an incident triaged meanwhile would move between windows,
+ * read twice or never. Those sorts stay one query. Consecutive days join up to WINDOW_MAX_ROWS
+ * incidents (dayWindows), so a window merges and sorts only its own incidents.
  */
 export async function queueWindows(client: ClickHouseClient, filter: IncidentQuery, scope: string | null, maxRows = WINDOW_MAX_ROWS): Promise<StreamWindow[] | null> {
-  const { sort } = filter;
-  if (!windowConditions(sort)) return null;
-  const dir = filter.dir === 'asc' ? 'ASC' : 'DESC';
-  const { sql, params } = queueFrom(filter, scope);
-  const byValue = sort !== 'opened_at';
-  const rows = await queryRows<{ k: string; d: string; n: number | string }>(
-    client,
-    `SELECT ${byValue ? `toString(${sort})` : "''"} AS k, toString(dd) AS d, count() AS n ${sql}
-      GROUP BY k, ${dayOf('opened_at')} AS dd ORDER BY ${byValue ? `${WINDOW_ORDER[sort]} ${dir}, dd DESC` : `dd ${dir}`}`,
-    params,
-  );
-  return dayWindows(rows.map((r) => ({ ...(byValue ? { key: r.k } : {}), day: r.d, rows: Number(r.n) })), maxRows);
+  if (!exportsByWindows(filter.sort)) return null;
+  return dayWindows(await queueDays(client, filter, scope), maxRows);
 }
+
+const exportsByWindows = (sort: SortKey) => sort !== 'updated_at' && !WINDOW_KEYS[sort]?.changesWithTriage;
 
 /**
  * The queue's rows in the queue's order, counted and then streamed (up to a limit): the CSV export.
  * Window by window when the sort has windows (queueWindows), else one query and count().
  */
 export async function incidentExport(client: ClickHouseClient, filter: IncidentQuery, scope: string | null, maxRows = WINDOW_MAX_ROWS): Promise<CountedRead<Incident>> {
-  const conds = windowConditions(filter.sort);
-  const windows = conds && (await queueWindows(client, filter, scope, maxRows));
-  if (conds && windows) {
-    const { sql, params } = queueSelect(filter, scope, conds);
+  const windows = await queueWindows(client, filter, scope, maxRows);
+  if (windows) {
+    const { sql, params } = queueSelect(filter, scope, windowConditions(filter.sort));
     return windowedRead<Incident>(client, windows, sql, params);
   }
   const { sql, params } = queueSelect(filter, scope);
@@ -256,8 +325,8 @@ export async function incidentExport(client: ClickHouseClient, filter: IncidentQ
 }
 
 /** The queue's SELECT with its filters, scope and order (one for pages, the export and the stream). */
-function queueSelect(filter: IncidentQuery, scope: string | null, extraPrewhere: string[] = []): { sql: string; params: Record<string, unknown> } {
-  const { sql, params } = queueFrom(filter, scope, extraPrewhere);
+function queueSelect(filter: IncidentQuery, scope: string | null, window?: { prewhere: string[]; where: string[] }): { sql: string; params: Record<string, unknown> } {
+  const { sql, params } = queueFrom(filter, scope, window);
   const dir = filter.dir === 'asc' ? 'ASC' : 'DESC';
   return {
     sql: `SELECT ${INCIDENT_COLUMNS} ${sql}

@@ -5,8 +5,7 @@ import type { ClickHouseClient } from '@clickhouse/client';
 import {
   AGE_BUCKETS,
   SORT_KEYS,
-  countIncidents,
-  listIncidents,
+  queuePage,
   type Incident,
   type IncidentQuery,
   type SortKey,
@@ -44,16 +43,20 @@ export function parseIncidentFilter(params: URLSearchParams): IncidentFilter {
 
 /**
  * One page of the queue with its position: the rows, the total and the page actually shown (a page
- * past the end, e.g. after incidents were resolved under a status filter, shows the last page).
+ * past the end, e.g. after incidents were resolved under a status filter, shows the last page). The
+ * counts come first: they give the total and the page, and the page is then read from the groups of
+ * the queue's order that hold it only (clickhouse/stores/incidents.ts queuePage).
  */
 export async function incidentQueuePage(
   client: ClickHouseClient,
   filter: IncidentFilter,
   scope: string | null,
 ): Promise<{ incidents: Incident[]; paging: PageInfo }> {
-  const [total, rows] = await Promise.all([countIncidents(client, filter, scope), listIncidents(client, filter, scope, pageWindow(filter))]);
-  const paging = pageInfo(total, filter);
-  const incidents = paging.page === filter.page ? rows : await listIncidents(client, filter, scope, pageWindow({ ...filter, page: paging.page }));
+  let paging = pageInfo(0, filter);
+  const { rows: incidents } = await queuePage(client, filter, scope, (total) => {
+    paging = pageInfo(total, filter);
+    return pageWindow({ ...filter, page: paging.page });
+  });
   return { incidents, paging };
 }
 
