@@ -238,41 +238,73 @@ function windowConditions(sort: SortKey): { prewhere: string[]; where: string[] 
  * countIncidents). `keys`: only the groups of these values of the leading key.
  */
 export async function queueDays(client: ClickHouseClient, filter: IncidentQuery, scope: string | null, keys?: string[]): Promise<DayCount[]> {
-  const key = WINDOW_KEYS[filter.sort];
-  const rows = await groupCounts(client, filter, scope, { byDay: true, keys });
-  return rows.map((r) => ({ ...(key ? { key: r.k } : {}), day: r.d, rows: Number(r.n) }));
-}
-
-/** How many incidents match per value of the order's leading key, in the order (key sorts only). */
-async function queueKeys(client: ClickHouseClient, filter: IncidentQuery, scope: string | null): Promise<{ key: string; rows: number }[]> {
-  return (await groupCounts(client, filter, scope, { byDay: false })).map((r) => ({ key: r.k, rows: Number(r.n) }));
-}
-
-/** The counts behind queueDays and queueKeys: per leading key (if the order has one) and, `byDay`, per day. */
-async function groupCounts(client: ClickHouseClient, filter: IncidentQuery, scope: string | null, by: { byDay: boolean; keys?: string[] }) {
   const { sort } = filter;
   const dir = filter.dir === 'asc' ? 'ASC' : 'DESC';
   const key = WINDOW_KEYS[sort];
   const only = { prewhere: [] as string[], where: [] as string[] };
-  if (key && by.keys) (key.changesWithTriage ? only.where : only.prewhere).push(`${sort} IN {w_keys:Array(String)}`);
+  if (key && keys) (key.changesWithTriage ? only.where : only.prewhere).push(`${sort} IN {w_keys:Array(String)}`);
   const { sql, params } = queueFrom(filter, scope, only);
-  const groups = [key ? `toString(${sort}) AS k` : "'' AS k", ...(by.byDay ? [`${dayOf(dayColumn(sort))} AS dd`] : [])];
-  const order = [...(key ? [`${key.order} ${dir}`] : []), ...(by.byDay ? [`dd ${key ? 'DESC' : dir}`] : [])];
-  return queryRows<{ k: string; d: string; n: number | string }>(
+  const rows = await queryRows<{ k: string; d: string; n: number | string }>(
     client,
-    `SELECT k, ${by.byDay ? 'toString(dd)' : "''"} AS d, count() AS n ${sql} GROUP BY ${groups.join(', ')} ORDER BY ${order.join(', ')}`,
-    { ...params, ...(by.keys ? { w_keys: by.keys } : {}) },
+    `SELECT ${key ? `toString(${sort})` : "''"} AS k, toString(dd) AS d, count() AS n ${sql}
+      GROUP BY k, ${dayOf(dayColumn(sort))} AS dd ORDER BY ${key ? `${key.order} ${dir}, dd DESC` : `dd ${dir}`}`,
+    { ...params, ...(keys ? { w_keys: keys } : {}) },
   );
+  return rows.map((r) => ({ ...(key ? { key: r.k } : {}), day: r.d, rows: Number(r.n) }));
 }
 
 /**
- * One page of the queue and the total: the matching incidents are counted per group of the queue's
- * order, and the page is read from the groups that hold it only, so a page costs about the same at
- * any history (docs/CAPACITY.md §9). An order that leads with a key counts per value first, then per
- * day within the values that hold the page: counting every (value, day) pair at once cost more than
- * the two counts (770,000 incidents: 21–32 ms against ≈ 5 + 7–11). `window` picks the page once the
- * total is known (a page past the end shows the last one). listIncidents is the same rows from one
- * query over everything.
+ * How far back (days before the request) the first count of a page also counts, newest first: a
+ * page whose rows all lie within one of these is read with that bound alone (queuePage).
+ */
+const RECENT_DAYS = [2, 7, 30] as const;
+
+/**
+ * The column a page's recent spans bound, when the queue's order is newest first in it: opened_at
+ * under every key (the order within a value) and in the default order; updated_at in its own order.
+ * Oldest first there is no recent end, and the page is found by days alone.
+ */
+function recentColumn(filter: IncidentQuery): 'opened_at' | 'updated_at' | null {
+  if (WINDOW_KEYS[filter.sort]) return 'opened_at';
+  return filter.dir === 'desc' ? dayColumn(filter.sort) : null;
+}
+
+/**
+ * The first count of a page: per value of the order's leading key (one row without a key), how many
+ * incidents match and how many of them are newer than each of `from` (times in ms). Conditional
+ * counts cost about nothing beside the count; counting per (value, day) pair costs 2–3× the count
+ * (770,000 incidents: 21–32 ms against 5–10), since a single low-cardinality key is aggregated by its
+ * dictionary and a pair is hashed row by row.
+ */
+async function recentCounts(client: ClickHouseClient, filter: IncidentQuery, scope: string | null, column: string, from: readonly number[]) {
+  const { sort } = filter;
+  const key = WINDOW_KEYS[sort];
+  const { sql, params } = queueFrom(filter, scope);
+  const recent = from.map((_, i) => `countIf(${column} >= {r_from_${i}:DateTime64(3, 'UTC')}) AS r${i}`);
+  const rows = await queryRows<Record<string, string | number>>(
+    client,
+    `SELECT ${key ? `toString(${sort})` : "''"} AS k, count() AS n, ${recent.join(', ')} ${sql}
+      ${key ? `GROUP BY k ORDER BY ${key.order} ${filter.dir === 'asc' ? 'ASC' : 'DESC'}` : ''}`,
+    { ...params, ...Object.fromEntries(from.map((t, i) => [`r_from_${i}`, new Date(t).toISOString().replace('T', ' ').replace('Z', '')])) },
+  );
+  return rows
+    .map((r) => ({ key: String(r.k), rows: Number(r.n), recent: from.map((_, i) => Number(r[`r${i}`])) }))
+    .filter((r) => r.rows > 0);
+}
+
+/**
+ * One page of the queue and the total, read from the part of the history that holds the page only,
+ * so a page costs about the same at any history (docs/CAPACITY.md §9); listIncidents is the same rows
+ * from one query over everything. `window` picks the page once the total is known (a page past the end
+ * shows the last one).
+ * - Newest first (in opened_at, in updated_at, or within each value of a leading key): the first count
+ *   also counts the incidents of the last 2, 7 and 30 days. If the page lies within one value and
+ *   within the shortest span that holds it, it is read with that bound: the incidents newer than the
+ *   bound are the first ones of their value (or of the queue) in the order, and there are enough of
+ *   them. Two queries, whatever the history.
+ * - Otherwise (a deep page, a page across two values, oldest first): the matching incidents are counted
+ *   per day (within the values that hold the page), and only the days that hold it are read.
+ * The bounds are fixed before the first count, so both queries use the same ones.
  */
 export async function queuePage(
   client: ClickHouseClient,
@@ -280,20 +312,43 @@ export async function queuePage(
   scope: string | null,
   window: (total: number) => { limit: number; offset: number },
 ): Promise<{ total: number; rows: Incident[] }> {
-  const keyed = WINDOW_KEYS[filter.sort] !== undefined;
-  const counts: { rows: number; key?: string }[] = keyed ? await queueKeys(client, filter, scope) : await queueDays(client, filter, scope);
+  const key = WINDOW_KEYS[filter.sort];
+  const column = recentColumn(filter);
+  const now = Date.now();
+  const from = RECENT_DAYS.map((d) => now - d * 86_400_000);
+  const counts: { rows: number; key?: string; recent?: number[] }[] = column ? await recentCounts(client, filter, scope, column, from) : await queueDays(client, filter, scope);
   const total = counts.reduce((n, c) => n + c.rows, 0);
-  const { limit, offset } = window(total);
+  const picked = window(total);
+  const offset = picked.offset;
+  const limit = Math.min(picked.limit, INCIDENT_EXPORT_MAX);
   if (total === 0) return { total, rows: [] };
-  let days = counts as DayCount[];
-  let skip = offset;
-  if (keyed) {
-    const { held, before } = countsHolding(counts, offset, limit);
-    days = await queueDays(client, filter, scope, held.map((c) => c.key!));
-    skip = offset - before;
+  if (!column) return { total, rows: await readDays(client, filter, scope, counts as DayCount[], offset, limit) };
+
+  const { held, before } = countsHolding(counts, offset, limit);
+  const skip = offset - before;
+  const span = held.length === 1 ? held[0].recent!.findIndex((n) => n >= Math.min(skip + limit, held[0].rows)) : -1;
+  if (span >= 0) {
+    const bound = { prewhere: [] as string[], where: [] as string[] };
+    if (key) (key.changesWithTriage ? bound.where : bound.prewhere).push(`${filter.sort} = {w_key:String}`);
+    (column === 'opened_at' ? bound.prewhere : bound.where).push(`${column} >= {w_from:DateTime64(3, 'UTC')}`);
+    const { sql, params } = queueSelect(filter, scope, bound);
+    const rows = await queryRows<Incident>(client, `${sql} LIMIT {limit:UInt64} OFFSET {offset:UInt64}`, {
+      ...params,
+      w_key: held[0].key,
+      w_from: new Date(from[span]).toISOString().replace('T', ' ').replace('Z', ''),
+      limit,
+      offset: skip,
+    });
+    return { total, rows };
   }
+  if (!key) return { total, rows: await readDays(client, filter, scope, await queueDays(client, filter, scope), offset, limit) };
+  return { total, rows: await readDays(client, filter, scope, await queueDays(client, filter, scope, held.map((c) => c.key!)), skip, limit) };
+}
+
+/** Rows [offset, offset + limit) of the days listed (queueDays), read from the days that hold them only. */
+function readDays(client: ClickHouseClient, filter: IncidentQuery, scope: string | null, days: readonly DayCount[], offset: number, limit: number): Promise<Incident[]> {
   const { sql, params } = queueSelect(filter, scope, windowConditions(filter.sort));
-  return { total, rows: await readPage<Incident>(client, pageOfDays(days, skip, limit), Math.min(limit, INCIDENT_EXPORT_MAX), sql, params) };
+  return readPage<Incident>(client, pageOfDays(days, offset, limit), limit, sql, params);
 }
 
 /**
