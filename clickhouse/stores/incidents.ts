@@ -262,9 +262,9 @@ const RECENT_DAYS = [2, 7, 30] as const;
 /**
  * Up to this many stored rows (versions; a metadata count), a page the recent spans cannot bound is
  * read by one ordered query over every match rather than by days: the one query reads the whole table,
- * the per-day path costs two or three queries more. Measured per view, p50: at 77,000 incidents the
- * per-day path took 24–41 ms where one query took 16–21; at 784,000 it took 28–40 where one query took
- * 41–63.
+ * the per-day path costs two or three queries more. Measured on the bench's data, 16 views, p50: with
+ * 77,000 incidents the per-day path took 13–41 ms a page where one query took 13–21; with 784,000
+ * stored rows 24–49 where one query took 35–63 (docs/CAPACITY.md §9).
  */
 const ONE_QUERY_MAX_STORED = 250_000;
 
@@ -294,12 +294,16 @@ async function recentCounts(client: ClickHouseClient, filter: IncidentQuery, sco
     client,
     `SELECT ${key ? `toString(${sort})` : "''"} AS k, count() AS n, ${recent.join(', ')}, (SELECT count() FROM incidents) AS stored ${sql}
       ${key ? `GROUP BY k ORDER BY ${key.order} ${filter.dir === 'asc' ? 'ASC' : 'DESC'}` : ''}`,
-    { ...params, ...Object.fromEntries(from.map((t, i) => [`r_from_${i}`, new Date(t).toISOString().replace('T', ' ').replace('Z', '')])) },
+    { ...params, ...Object.fromEntries(from.map((t, i) => [`r_from_${i}`, dateTime64(t)])) },
   );
-  return rows
-    .map((r) => ({ key: String(r.k), rows: Number(r.n), recent: from.map((_, i) => Number(r[`r${i}`])), stored: Number(r.stored) }))
-    .filter((r) => r.rows > 0);
+  return {
+    values: rows.map((r) => ({ key: String(r.k), rows: Number(r.n), recent: from.map((_, i) => Number(r[`r${i}`])) })).filter((r) => r.rows > 0),
+    stored: Number(rows[0]?.stored ?? 0),
+  };
 }
+
+/** A time in ms as a DateTime64(3, 'UTC') query parameter. */
+const dateTime64 = (ms: number) => new Date(ms).toISOString().replace('T', ' ').replace('Z', '');
 
 /**
  * One page of the queue and the total, read from the part of the history that holds the page only,
@@ -327,13 +331,14 @@ export async function queuePage(
   const column = recentColumn(filter);
   const now = Date.now();
   const from = RECENT_DAYS.map((d) => now - d * 86_400_000);
-  const counts: { rows: number; key?: string; recent?: number[] }[] = column ? await recentCounts(client, filter, scope, column, from) : await queueDays(client, filter, scope);
+  const recent = column ? await recentCounts(client, filter, scope, column, from) : null;
+  const counts: { rows: number; key?: string; recent?: number[] }[] = recent ? recent.values : await queueDays(client, filter, scope);
   const total = counts.reduce((n, c) => n + c.rows, 0);
   const picked = window(total);
   const offset = picked.offset;
   const limit = Math.min(picked.limit, INCIDENT_EXPORT_MAX);
   if (total === 0) return { total, rows: [] };
-  if (!column) return { total, rows: await readDays(client, filter, scope, counts as DayCount[], offset, limit) };
+  if (!recent) return { total, rows: await readDays(client, filter, scope, counts as DayCount[], offset, limit) };
 
   const { held, before } = countsHolding(counts, offset, limit);
   const skip = offset - before;
@@ -346,16 +351,13 @@ export async function queuePage(
     const rows = await queryRows<Incident>(client, `${sql} LIMIT {limit:UInt64} OFFSET {offset:UInt64}`, {
       ...params,
       w_key: held[0].key,
-      w_from: new Date(from[span]).toISOString().replace('T', ' ').replace('Z', ''),
+      w_from: dateTime64(from[span]),
       limit,
       offset: skip,
     });
     return { total, rows };
   }
-  if ((counts[0] as { stored?: number }).stored! <= oneQueryMaxStored) {
-    const { sql, params } = queueSelect(filter, scope);
-    return { total, rows: await queryRows<Incident>(client, `${sql} LIMIT {limit:UInt64} OFFSET {offset:UInt64}`, { ...params, limit, offset }) };
-  }
+  if (recent.stored <= oneQueryMaxStored) return { total, rows: await listIncidents(client, filter, scope, { limit, offset }) };
   if (!key) return { total, rows: await readDays(client, filter, scope, await queueDays(client, filter, scope), offset, limit) };
   return { total, rows: await readDays(client, filter, scope, await queueDays(client, filter, scope, held.map((c) => c.key!)), skip, limit) };
 }
