@@ -30,8 +30,22 @@ const INCIDENT_COLUMNS =
  * must stay in WHERE, after the merge, or an older version could answer for the incident.
  * Callers put conditions on those columns alone in `prewhere`, the rest in `where`.
  */
-export function incidentsFinal(c: { prewhere: string[]; where: string[] }): string {
+export function incidentsFinal(c: FinalConditions): string {
   return `FROM incidents FINAL${c.prewhere.length ? ` PREWHERE ${c.prewhere.join(' AND ')}` : ''} WHERE ${c.where.length ? c.where.join(' AND ') : '1'}`;
+}
+
+/** Conditions on `incidents` split as incidentsFinal runs them. */
+export interface FinalConditions {
+  prewhere: string[];
+  where: string[];
+}
+
+/** The columns a triage change writes (src/lib/server/incidents.ts): conditions on them run after FINAL. */
+const CHANGED_BY_TRIAGE: ReadonlySet<string> = new Set(['status', 'assignee', 'verdict', 'updated_at', 'version']);
+
+/** Adds a condition on one column to the half of `to` it may run in (incidentsFinal). */
+function addCondition(to: FinalConditions, column: string, condition: string): void {
+  (CHANGED_BY_TRIAGE.has(column) ? to.where : to.prewhere).push(condition);
 }
 
 // ---------------------------------------------------------------------------------------- one or few
@@ -157,28 +171,27 @@ const SORT_SQL: Record<SortKey, string> = {
  * assignee change with triage and are checked after FINAL; the rest before it (incidentsFinal).
  * `extra`: a window's conditions, split the same way.
  */
-function queueFrom(filter: IncidentQuery, scope: string | null, extra: { prewhere: string[]; where: string[] } = { prewhere: [], where: [] }): { sql: string; params: Record<string, unknown> } {
-  const prewhere: string[] = [...extra.prewhere];
-  const where: string[] = [...extra.where];
+function queueFrom(filter: IncidentQuery, scope: string | null, extra: FinalConditions = { prewhere: [], where: [] }): { sql: string; params: Record<string, unknown> } {
+  const conds: FinalConditions = { prewhere: [...extra.prewhere], where: [...extra.where] };
   const params: Record<string, unknown> = {};
-  const eq = (to: string[], column: keyof IncidentQuery & string, value: string | undefined) => {
+  const eq = (column: keyof IncidentQuery & string, value: string | undefined) => {
     if (value === undefined) return;
-    to.push(`${column} = {${column}:String}`);
+    addCondition(conds, column, `${column} = {${column}:String}`);
     params[column] = value;
   };
-  if (filter.status === 'open') where.push(`status != 'resolved'`);
-  else eq(where, 'status', filter.status);
-  eq(where, 'assignee', filter.assignee);
-  eq(prewhere, 'category', filter.category);
-  eq(prewhere, 'severity', filter.severity);
-  eq(prewhere, 'ministry', filter.ministry);
-  eq(prewhere, 'model', filter.model);
-  if (filter.age) prewhere.push(AGE_SQL[filter.age]);
+  if (filter.status === 'open') addCondition(conds, 'status', `status != 'resolved'`);
+  else eq('status', filter.status);
+  eq('assignee', filter.assignee);
+  eq('category', filter.category);
+  eq('severity', filter.severity);
+  eq('ministry', filter.ministry);
+  eq('model', filter.model);
+  if (filter.age) addCondition(conds, 'opened_at', AGE_SQL[filter.age]);
   if (scope !== null) {
-    prewhere.push('ministry = {scope_ministry:String}');
+    addCondition(conds, 'ministry', 'ministry = {scope_ministry:String}');
     params.scope_ministry = scope;
   }
-  return { sql: incidentsFinal({ prewhere, where }), params };
+  return { sql: incidentsFinal(conds), params };
 }
 
 /**
@@ -214,22 +227,21 @@ export async function listIncidents(
  * ClickHouse applies under FINAL to every granule holding a version of a matching incident
  * (use_skip_indexes_if_final, exact mode).
  */
-const WINDOW_KEYS: Partial<Record<SortKey, { order: string; changesWithTriage: boolean }>> = {
-  severity: { order: severityRank('k'), changesWithTriage: false },
-  ministry: { order: 'k', changesWithTriage: false },
-  model: { order: 'k', changesWithTriage: false },
-  category: { order: 'k', changesWithTriage: false },
-  status: { order: rankSql('k', INCIDENT_STATUSES), changesWithTriage: true },
-  assignee: { order: 'k', changesWithTriage: true },
+const WINDOW_KEYS: Partial<Record<SortKey, { order: string }>> = {
+  severity: { order: severityRank('k') },
+  ministry: { order: 'k' },
+  model: { order: 'k' },
+  category: { order: 'k' },
+  status: { order: rankSql('k', INCIDENT_STATUSES) },
+  assignee: { order: 'k' },
 };
 const dayColumn = (sort: SortKey) => (sort === 'updated_at' ? 'updated_at' : 'opened_at');
 
 /** A group's conditions (bound by a StreamWindow's params), split as queueFrom runs them. */
-function windowConditions(sort: SortKey): { prewhere: string[]; where: string[] } {
-  const out = { prewhere: [] as string[], where: [] as string[] };
-  const key = WINDOW_KEYS[sort];
-  if (key) (key.changesWithTriage ? out.where : out.prewhere).push(`${sort} = {w_key:String}`);
-  (sort === 'updated_at' ? out.where : out.prewhere).push(dayWindowCondition(dayColumn(sort)));
+function windowConditions(sort: SortKey): FinalConditions {
+  const out: FinalConditions = { prewhere: [], where: [] };
+  if (WINDOW_KEYS[sort]) addCondition(out, sort, `${sort} = {w_key:String}`);
+  addCondition(out, dayColumn(sort), dayWindowCondition(dayColumn(sort)));
   return out;
 }
 
@@ -241,8 +253,8 @@ export async function queueDays(client: ClickHouseClient, filter: IncidentQuery,
   const { sort } = filter;
   const dir = filter.dir === 'asc' ? 'ASC' : 'DESC';
   const key = WINDOW_KEYS[sort];
-  const only = { prewhere: [] as string[], where: [] as string[] };
-  if (key && keys) (key.changesWithTriage ? only.where : only.prewhere).push(`${sort} IN {w_keys:Array(String)}`);
+  const only: FinalConditions = { prewhere: [], where: [] };
+  if (key && keys) addCondition(only, sort, `${sort} IN {w_keys:Array(String)}`);
   const { sql, params } = queueFrom(filter, scope, only);
   const rows = await queryRows<{ k: string; d: string; n: number | string }>(
     client,
@@ -344,18 +356,12 @@ export async function queuePage(
   const skip = offset - before;
   const span = held.length === 1 ? held[0].recent!.findIndex((n) => n >= Math.min(skip + limit, held[0].rows)) : -1;
   if (span >= 0) {
-    const bound = { prewhere: [] as string[], where: [] as string[] };
-    if (key) (key.changesWithTriage ? bound.where : bound.prewhere).push(`${filter.sort} = {w_key:String}`);
-    (column === 'opened_at' ? bound.prewhere : bound.where).push(`${column} >= {w_from:DateTime64(3, 'UTC')}`);
+    const bound: FinalConditions = { prewhere: [], where: [] };
+    if (key) addCondition(bound, filter.sort, `${filter.sort} = {w_key:String}`);
+    addCondition(bound, column!, `${column} >= {w_from:DateTime64(3, 'UTC')}`);
     const { sql, params } = queueSelect(filter, scope, bound);
-    const rows = await queryRows<Incident>(client, `${sql} LIMIT {limit:UInt64} OFFSET {offset:UInt64}`, {
-      ...params,
-      w_key: held[0].key,
-      w_from: dateTime64(from[span]),
-      limit,
-      offset: skip,
-    });
-    return { total, rows };
+    const since = { params: { ...(key ? { w_key: held[0].key } : {}), w_from: dateTime64(from[span]) }, rows: held[0].recent![span] };
+    return { total, rows: await readPage<Incident>(client, { windows: [since], skip }, limit, sql, params) };
   }
   if (recent.stored <= oneQueryMaxStored) return { total, rows: await listIncidents(client, filter, scope, { limit, offset }) };
   if (!key) return { total, rows: await readDays(client, filter, scope, await queueDays(client, filter, scope), offset, limit) };
@@ -380,7 +386,7 @@ export async function queueWindows(client: ClickHouseClient, filter: IncidentQue
   return dayWindows(await queueDays(client, filter, scope), maxRows);
 }
 
-const exportsByWindows = (sort: SortKey) => sort !== 'updated_at' && !WINDOW_KEYS[sort]?.changesWithTriage;
+const exportsByWindows = (sort: SortKey) => !CHANGED_BY_TRIAGE.has(sort);
 
 /**
  * The queue's rows in the queue's order, counted and then streamed (up to a limit): the CSV export.
@@ -397,7 +403,7 @@ export async function incidentExport(client: ClickHouseClient, filter: IncidentQ
 }
 
 /** The queue's SELECT with its filters, scope and order (one for pages, the export and the stream). */
-function queueSelect(filter: IncidentQuery, scope: string | null, window?: { prewhere: string[]; where: string[] }): { sql: string; params: Record<string, unknown> } {
+function queueSelect(filter: IncidentQuery, scope: string | null, window?: FinalConditions): { sql: string; params: Record<string, unknown> } {
   const { sql, params } = queueFrom(filter, scope, window);
   const dir = filter.dir === 'asc' ? 'ASC' : 'DESC';
   return {
