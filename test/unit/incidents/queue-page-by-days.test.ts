@@ -58,6 +58,12 @@ beforeAll(async () => {
       version: opened,
     };
   });
+  // Times at the edges: one opened before 1970 (outside a Date day) and one a day ahead of this
+  // clock (a runner whose clock runs fast).
+  rows.push(
+    { ...rows[0], incident_id: 'edge-1969', output_id: 'o-1969', output_at: '1969-12-31T23:58:00.000Z', opened_at: '1969-12-31T23:59:59.999Z', updated_at: '1969-12-31T23:59:59.999Z', version: 1 },
+    { ...rows[1], incident_id: 'edge-ahead', output_id: 'o-ahead', output_at: iso(NOW + DAY - 60_000), opened_at: iso(NOW + DAY), updated_at: iso(NOW + DAY), version: NOW + DAY },
+  );
   await client.insert({ table: 'incidents', values: rows, format: 'JSONEachRow' });
   // Triage in three later inserts: status and assignee change, updated_at moves to a later day.
   for (let round = 1; round <= 3; round++) {
