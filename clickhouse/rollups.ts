@@ -64,10 +64,11 @@ export interface RollupDefinition {
 }
 
 /**
- * Views that keep a lookup by id (migrations 0090 and 0187, for deduplication by id alone), not a per-day
- * figure: nothing to compare per day, and their rows are not counts.
+ * Views whose tables hold no per-day figure, so there is nothing to compare per day and their rows are
+ * not counts: the lookups by id (migrations 0090 and 0187, for deduplication by id alone) and the list
+ * of ministry, app and model combinations (0194, the dashboard's selects).
  */
-export const ID_LOOKUP_TABLES: ReadonlySet<string> = new Set(['usage_event_ids', 'output_ids', 'usage_event_keys', 'output_keys']);
+export const NOT_ROLLUPS: ReadonlySet<string> = new Set(['usage_event_ids', 'output_ids', 'usage_event_keys', 'output_keys', 'usage_dimensions']);
 
 /**
  * Every rollup: those of the migrations' materialized views (CREATE MATERIALIZED VIEW … TO <rollup> AS
@@ -85,7 +86,7 @@ export function rollupDefinitions(): RollupDefinition[] {
         continue;
       }
       const mv = /CREATE MATERIALIZED VIEW\s+(?:IF NOT EXISTS\s+)?\S+\s+TO\s+(\w+)(?:\s*\([^)]*\))?\s+AS\s+(SELECT[\s\S]*?);?\s*$/i.exec(stmt);
-      if (!mv || ID_LOOKUP_TABLES.has(mv[1])) continue;
+      if (!mv || NOT_ROLLUPS.has(mv[1])) continue;
       const source = /\bFROM\s+(\w+)/i.exec(mv[2])?.[1] as RawTable;
       out.push({ rollup: mv[1], source, select: mv[2], period: /\bAS\s+month\b/i.test(mv[2]) ? 'month' : 'day' });
     }

@@ -48,7 +48,7 @@ describe('migrations on chDB', () => {
     expect(r.n).toBe(1);
   });
 
-  it('0151 and 0080 backfill their rollups from the events stored before them', async () => {
+  it('0151, 0080 and 0194 backfill their tables from the rows stored before them', async () => {
     const ev = (id: string, user: string, ministry: string, at: string) => ({
       event_id: id, occurred_at: at, ministry, user_id: user, session_id: 's', request_id: id, app: 'chat', model: 'm',
       input_tokens: 1, output_tokens: 1, latency_ms: 1, status: 'ok', raw: '{}', src_topic: 't', src_partition: 0, src_offset: 1,
@@ -83,6 +83,19 @@ describe('migrations on chDB', () => {
       "SELECT ministry, model, quantilesTDigestMerge(0.5, 0.95)(latency_q)[1] AS p50 FROM model_latency_daily WHERE day BETWEEN '2026-09-01' AND '2026-09-02' GROUP BY ministry, model ORDER BY ministry",
     );
     expect(lat).toEqual([{ ministry: 'mhlw', model: 'm', p50: 1 }, { ministry: 'mof', model: 'm', p50: 1 }]);
+
+    // 0194 the same way: the combinations of ministry, app and model, from usage_daily; the view adds a new one.
+    await db.client.command({ query: 'TRUNCATE TABLE usage_dimensions' });
+    const m194 = loadMigrations().find((x) => x.name.startsWith('0194'))!;
+    const [insert194] = renderMigration(m194.sql, { rawTextTtlDays: 400 }).filter((s) => /^\s*INSERT INTO/.test(s));
+    await db.client.command({ query: insert194 });
+    const dims = async () =>
+      queryRows<{ ministry: string; app: string; model: string }>(db.client, 'SELECT ministry, app, model FROM usage_dimensions FINAL ORDER BY ministry, app, model');
+    const before = await dims();
+    expect(before).toContainEqual({ ministry: 'mhlw', app: 'chat', model: 'm' });
+    expect(before).toContainEqual({ ministry: 'mof', app: 'chat', model: 'm' });
+    await db.client.insert({ table: 'usage_events', format: 'JSONEachRow', values: [{ ...ev('bf-5', 'carol', 'mof', '2026-09-03T03:00:00.000Z'), app: 'translation' }] });
+    expect(await dims()).toEqual([...before, { ministry: 'mof', app: 'translation', model: 'm' }].sort((a, b) => `${a.ministry}|${a.app}`.localeCompare(`${b.ministry}|${b.app}`)));
   });
 });
 

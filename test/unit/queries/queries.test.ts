@@ -107,28 +107,29 @@ describe('filters', () => {
 });
 
 describe('overview', () => {
-  it('finds the latest day with data', async () => {
-    expect(await latestDataDay(db.client, '2030-01-01')).toBe(day(44));
+  it('finds the latest day with data, within the last week and beyond it', async () => {
     expect(await latestDataDay(db.client, day(20))).toBe(day(20));
+    // Within the recent window (the last data three days before the bound) and past it (a store idle for years).
+    expect(await latestDataDay(db.client, addDays(day(44), 3))).toBe(day(44));
+    expect(await latestDataDay(db.client, '2030-01-01')).toBe(day(44));
+    expect(await latestDataDay(db.client, addDays(day(0), -1))).toBeNull();
   });
 
-  it('lists the app and model options of all ministries and of one; all ministries from the p_dims projection', async () => {
+  it('lists the app and model options of all ministries and of one from usage_dimensions, one row per combination', async () => {
     const want = (ministry: string | null) => {
       const rows = pilot.usage.filter((u) => !ministry || u.ministry === ministry);
       return { apps: [...new Set(rows.map((u) => u.app))].sort(), models: [...new Set(rows.map((u) => u.model))].sort() };
     };
     expect(want(null).apps.length).toBeGreaterThan(1);
-    // force_optimize_projection fails a query that no projection answers (migration 0188). Only for all
-    // ministries: one ministry's rows are a primary-key range of usage_daily, and with this little data
-    // ClickHouse rightly reads that range instead (as many marks as the projection).
-    await db.client.command({ query: 'SET force_optimize_projection = 1' });
-    try {
-      expect(await filterOptions(db.client, null)).toEqual(want(null));
-    } finally {
-      await db.client.command({ query: 'SET force_optimize_projection = 0' });
-    }
+    expect(await filterOptions(db.client, null)).toEqual(want(null));
     expect(await filterOptions(db.client, 'mhlw')).toEqual(want('mhlw'));
     expect(await filterOptions(db.client, 'no-such-ministry')).toEqual({ apps: [], models: [] });
+    const combos = new Set(pilot.usage.map((u) => `${u.ministry}|${u.app}|${u.model}`));
+    const [stored] = await queryRows<{ n: number; distinct: number }>(
+      db.client,
+      'SELECT count() AS n, uniqExact(ministry, app, model) AS distinct FROM usage_dimensions FINAL',
+    );
+    expect(stored).toEqual({ n: combos.size, distinct: combos.size });
   });
 
   it.each(FILTER_CASES)('DAU / WAU / MAU and adoption match the raw events (%s)', async (_, o) => {

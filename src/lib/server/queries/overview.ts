@@ -9,10 +9,20 @@ import { activeAndDailyUsersMonthly, activeUsersMonthly, dailyActiveUsersMonthly
 
 /** The latest day any usage was recorded (up to `today`), or null on an empty database. */
 export async function latestDataDay(client: ClickHouseClient, today: string): Promise<string | null> {
+  // Nearly always the day is within the last week: reading only those days prunes usage_daily to its
+  // newest parts, where the whole day column of half a year is 229 granules in 77 parts (9 → 5 ms at
+  // 100 M outputs, docs/CAPACITY.md §9). Only a store idle for a week or more reads it all.
+  return (await latestDayIn(client, today, RECENT_DAYS)) ?? (await latestDayIn(client, today, null));
+}
+
+const RECENT_DAYS = 7;
+
+async function latestDayIn(client: ClickHouseClient, today: string, days: number | null): Promise<string | null> {
+  const recent = days === null ? '' : 'AND usage_daily.day > {today:Date} - {days:UInt16}';
   const [r] = await queryRows<{ day: string | null; n: number }>(
     client,
-    'SELECT toString(max(usage_daily.day)) AS day, count() AS n FROM usage_daily WHERE usage_daily.day <= {today:Date}',
-    { today },
+    `SELECT toString(max(usage_daily.day)) AS day, count() AS n FROM usage_daily WHERE usage_daily.day <= {today:Date} ${recent}`,
+    days === null ? { today } : { today, days },
   );
   return r && r.n > 0 ? r.day : null;
 }
@@ -340,9 +350,9 @@ export function activeWindows(to: string) {
 /** Distinct values present in the rollups, for the app and model filter menus. */
 export async function filterOptions(client: ClickHouseClient, ministry: string | null): Promise<{ apps: string[]; models: string[] }> {
   const where = ministry ? 'WHERE ministry = {ministry:String}' : '';
-  // A GROUP BY of columns the p_dims projection keeps (migration 0188), so ClickHouse reads a few
-  // rows per part instead of every ministry × day × app × model row.
-  const rows = await queryRows<{ app: string; model: string }>(client, `SELECT app, model FROM usage_daily ${where} GROUP BY app, model`, ministry ? { ministry } : {});
+  // usage_dimensions (migration 0194): one row per ministry, app and model, in a few parts whatever the
+  // history; the GROUP BY folds a combination that sits in two parts not yet merged.
+  const rows = await queryRows<{ app: string; model: string }>(client, `SELECT app, model FROM usage_dimensions ${where} GROUP BY app, model`, ministry ? { ministry } : {});
   const sorted = (k: 'app' | 'model') => [...new Set(rows.map((r) => r[k]))].sort();
   return { apps: sorted('app'), models: sorted('model') };
 }
