@@ -96,6 +96,12 @@ describe('migrations on chDB', () => {
     expect(before).toContainEqual({ ministry: 'mof', app: 'chat', model: 'm' });
     await db.client.insert({ table: 'usage_events', format: 'JSONEachRow', values: [{ ...ev('bf-5', 'carol', 'mof', '2026-09-03T03:00:00.000Z'), app: 'translation' }] });
     expect(await dims()).toEqual([...before, { ministry: 'mof', app: 'translation', model: 'm' }].sort((a, b) => `${a.ministry}|${a.app}`.localeCompare(`${b.ministry}|${b.app}`)));
+    // Known combinations write nothing: no new part per ingest batch.
+    const parts = async () =>
+      (await queryRows<{ n: number }>(db.client, "SELECT count() AS n FROM system.parts WHERE active AND database = currentDatabase() AND table = 'usage_dimensions'"))[0].n;
+    const partsBefore = await parts();
+    await db.client.insert({ table: 'usage_events', format: 'JSONEachRow', values: [ev('bf-6', 'dave', 'mof', '2026-09-03T04:00:00.000Z'), ev('bf-7', 'erin', 'mhlw', '2026-09-03T05:00:00.000Z')] });
+    expect(await parts()).toBe(partsBefore);
   });
 });
 
