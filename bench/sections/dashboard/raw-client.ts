@@ -5,9 +5,18 @@
 import type { ClickHouseClient } from '../../../clickhouse/client.ts';
 import { rollupDefinitions as allRollups } from '../../../clickhouse/rollups.ts';
 
-/** rollup table → the SELECT over raw tables that its materialized view inserts. */
+/**
+ * Tables a page reads that are fed from raw rows but are not rollups (clickhouse/rollups.ts NOT_ROLLUPS),
+ * with the raw aggregation they stand for. usage_dimensions' view only adds combinations it has not
+ * stored (migration 0194), so its own SELECT would read the table itself.
+ */
+const DERIVED_TABLES: Record<string, string> = {
+  usage_dimensions: 'SELECT ministry, app, model FROM usage_events GROUP BY ministry, app, model',
+};
+
+/** rollup (or derived) table → the SELECT over raw tables that its materialized view inserts. */
 export function rollupDefinitions(): Map<string, string> {
-  return new Map(allRollups().map((d) => [d.rollup, d.select]));
+  return new Map([...allRollups().map((d): [string, string] => [d.rollup, d.select]), ...Object.entries(DERIVED_TABLES)]);
 }
 
 /** Rewrites FROM/JOIN <rollup> [FINAL] into FROM (<raw aggregation>) AS <rollup>. */

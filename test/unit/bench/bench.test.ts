@@ -41,6 +41,8 @@ describe('bench helpers', () => {
     expect(rollups).toEqual(['outputs_daily']);
     expect(sql).toMatch(/^SELECT sum\(outputs\) FROM \(SELECT .*\sFROM outputs\s+GROUP BY .*\) AS outputs_daily WHERE outputs_daily\.day > 1$/s);
     expect(rewriteToRaw('SELECT 1 FROM flags FINAL', defs).rollups).toEqual([]);
+    // A derived table that is not a rollup still has its raw aggregation (the filter options' usage_dimensions).
+    expect(rewriteToRaw('SELECT app FROM usage_dimensions GROUP BY app', defs).sql).toMatch(/FROM \(SELECT ministry, app, model FROM usage_events GROUP BY ministry, app, model\) AS usage_dimensions/);
   });
 });
 
