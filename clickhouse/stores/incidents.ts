@@ -227,13 +227,13 @@ export async function listIncidents(
  * ClickHouse applies under FINAL to every granule holding a version of a matching incident
  * (use_skip_indexes_if_final, exact mode).
  */
-const WINDOW_KEYS: Partial<Record<SortKey, { order: string }>> = {
-  severity: { order: severityRank('k') },
-  ministry: { order: 'k' },
-  model: { order: 'k' },
-  category: { order: 'k' },
-  status: { order: rankSql('k', INCIDENT_STATUSES) },
-  assignee: { order: 'k' },
+const WINDOW_KEYS: Partial<Record<SortKey, string>> = {
+  severity: severityRank('k'),
+  ministry: 'k',
+  model: 'k',
+  category: 'k',
+  status: rankSql('k', INCIDENT_STATUSES),
+  assignee: 'k',
 };
 const dayColumn = (sort: SortKey) => (sort === 'updated_at' ? 'updated_at' : 'opened_at');
 
@@ -259,7 +259,7 @@ export async function queueDays(client: ClickHouseClient, filter: IncidentQuery,
   const rows = await queryRows<{ k: string; d: string; n: number | string }>(
     client,
     `SELECT ${key ? `toString(${sort})` : "''"} AS k, toString(dd) AS d, count() AS n ${sql}
-      GROUP BY k, ${dayOf(dayColumn(sort))} AS dd ORDER BY ${key ? `${key.order} ${dir}, dd DESC` : `dd ${dir}`}`,
+      GROUP BY k, ${dayOf(dayColumn(sort))} AS dd ORDER BY ${key ? `${key} ${dir}, dd DESC` : `dd ${dir}`}`,
     { ...params, ...(keys ? { w_keys: keys } : {}) },
   );
   return rows.map((r) => ({ ...(key ? { key: r.k } : {}), day: r.d, rows: Number(r.n) }));
@@ -305,7 +305,7 @@ async function recentCounts(client: ClickHouseClient, filter: IncidentQuery, sco
   const rows = await queryRows<Record<string, string | number>>(
     client,
     `SELECT ${key ? `toString(${sort})` : "''"} AS k, count() AS n, ${recent.join(', ')}, (SELECT count() FROM incidents) AS stored ${sql}
-      ${key ? `GROUP BY k ORDER BY ${key.order} ${filter.dir === 'asc' ? 'ASC' : 'DESC'}` : ''}`,
+      ${key ? `GROUP BY k ORDER BY ${key} ${filter.dir === 'asc' ? 'ASC' : 'DESC'}` : ''}`,
     { ...params, ...Object.fromEntries(from.map((t, i) => [`r_from_${i}`, dateTime64(t)])) },
   );
   return {
@@ -364,8 +364,9 @@ export async function queuePage(
     return { total, rows: await readPage<Incident>(client, { windows: [since], skip }, limit, sql, params) };
   }
   if (recent.stored <= oneQueryMaxStored) return { total, rows: await listIncidents(client, filter, scope, { limit, offset }) };
-  if (!key) return { total, rows: await readDays(client, filter, scope, await queueDays(client, filter, scope), offset, limit) };
-  return { total, rows: await readDays(client, filter, scope, await queueDays(client, filter, scope, held.map((c) => c.key!)), skip, limit) };
+  // Without a key the one count row holds every match (skip = offset); with one, only its values' days are counted.
+  const days = await queueDays(client, filter, scope, key ? held.map((c) => c.key!) : undefined);
+  return { total, rows: await readDays(client, filter, scope, days, skip, limit) };
 }
 
 /** Rows [offset, offset + limit) of the days listed (queueDays), read from the days that hold them only. */

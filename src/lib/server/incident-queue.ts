@@ -52,12 +52,8 @@ export async function incidentQueuePage(
   filter: IncidentFilter,
   scope: string | null,
 ): Promise<{ incidents: Incident[]; paging: PageInfo }> {
-  let paging = pageInfo(0, filter);
-  const { rows: incidents } = await queuePage(client, filter, scope, (total) => {
-    paging = pageInfo(total, filter);
-    return pageWindow({ ...filter, page: paging.page });
-  });
-  return { incidents, paging };
+  const { total, rows: incidents } = await queuePage(client, filter, scope, (n) => pageWindow({ ...filter, page: pageInfo(n, filter).page }));
+  return { incidents, paging: pageInfo(total, filter) };
 }
 
 /** The queue's columns in its CSV export, in table order. */
