@@ -193,6 +193,21 @@ export async function rebuildRollupDay(client: ClickHouseClient, def: RollupDefi
       );
   await client.command({ query: `DELETE FROM ${def.rollup} WHERE ${rowKey} = ${key}` });
   await client.command({ query: `INSERT INTO ${def.rollup} ${select}` });
+  if (def.source === 'usage_events') await forgetWeeklyActiveUsers(client, def.period === 'month' ? `toStartOfMonth(${d})` : d, def.period === 'month' ? `toLastDayOfMonth(${d})` : d);
+}
+
+/**
+ * The stored weekly active users (migration 0195) of the weeks overlapping lo..hi no longer hold: a row
+ * with requests = 0 replaces each (no week with requests matches it), so pages count those weeks from
+ * the rebuilt rollups until the weekly job has counted them again. A rebuilt user_days_monthly may
+ * hold users its stored count missed while the request count stayed the same.
+ */
+async function forgetWeeklyActiveUsers(client: ClickHouseClient, lo: string, hi: string): Promise<void> {
+  await client.command({
+    query: `INSERT INTO weekly_active_users (week, ministry, users, requests, counted_at)
+            SELECT week, ministry, 0, 0, now64(3) FROM weekly_active_users
+             WHERE week >= toMonday(${lo}) AND week <= ${hi} GROUP BY week, ministry`,
+  });
 }
 
 export interface ReconcileResult {

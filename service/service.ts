@@ -96,6 +96,10 @@ export async function startService(opts: ServiceOptions): Promise<RunningService
     const { startReviewSampler, configuredRule } = await import('../src/lib/server/review/samples.ts');
     const sampler = startReviewSampler(client, { rule: configuredRule(env.OVERSIGHT_REVIEW_RULE), log });
     parts.push({ stop: async () => sampler.stop() });
+    // The heatmap's stored weekly active users (migration 0195): each completed week is counted once.
+    const { startWeeklyActiveUsersCounter } = await import('../src/lib/server/queries/weekly-active-users.ts');
+    const counter = startWeeklyActiveUsersCounter(client, { log });
+    parts.push({ stop: async () => counter.stop() });
   }
 
   // Alerts: the daily per-ministry digest, and on stop, incident alerts still coalescing go out.

@@ -154,12 +154,16 @@ async function database(opts: EvaluateOpts): Promise<void> {
       // Server mode's evaluator process also draws the weekly review samples, as serve does (docs/REVIEW.md).
       const { startReviewSampler, configuredRule } = await import('../../src/lib/server/review/samples.ts');
       const sampler = startReviewSampler(client, { rule: configuredRule(env.OVERSIGHT_REVIEW_RULE), log });
+      // …and counts the completed weeks' active users for the heatmap (migration 0195).
+      const { startWeeklyActiveUsersCounter } = await import('../../src/lib/server/queries/weekly-active-users.ts');
+      const counter = startWeeklyActiveUsersCounter(client, { log });
       await new Promise<void>((resolve) => {
         const stop = () => resolve();
         process.once('SIGINT', stop);
         process.once('SIGTERM', stop);
       });
       sampler.stop();
+      counter.stop();
       await scheduler.stop();
     }
   } finally {

@@ -16,6 +16,7 @@ import { TRIAGE_PAGES } from './triage-pages.ts';
 import { INGEST_LOOKUP_PAGES } from './ingest-lookup.ts';
 import { growthMarkdown, growthRows } from './growth.ts';
 import { instrumentedClient, rollupDefinitions, type QueryLog } from './raw-client.ts';
+import { countCompletedWeeks } from '../../../src/lib/server/queries/weekly-active-users.ts';
 
 export interface DashboardOptions {
   /** Dataset sizes in outputs, ascending; each is a top-up of the previous one. */
@@ -157,9 +158,14 @@ export async function runDashboardBench(client: ClickHouseClient, opts: Dashboar
       `dashboard: incidents as a running store holds them: the history merged into one part, then a day of triage on top ` +
         `(${day.value.versions.toLocaleString()} versions in ${day.value.inserts} inserts, ${(day.ms / 1000).toFixed(1)} s)`,
     );
+    // The stored weekly active users, as a serving process's hourly job keeps them (migration 0195): every
+    // week that is over by today (the day after `to`); the current week stays counted live, as in production.
+    const weekly = await timed(() => countCompletedWeeks(client, { today: isoDay(new Date(Date.parse(`${to}T00:00:00Z`) + 86_400_000)), settleMs: 0 }));
+    progress(`dashboard: weekly active users of the completed weeks counted (${weekly.value.counted} ministry-weeks, ${(weekly.ms / 1000).toFixed(1)} s)`);
     details.dataset.push({
       size, generate_ms: Math.round(gen.ms), merges_still_running: pending, rows: counts, storage, bytes_on_disk: bytesOnDisk,
       incident_day: { ...day.value, ms: Math.round(day.ms) },
+      weekly_active_users: { ...weekly.value, ms: Math.round(weekly.ms) },
     });
     const label = sizeLabel(size);
     const variantCtx: VariantContext = { client, to, back: (n) => isoDay(new Date(Date.parse(`${to}T00:00:00Z`) - (n - 1) * 86_400_000)) };

@@ -8,10 +8,14 @@ import { rollupDefinitions as allRollups } from '../../../clickhouse/rollups.ts'
 /**
  * Tables a page reads that are fed from raw rows but are not rollups (clickhouse/rollups.ts NOT_ROLLUPS),
  * with the raw aggregation they stand for. usage_dimensions' view only adds combinations it has not
- * stored (migration 0194), so its own SELECT would read the table itself.
+ * stored (migration 0194), so its own SELECT would read the table itself; weekly_active_users holds
+ * counts a job took (0195), which the raw side takes itself.
  */
 const DERIVED_TABLES: Record<string, string> = {
   usage_dimensions: 'SELECT ministry, app, model FROM usage_events GROUP BY ministry, app, model',
+  // Stored counts of completed weeks (0195): the raw answer stores none and counts every week itself.
+  weekly_active_users:
+    "SELECT toDate('1970-01-05') AS week, '' AS ministry, toUInt64(0) AS users, toUInt64(0) AS requests, now64(3) AS counted_at WHERE 0",
 };
 
 /** rollup (or derived) table → the SELECT over raw tables that its materialized view inserts. */

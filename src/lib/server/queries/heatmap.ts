@@ -5,7 +5,7 @@ import { MINISTRIES } from '../../../../contracts/ministries.ts';
 import { FINDING, ratio, queryRows, type ClickHouseClient } from './db.ts';
 import { addDays, mondayOf, weekStarts, where, type Filters } from './filters.ts';
 import { usersRollup } from './overview.ts';
-import { weeklyActiveUsersMonthly } from './active-users.ts';
+import { weeklyActiveUsers } from './weekly-active-users.ts';
 
 export interface HeatCell {
   ministry: string;
@@ -36,7 +36,7 @@ export async function ministryWeekHeatmap(client: ClickHouseClient, f: Filters, 
   const wfl = where(wf, { day: 'flags_daily.day' });
   const [users, counts] = await Promise.all([
     usersRollup(wf) === 'user_days_monthly'
-      ? weeklyActiveUsersMonthly(client, wf)
+      ? weeklyActiveUsers(client, wf)
       : queryRows<{ ministry: string; week: string; n: number }>(
           client,
           `SELECT ministry, toString(toMonday(day)) AS week, uniqExactMerge(users) AS n FROM usage_daily

@@ -7,6 +7,7 @@ import { queryRows } from '../../../../clickhouse/client.ts';
 import { DEFAULT_REVIEW_RULE, type ReviewRule } from '../../../../contracts/review.ts';
 import { LIVE_FLAGS_SETTINGS } from '../queries/db.ts';
 import { writeAudit, type AuditActor } from '../audit.ts';
+import { startPeriodic } from '../periodic.ts';
 import { SAMPLE_KEY_SQL, candidateBounds, completedWeeks, itemId, rateFor, roundId, secondReview, selectStratum } from './sampling.ts';
 
 interface CandidateRow {
@@ -182,22 +183,10 @@ export function startReviewSampler(
   opts: { rule: ReviewRule; intervalMs?: number; log?: (line: string) => void },
 ): { stop(): void } {
   const log = opts.log ?? (() => {});
-  let running = false;
-  const tick = async () => {
-    if (running) return;
-    running = true;
-    try {
-      for (const r of await sampleDueWeeks(client, opts.rule)) {
-        log(`review sample ${r.round_id}: ${r.sampled} of ${r.population} outputs (${r.added} new items)`);
-      }
-    } catch (err) {
-      log(`review sampling failed: ${(err as Error).message}; retrying at the next interval`);
-    } finally {
-      running = false;
+  const run = async () => {
+    for (const r of await sampleDueWeeks(client, opts.rule)) {
+      log(`review sample ${r.round_id}: ${r.sampled} of ${r.population} outputs (${r.added} new items)`);
     }
   };
-  void tick();
-  const timer = setInterval(() => void tick(), opts.intervalMs ?? 3_600_000);
-  timer.unref?.();
-  return { stop: () => clearInterval(timer) };
+  return startPeriodic('review sampling', run, { intervalMs: opts.intervalMs, log });
 }
