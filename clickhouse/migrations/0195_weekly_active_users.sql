@@ -4,8 +4,8 @@
 -- outputs over the same half year the heatmap's p95 grew 1.7–2.3× (`npm run bench -- --size 100M`,
 -- 2026-12-06), nearly all of it this count. A distinct count cannot be summed from smaller ones, so
 -- this table holds finished counts, written by a background job for weeks that are over, each with
--- the week's request count from usage_daily when it was counted. A page uses a stored count only while
--- usage_daily still shows that request count: a late event for the week changes it, and the page then
+-- the week's request count (from model_latency_daily) when it was counted. A page uses a stored count
+-- only while that rollup still shows that request count: a late event for the week changes it, and the page then
 -- counts that week from user_days_monthly again until the job has recounted it. The newest row of a
 -- (ministry, week) wins (counted_at); `oversight rollups` repairs write a row with requests = 0 for the
 -- weeks they rebuild, which no week with requests matches.

@@ -5,8 +5,8 @@
 // Why keep counts: a distinct count over a window costs work per (user, week) pair shown, and that grows
 // with how many weeks each user is active, not with anything a rollup can sum. A week that is over
 // rarely changes, so its count is taken once by a background job (countCompletedWeeks) and stored with
-// the week's request count from usage_daily at that time. A page uses a stored count only while
-// usage_daily still shows that request count: a late event of the week (a replay after an outage)
+// the week's request count at that time. A page uses a stored count only while the rollups still show
+// that request count: a late event of the week (a replay after an outage)
 // changes it, and the week is counted live again until the job has recounted it. The current week is
 // never stored, so it is always counted live.
 import { STORE_MIN_DAY } from '../../../../contracts/dates.ts';
@@ -25,7 +25,7 @@ export interface WeekCount {
 interface WeekState {
   ministry: string;
   week: string;
-  /** Requests in usage_daily now. */
+  /** Requests stored now. */
   requests: number;
   /** The stored count, and whether it was taken at this request count (0/1). */
   users: number;
@@ -36,7 +36,10 @@ const key = (ministry: string, week: string) => `${ministry}|${week}`;
 
 /**
  * Every (ministry, week) with requests in from..to (whole weeks: from a Monday to a Sunday), with its
- * stored count and whether that count still holds. Weeks without requests have no active user.
+ * stored count and whether that count still holds. Weeks without requests have no active user. The
+ * requests come from model_latency_daily, the smallest rollup of usage events that counts them per day
+ * (no app column: at 100 M outputs 90 days are ≈ 38,000 rows in 30 parts, read in ≈ 8 ms, where
+ * usage_daily's ≈ 480,000 rows in 77 parts took ≈ 20).
  */
 async function weekStates(client: ClickHouseClient, f: Filters): Promise<WeekState[]> {
   const u = where(f, { day: 'day', noAppModel: true });
@@ -45,7 +48,7 @@ async function weekStates(client: ClickHouseClient, f: Filters): Promise<WeekSta
     client,
     `SELECT r.ministry AS ministry, toString(r.week) AS week, toUInt64(r.requests) AS requests,
             s.users AS users, s.requests = r.requests AS fresh
-       FROM (SELECT ministry, toMonday(day) AS week, sum(requests) AS requests FROM usage_daily
+       FROM (SELECT ministry, toMonday(day) AS week, sum(requests) AS requests FROM model_latency_daily
               WHERE ${u.sql} GROUP BY ministry, week) AS r
        LEFT JOIN (SELECT ministry, week, argMax(users, counted_at) AS users, argMax(requests, counted_at) AS requests
                     FROM weekly_active_users WHERE ${s.sql} GROUP BY ministry, week) AS s
@@ -83,7 +86,7 @@ export interface CountResult {
  * Counts and stores the completed weeks (Monday to Sunday, before `today`'s week) whose stored count is
  * missing or no longer holds. A week's requests are read before its users are counted and again after;
  * only weeks whose requests did not move in between are stored, after at least `settleMs`: an insert
- * writes usage_daily and user_days_monthly one after the other, and a count taken between the two would
+ * writes model_latency_daily and user_days_monthly one after the other, and a count taken between the two would
  * otherwise be stored against a request count that already includes its events.
  */
 export async function countCompletedWeeks(
