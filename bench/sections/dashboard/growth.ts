@@ -25,6 +25,7 @@ export function growthRows(
   p95BySize: Map<string, Map<number, number>>,
   dataset: DatasetLine[],
   untargeted: ReadonlySet<string> = new Set(),
+  p50BySize?: Map<string, Map<number, number>>,
 ): BenchRow[] {
   const rowsAt = (size: number, table: string) => dataset.find((d) => d.size === size)?.rows?.[table];
   const out: BenchRow[] = [];
@@ -43,7 +44,9 @@ export function growthRows(
         unit: '×',
         ...(targeted && !untargeted.has(page) ? { target: `<= ${GROWTH_TARGET}×`, pass: growth <= GROWTH_TARGET } : {}),
         note:
-          `p95 ${ms(pa)} → ${ms(pb)} ms; outputs grew ${(b / a).toFixed(0)}×; flags ${rowsAt(a, 'flags')?.toLocaleString()} → ${rowsAt(b, 'flags')?.toLocaleString()}, ` +
+          `p95 ${ms(pa)} → ${ms(pb)} ms` +
+          (p50BySize?.get(page)?.has(a) && p50BySize.get(page)!.has(b) ? ` (p50 ${ms(p50BySize.get(page)!.get(a))} → ${ms(p50BySize.get(page)!.get(b))})` : '') +
+          `; outputs grew ${(b / a).toFixed(0)}×; flags ${rowsAt(a, 'flags')?.toLocaleString()} → ${rowsAt(b, 'flags')?.toLocaleString()}, ` +
           `incidents ${rowsAt(a, 'incidents')?.toLocaleString()} → ${rowsAt(b, 'incidents')?.toLocaleString()}, ` +
           `audit_log ${rowsAt(a, 'audit_log')?.toLocaleString()} → ${rowsAt(b, 'audit_log')?.toLocaleString()}`,
       });
