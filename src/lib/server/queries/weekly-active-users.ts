@@ -72,8 +72,19 @@ export async function weeklyActiveUsers(client: ClickHouseClient, f: Filters): P
   return [...stored, ...live.filter((r) => !storedKeys.has(key(r.ministry, r.week)))];
 }
 
-/** At most this many weeks are counted in one query: memory follows the (user, week) pairs counted. */
+/** One query counts weeks within this many consecutive weeks: memory follows the (user, week) pairs counted. */
 const WEEKS_PER_COUNT = 5;
+
+/** Sorted Mondays in groups that each lie within WEEKS_PER_COUNT consecutive weeks. */
+function spans(weeks: string[]): string[][] {
+  const out: string[][] = [];
+  for (const w of weeks) {
+    const last = out[out.length - 1];
+    if (last && w <= addDays(last[0], 7 * (WEEKS_PER_COUNT - 1))) last.push(w);
+    else out.push([w]);
+  }
+  return out;
+}
 
 export interface CountResult {
   /** (ministry, week) counts stored. */
@@ -99,9 +110,7 @@ export async function countCompletedWeeks(
   const result: CountResult = { counted: 0, moving: 0 };
   if (before.length === 0) return result;
   await new Promise((r) => setTimeout(r, opts.settleMs ?? 2000));
-  const weeks = [...new Set(before.map((r) => r.week))].sort();
-  for (let i = 0; i < weeks.length; i += WEEKS_PER_COUNT) {
-    const span = weeks.slice(i, i + WEEKS_PER_COUNT);
+  for (const span of spans([...new Set(before.map((r) => r.week))].sort())) {
     const f: Filters = { ...all, from: span[0], to: addDays(span[span.length - 1], 6) };
     const users = new Map((await weeklyActiveUsersMonthly(client, f)).map((r) => [key(r.ministry, r.week), Number(r.n)]));
     const after = new Map((await weekStates(client, f)).map((r) => [key(r.ministry, r.week), Number(r.requests)]));
