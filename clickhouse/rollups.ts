@@ -197,16 +197,18 @@ export async function rebuildRollupDay(client: ClickHouseClient, def: RollupDefi
 }
 
 /**
- * The stored weekly active users (migration 0195) of the weeks overlapping lo..hi no longer hold: a row
- * with requests = 0 replaces each (no week with requests matches it), so pages count those weeks from
- * the rebuilt rollups until the weekly job has counted them again. A rebuilt user_days_monthly may
- * hold users its stored count missed while the request count stayed the same.
+ * The stored weekly active users (migration 0195) of the weeks with requests in lo..hi no longer hold:
+ * a row with requests = 0 replaces each (no week with requests matches it), so pages count those weeks
+ * from the rebuilt rollups until the weekly job has counted them again. A rebuilt user_days_monthly may
+ * hold users its stored count missed while the request count stayed the same. Rows are written for
+ * every such week, stored or not, so that a count that began before this repair and is stored after it
+ * is older than them (its rows carry the time the count began).
  */
 async function forgetWeeklyActiveUsers(client: ClickHouseClient, lo: string, hi: string): Promise<void> {
   await client.command({
     query: `INSERT INTO weekly_active_users (week, ministry, users, requests, counted_at)
-            SELECT week, ministry, 0, 0, now64(3) FROM weekly_active_users
-             WHERE week >= toMonday(${lo}) AND week <= ${hi} GROUP BY week, ministry`,
+            SELECT toMonday(day) AS week, ministry, 0, 0, now64(3) FROM model_latency_daily
+             WHERE day >= ${lo} AND day <= ${hi} GROUP BY week, ministry`,
   });
 }
 

@@ -112,9 +112,12 @@ export async function countCompletedWeeks(
   await new Promise((r) => setTimeout(r, opts.settleMs ?? 2000));
   for (const span of spans([...new Set(before.map((r) => r.week))].sort())) {
     const f: Filters = { ...all, from: span[0], to: addDays(span[span.length - 1], 6) };
+    // The rows carry the time the count began, on ClickHouse's clock (the one a rollup repair's rows
+    // use): a repair that rebuilt these weeks while they were being counted wrote its rows later, so
+    // they win over this count and the weeks are counted again.
+    const [{ counted_at }] = await queryRows<{ counted_at: string }>(client, "SELECT toString(now64(3, 'UTC')) AS counted_at");
     const users = new Map((await weeklyActiveUsersMonthly(client, f)).map((r) => [key(r.ministry, r.week), Number(r.n)]));
     const after = new Map((await weekStates(client, f)).map((r) => [key(r.ministry, r.week), Number(r.requests)]));
-    const counted_at = new Date().toISOString().replace('T', ' ').replace('Z', '');
     const rows = before
       .filter((r) => span.includes(r.week))
       .filter((r) => {
