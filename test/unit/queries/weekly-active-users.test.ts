@@ -53,6 +53,23 @@ async function addUsage(u: Usage): Promise<void> {
   await db.client.insert({ table: 'usage_events', values: [u], format: 'JSONEachRow' });
 }
 
+/** The test's client, but `before` runs (once) just ahead of the job's count query: something landing mid-count. */
+function midCount(before: (client: ClickHouseClient) => Promise<void>): ClickHouseClient {
+  let done = false;
+  return new Proxy(db.client, {
+    get(target, prop, receiver) {
+      if (prop !== 'query') return Reflect.get(target, prop, receiver);
+      return async (args: Parameters<ClickHouseClient['query']>[0]) => {
+        if (!done && /uniqExact\(user\)/.test(args.query)) {
+          done = true;
+          await before(target);
+        }
+        return target.query(args);
+      };
+    },
+  }) as ClickHouseClient;
+}
+
 describe('weekly active users (stored counts of completed weeks)', () => {
   it('before any count, every week is counted live and matches the raw events', async () => {
     expect((await stored()).size).toBe(0);
@@ -103,19 +120,9 @@ describe('weekly active users (stored counts of completed weeks)', () => {
     const k = key({ ministry: 'da', week });
     await db.client.command({ query: `DELETE FROM weekly_active_users WHERE ministry = 'da' AND week = '${week}'` });
     // An event lands between the job's first read and its count (as an insert in flight would).
-    let added = false;
-    const racing = new Proxy(db.client, {
-      get(target, prop, receiver) {
-        if (prop !== 'query') return Reflect.get(target, prop, receiver);
-        return async (args: Parameters<ClickHouseClient['query']>[0]) => {
-          if (!added && /uniqExact\(user\)/.test(args.query)) {
-            added = true;
-            await addUsage({ ...pilot.usage.find((u) => u.ministry === 'da')!, event_id: 'late-2', request_id: 'late-r2', user_id: 'da-late-user', occurred_at: `${addDays(week, 1)}T09:00:00.000Z` });
-          }
-          return target.query(args);
-        };
-      },
-    }) as ClickHouseClient;
+    const racing = midCount(() =>
+      addUsage({ ...pilot.usage.find((u) => u.ministry === 'da')!, event_id: 'late-2', request_id: 'late-r2', user_id: 'da-late-user', occurred_at: `${addDays(week, 1)}T09:00:00.000Z` }),
+    );
     expect(await countCompletedWeeks(racing, { today: TODAY, settleMs: 0 })).toEqual({ counted: 0, moving: 1 });
     expect((await stored()).has(k)).toBe(false);
     expect(asMap(await weeklyActiveUsers(db.client, ALL)).get(k)).toBe(expected().get(k));
@@ -155,18 +162,10 @@ describe('weekly active users (stored counts of completed weeks)', () => {
     await db.client.command({ query: `DELETE FROM weekly_active_users WHERE week = '${week}'` });
     const def = rollupDefinitions().find((x) => x.rollup === 'user_days_monthly')!;
     let repaired = false;
-    const racing = new Proxy(db.client, {
-      get(target, prop, receiver) {
-        if (prop !== 'query') return Reflect.get(target, prop, receiver);
-        return async (args: Parameters<ClickHouseClient['query']>[0]) => {
-          if (!repaired && /uniqExact\(user\)/.test(args.query)) {
-            repaired = true;
-            await rebuildRollupDay(target, def, d);
-          }
-          return target.query(args);
-        };
-      },
-    }) as ClickHouseClient;
+    const racing = midCount(async (client) => {
+      repaired = true;
+      await rebuildRollupDay(client, def, d);
+    });
     expect((await countCompletedWeeks(racing, { today: TODAY, settleMs: 0 })).counted).toBeGreaterThan(0);
     expect(repaired).toBe(true);
     // The repair's rows are newer than the count that began before it: the week is stale, counted live.
