@@ -37,6 +37,7 @@ export function growthRows(
       const pb = bySize.get(b);
       if (pa === undefined || pb === undefined) continue;
       const growth = pb / pa;
+      const [p50a, p50b] = [p50BySize?.get(page)?.get(a), p50BySize?.get(page)?.get(b)];
       out.push({
         section,
         measure: `${page} p95 growth ${sizeLabel(a)} → ${sizeLabel(b)}`,
@@ -45,7 +46,7 @@ export function growthRows(
         ...(targeted && !untargeted.has(page) ? { target: `<= ${GROWTH_TARGET}×`, pass: growth <= GROWTH_TARGET } : {}),
         note:
           `p95 ${ms(pa)} → ${ms(pb)} ms` +
-          (p50BySize?.get(page)?.has(a) && p50BySize.get(page)!.has(b) ? ` (p50 ${ms(p50BySize.get(page)!.get(a))} → ${ms(p50BySize.get(page)!.get(b))})` : '') +
+          (p50a !== undefined && p50b !== undefined ? ` (p50 ${ms(p50a)} → ${ms(p50b)})` : '') +
           `; outputs grew ${(b / a).toFixed(0)}×; flags ${rowsAt(a, 'flags')?.toLocaleString()} → ${rowsAt(b, 'flags')?.toLocaleString()}, ` +
           `incidents ${rowsAt(a, 'incidents')?.toLocaleString()} → ${rowsAt(b, 'incidents')?.toLocaleString()}, ` +
           `audit_log ${rowsAt(a, 'audit_log')?.toLocaleString()} → ${rowsAt(b, 'audit_log')?.toLocaleString()}`,

@@ -54,6 +54,11 @@ describe('--size', () => {
     expect(download).toMatchObject({ value: 2.5 });
     expect(download.target).toBeUndefined();
     expect(download.pass).toBeUndefined();
+    // With the p50s given, a growth row's note shows them beside the p95s (judged on the p95 alone).
+    const p50 = new Map([['queue', new Map([[1e7, 12], [1e8, 15]])]]);
+    const withP50 = growthRows('Dashboard', sizes, p95, dataset, new Set(), p50);
+    expect(withP50.find((r) => r.measure === 'queue p95 growth 10M → 100M')!.note).toContain('p95 20 → 30 ms (p50 12 → 15)');
+    expect(withP50.find((r) => r.measure === 'queue p95 growth 1M → 10M')!.note).not.toContain('p50');
     const md = growthMarkdown(sizes, p95, dataset);
     expect(md).toContain('| queue | 10 | 20 | 30 | 1.50× |');
     expect(md).toContain('| flags | 1 | 10 | 100 | 1.0 MB | 10.0 MB | 100.0 MB |');
