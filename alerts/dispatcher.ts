@@ -24,12 +24,17 @@ export class AlertDispatcher {
   private chain: Promise<void> = Promise.resolve();
   readonly totals: DeliveryStats = { incidents: 0, webhooks: 0, mails: 0, failures: 0 };
 
-  constructor(
-    private readonly config: AlertConfig,
-    private readonly transports: Transports,
-    private readonly log: (line: string) => void,
-    private readonly retry = { tries: 3, baseDelayMs: 500 },
-  ) {}
+  private readonly config: AlertConfig;
+  private readonly transports: Transports;
+  private readonly log: (line: string) => void;
+  private readonly retry: { tries: number; baseDelayMs: number };
+
+  constructor(config: AlertConfig, transports: Transports, log: (line: string) => void, retry = { tries: 3, baseDelayMs: 500 }) {
+    this.config = config;
+    this.transports = transports;
+    this.log = log;
+    this.retry = retry;
+  }
 
   /** Queues incidents of severity >= high; they leave when the window closes. Returns how many were queued. */
   enqueue(incidents: readonly AlertIncident[]): number {

@@ -161,10 +161,12 @@ function finding(rule_id: string, severity: Finding['severity'], confidence: num
 class Lazy {
   private _spans?: Span[];
   private _asOf?: Date | null;
-  constructor(
-    private readonly text: string,
-    private readonly occurredAt: string | undefined,
-  ) {}
+  private readonly text: string;
+  private readonly occurredAt: string | undefined;
+  constructor(text: string, occurredAt: string | undefined) {
+    this.text = text;
+    this.occurredAt = occurredAt;
+  }
   get spans(): Span[] {
     return (this._spans ??= sentences(this.text));
   }

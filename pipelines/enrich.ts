@@ -16,7 +16,10 @@ export interface OutputMeta {
 /** A bounded insertion-ordered map: the oldest entries go first when it is full. */
 export class OutputMetaCache {
   private readonly map = new Map<string, OutputMeta>();
-  constructor(private readonly capacity = 200_000) {}
+  private readonly capacity: number;
+  constructor(capacity = 200_000) {
+    this.capacity = capacity;
+  }
 
   remember(outputId: string, meta: OutputMeta): void {
     if (this.map.has(outputId)) this.map.delete(outputId);

@@ -57,12 +57,16 @@ class Session {
   readonly paths = new Map<EventKind, IngestPath>();
   private readonly cache = new OutputMetaCache();
   readonly started = performance.now();
-  constructor(
-    private readonly client: ClickHouseClient,
-    private readonly env: Env,
-    private readonly extra: Partial<IngestPathOptions> = {},
-    private readonly log: (line: string) => void = (l) => console.error(l),
-  ) {}
+  private readonly client: ClickHouseClient;
+  private readonly env: Env;
+  private readonly extra: Partial<IngestPathOptions>;
+  private readonly log: (line: string) => void;
+  constructor(client: ClickHouseClient, env: Env, extra: Partial<IngestPathOptions> = {}, log: (line: string) => void = (l) => console.error(l)) {
+    this.client = client;
+    this.env = env;
+    this.extra = extra;
+    this.log = log;
+  }
 
   path(kind: EventKind): IngestPath {
     let p = this.paths.get(kind);

@@ -32,7 +32,10 @@ export class InFlightRounds {
   private readonly pending = new Set<Promise<boolean>>();
   private waiters: (() => void)[] = [];
 
-  constructor(private readonly onFailure: (round: Round, err: unknown) => void) {}
+  private readonly onFailure: (round: Round, err: unknown) => void;
+  constructor(onFailure: (round: Round, err: unknown) => void) {
+    this.onFailure = onFailure;
+  }
 
   get bytes(): number {
     return this.bytesNow;

@@ -149,11 +149,14 @@ export class IngestPath {
   /** Records added since the consumed counter was last moved. */
   private unreported = 0;
 
-  constructor(
-    private readonly client: ClickHouseClient,
-    readonly kind: EventKind,
-    private readonly opts: IngestPathOptions,
-  ) {
+  private readonly client: ClickHouseClient;
+  readonly kind: EventKind;
+  private readonly opts: IngestPathOptions;
+
+  constructor(client: ClickHouseClient, kind: EventKind, opts: IngestPathOptions) {
+    this.client = client;
+    this.kind = kind;
+    this.opts = opts;
     this.table = TABLE_BY_KIND[kind];
     this.outputCache = opts.outputCache ?? new OutputMetaCache();
     this.insertRows = opts.insert ?? ((table, rows) => insertCompact(client, table, rows as Record<string, unknown>[]));

@@ -90,10 +90,12 @@ async function withHeartbeats(work: Promise<unknown>, heartbeat: () => Promise<v
 class OffsetCommitter {
   private pending = new Map<string, { topic: string; partition: number; offset: string }>();
   private flushing: Promise<void> | undefined;
-  constructor(
-    private readonly consumer: Consumer,
-    private readonly log: (l: string) => void,
-  ) {}
+  private readonly consumer: Consumer;
+  private readonly log: (l: string) => void;
+  constructor(consumer: Consumer, log: (l: string) => void) {
+    this.consumer = consumer;
+    this.log = log;
+  }
 
   commit(topic: string, partition: number, nextOffset: string): Promise<void> {
     this.pending.set(`${topic}|${partition}`, { topic, partition, offset: nextOffset });

@@ -22,10 +22,12 @@ export class ReplayRanges {
   private generation = 0;
 
   /** `tables(topic)`: the raw tables that messages of `topic` land in (none: every message is a replay). */
-  constructor(
-    private readonly client: ClickHouseClient,
-    private readonly tables: (topic: string) => string[],
-  ) {}
+  private readonly client: ClickHouseClient;
+  private readonly tables: (topic: string) => string[];
+  constructor(client: ClickHouseClient, tables: (topic: string) => string[]) {
+    this.client = client;
+    this.tables = tables;
+  }
 
   /** Before every (re)join: what other members stored meanwhile is unknown until loaded again. */
   reset(): void {

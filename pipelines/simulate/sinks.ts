@@ -23,7 +23,10 @@ class NdjsonFile {
   private chars = 0;
   private failed: Error | null = null;
 
-  constructor(readonly path: string) {
+  readonly path: string;
+
+  constructor(path: string) {
+    this.path = path;
     this.stream = createWriteStream(path, { encoding: 'utf8' });
     this.stream.on('error', (err) => {
       this.failed = err;

@@ -12,11 +12,10 @@ import { keyedLock } from './keyed-lock.ts';
 /** A triage request that cannot be carried out; `status` is the HTTP status to answer with. */
 export class TriageError extends Error {
   override name = 'TriageError';
-  constructor(
-    message: string,
-    readonly status: 400 | 403 | 404 | 409 = 400,
-  ) {
+  readonly status: 400 | 403 | 404 | 409;
+  constructor(message: string, status: 400 | 403 | 404 | 409 = 400) {
     super(message);
+    this.status = status;
   }
 }
 

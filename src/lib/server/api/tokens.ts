@@ -11,11 +11,10 @@ export const TOKEN_PREFIX = 'ovt_';
 const MAX_DAYS = 730;
 
 export class ApiAuthError extends Error {
-  constructor(
-    readonly status: 400 | 401 | 404,
-    message: string,
-  ) {
+  readonly status: 400 | 401 | 404;
+  constructor(status: 400 | 401 | 404, message: string) {
     super(message);
+    this.status = status;
   }
 }
 

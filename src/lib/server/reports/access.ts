@@ -5,11 +5,10 @@ import { canSeeRawText, ministryScope, requireUser, type HasUser } from '../auth
 import type { StoredReport } from './store.ts';
 
 export class ReportAccessError extends Error {
-  constructor(
-    message: string,
-    readonly status: 403 | 404,
-  ) {
+  readonly status: 403 | 404;
+  constructor(message: string, status: 403 | 404) {
     super(message);
+    this.status = status;
   }
 }
 

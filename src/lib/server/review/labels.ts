@@ -10,11 +10,10 @@ import { keyedLock } from '../keyed-lock.ts';
 /** A request the store refuses; `status` is the HTTP status to answer with. */
 export class ReviewError extends Error {
   override name = 'ReviewError';
-  constructor(
-    message: string,
-    readonly status: 400 | 403 | 404 | 409 = 400,
-  ) {
+  readonly status: 400 | 403 | 404 | 409;
+  constructor(message: string, status: 400 | 403 | 404 | 409 = 400) {
     super(message);
+    this.status = status;
   }
 }
 
