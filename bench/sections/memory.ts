@@ -106,14 +106,17 @@ async function startupFloor(ctx: SectionContext, brokers: string, env: Record<st
 }
 
 /**
- * The V8 heap settings of the server-mode runs: Node's defaults, and the heap the separate ingester's
- * unit ships with (deploy/systemd/oversight-ingest.service; a test keeps the two equal): a 2 MB semi-space (young
- * generation) collected more often, old space capped at 96 MB. Passed as NODE_OPTIONS to the child only.
+ * The settings of the server-mode runs: Node's and the ingester's defaults, and what the separate
+ * ingester's unit ships with (deploy/systemd/oversight-ingest.service; a test keeps the two equal): a 2 MB
+ * semi-space (young generation) collected more often, old space capped at 96 MB, and half the default
+ * in-flight window (in server mode the main thread sets the pace, so 4 MiB cost no rate in the runs
+ * of 2026-12-06 and took 10–14 MB off the peak; docs/CAPACITY.md §7). Passed to the child only.
  */
-export const INGESTER_HEAP_FLAGS = '--max-semi-space-size=2 --max-old-space-size=96';
-const SERVER_HEAPS = [
-  { key: 'default_heap', label: "Node's default heap", nodeOptions: '' },
-  { key: 'sized_heap', label: INGESTER_HEAP_FLAGS, nodeOptions: INGESTER_HEAP_FLAGS },
+const INGESTER_HEAP_FLAGS = '--max-semi-space-size=2 --max-old-space-size=96';
+export const INGESTER_UNIT_ENV = { NODE_OPTIONS: INGESTER_HEAP_FLAGS, INGEST_MAX_IN_FLIGHT_BYTES: String(4 << 20) };
+const SERVER_HEAPS: { key: string; label: string; env: Record<string, string> }[] = [
+  { key: 'default_heap', label: "Node's default heap", env: { NODE_OPTIONS: '' } },
+  { key: 'sized_heap', label: `${INGESTER_HEAP_FLAGS}, INGEST_MAX_IN_FLIGHT_BYTES=${INGESTER_UNIT_ENV.INGEST_MAX_IN_FLIGHT_BYTES}`, env: INGESTER_UNIT_ENV },
 ];
 
 const serverMeasures = (heap: string) => ({
@@ -123,13 +126,13 @@ const serverMeasures = (heap: string) => ({
 });
 
 /** One `oversight ingest` in server mode, against its own sink, over every message on the topic. */
-async function serverModeRun(ctx: SectionContext, brokers: string, admin: Admin, nodeOptions: string): Promise<{ details: unknown; rows(heap: string): BenchRow[] }> {
+async function serverModeRun(ctx: SectionContext, brokers: string, admin: Admin, env: Record<string, string>): Promise<{ details: unknown; rows(heap: string): BenchRow[] }> {
   const n = ctx.sizes.kafkaEvents;
   const sink = await startDiscardSink();
   const groupId = `bench-memory-${Date.now()}`;
   // OVERSIGHT_DATA_DIR is set only so that a stray embedded open would not touch ./data; in server
   // mode the ingester never opens it.
-  const ingester = startIngester(ctx, brokers, groupId, { CLICKHOUSE_URL: sink.url, OVERSIGHT_DATA_DIR: join(ctx.workDir, 'server-mode-unused'), NODE_OPTIONS: nodeOptions });
+  const ingester = startIngester(ctx, brokers, groupId, { CLICKHOUSE_URL: sink.url, OVERSIGHT_DATA_DIR: join(ctx.workDir, 'server-mode-unused'), ...env });
   try {
     const timeoutMs = Math.max(120_000, (n / 5000) * 1000);
     const { first, end, done, peakJsMb, memory } = await watchIngester(ingester, admin, groupId, n, timeoutMs);
@@ -140,12 +143,12 @@ async function serverModeRun(ctx: SectionContext, brokers: string, admin: Admin,
       .filter(([table]) => table !== 'schema_migrations')
       .reduce((s, [, t]) => s + t.rows, 0);
     const rate = (end.done - first.done) / ((end.at - first.at) / 1000);
-    const label = nodeOptions || 'default heap';
+    const label = Object.entries(env).filter(([, v]) => v).map(([k, v]) => `${k}=${v}`).join(' ') || 'default heap';
     progress(`memory: server-mode ingester (${label}) ${Math.round(rate).toLocaleString()} events/s, peak RSS ${memory.peakMb.toFixed(0)} MB, idle ${idle?.steadyMb.toFixed(0) ?? '?'} MB`);
     const sent = `${stored.toLocaleString()} rows reached the sink for ${n.toLocaleString()} events`;
     const window = end.done - first.done;
     return {
-      details: { node_options: nodeOptions, exit, memory, idle, peak_js_mb: peakJsMb, rate, sink: sink.stats, log_tail: ingester.log.slice(-5) },
+      details: { env, exit, memory, idle, peak_js_mb: peakJsMb, rate, sink: sink.stats, log_tail: ingester.log.slice(-5) },
       rows: (heap) => {
         const m = serverMeasures(heap);
         const out: BenchRow[] = [
@@ -239,7 +242,7 @@ export async function runMemoryBench(ctx: SectionContext): Promise<{ rows: Bench
     messages.length = 0;
 
     for (const heap of SERVER_HEAPS) {
-      const run = await serverModeRun(ctx, broker.brokers, admin, heap.nodeOptions);
+      const run = await serverModeRun(ctx, broker.brokers, admin, heap.env);
       details[`server_mode_${heap.key}`] = run.details;
       rows.push(...run.rows(heap.label));
     }

@@ -61,11 +61,12 @@ describe('systemd units', () => {
     expect(r.status).toBe(0);
   });
 
-  it('the separate ingester runs `oversight ingest` with the heap flags the bench measures', async () => {
+  it('the separate ingester runs `oversight ingest` with the heap flags and in-flight window the bench measures', async () => {
     const unit = readFileSync(INGEST_UNIT, 'utf8');
-    const { INGESTER_HEAP_FLAGS } = await import('../../../bench/sections/memory.ts');
+    const { INGESTER_UNIT_ENV } = await import('../../../bench/sections/memory.ts');
     expect(unit).toMatch(/^ExecStart=\/usr\/bin\/node \/opt\/oversight\/bin\/oversight\.mjs ingest$/m);
-    expect(unit).toContain(`Environment="NODE_OPTIONS=${INGESTER_HEAP_FLAGS}"`);
+    expect(unit).toContain(`Environment="NODE_OPTIONS=${INGESTER_UNIT_ENV.NODE_OPTIONS}"`);
+    expect(unit).toContain(`Environment=INGEST_MAX_IN_FLIGHT_BYTES=${INGESTER_UNIT_ENV.INGEST_MAX_IN_FLIGHT_BYTES}`);
     expect(unit).not.toMatch(/^StateDirectory=/m);
   });
 
