@@ -21,8 +21,8 @@ export class ReplayRanges {
   private loading = new Map<string, Promise<void>>();
   private generation = 0;
 
-  /** `tables(topic)`: the raw tables that messages of `topic` land in (none: every message is a replay). */
   private readonly client: ClickHouseClient;
+  /** The raw tables that messages of `topic` land in (none: every message is a replay). */
   private readonly tables: (topic: string) => string[];
   constructor(client: ClickHouseClient, tables: (topic: string) => string[]) {
     this.client = client;
