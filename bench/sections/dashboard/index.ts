@@ -44,6 +44,13 @@ const PAGES = [...ANALYTICS_PAGES, ...TRIAGE_PAGES, ...INGEST_LOOKUP_PAGES];
  */
 const DOWNLOAD_RUNS = 20;
 
+/** A page's figures by size (created on first use). */
+function bySize(m: Map<string, Map<number, number>>, page: string): Map<number, number> {
+  let sizes = m.get(page);
+  if (!sizes) m.set(page, (sizes = new Map()));
+  return sizes;
+}
+
 /** Rows per INSERT ... SELECT: bounds the engine's memory for the derived inserts and gives progress lines. */
 const GENERATION_CHUNK = 10_000_000;
 
@@ -235,10 +242,8 @@ export async function runDashboardBench(client: ClickHouseClient, opts: Dashboar
           raw_runs: usesRollups ? opts.rawRuns : 0, queries_per_load: rollupLog.queries / (runs + 1),
           tables: [...rollupLog.tables], agreement, variants,
         });
-        if (!p95BySize.has(page.name)) p95BySize.set(page.name, new Map());
-        p95BySize.get(page.name)!.set(size, p95);
-        if (!p50BySize.has(page.name)) p50BySize.set(page.name, new Map());
-        p50BySize.get(page.name)!.set(size, p50);
+        bySize(p95BySize, page.name).set(size, p95);
+        bySize(p50BySize, page.name).set(size, p50);
         progress(`dashboard: ${measure}: p50 ${p50.toFixed(1)} ms, p95 ${p95.toFixed(1)} ms` + (rawP50 !== null ? `, raw p50 ${rawP50.toFixed(0)} ms` : ''));
       } catch (err) {
         rows.push(notAvailable(SECTION, measure, 'ms p95', `query failed: ${(err as Error).message.split('\n')[0]}`, `< ${P95_TARGET_MS} ms`));
